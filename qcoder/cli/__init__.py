@@ -1,0 +1,49 @@
+"""The ``qcoder`` command line: a thin click layer over the core."""
+
+from __future__ import annotations
+
+import click
+
+from .. import __version__
+from .base import QcoderGroup, State
+
+
+@click.group(cls=QcoderGroup, invoke_without_command=True,
+             context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--project", "project_dir", metavar="DIR", envvar="QCODER_PROJECT",
+              help="Project folder (default: the current one; env QCODER_PROJECT).")
+@click.option("--db", metavar="PATH", envvar="QCODER_DB",
+              help="Database file (default: <project>/qcoder.db; env QCODER_DB).")
+@click.option("--coder", metavar="NAME", envvar="QCODER_CODER",
+              help="Who is coding (env QCODER_CODER).")
+@click.version_option(__version__, prog_name="qcoder")
+@click.pass_context
+def cli(ctx: click.Context, project_dir: str | None, db: str | None, coder: str | None) -> None:
+    """qcoder: qualitative coding for comparative case studies.
+
+    Run without a command to open the coding workbench on the project.
+    """
+    ctx.obj = State(project_dir=project_dir, db=db, coder=coder)
+    if ctx.invoked_subcommand is None:
+        from .project_cmds import open_workbench
+
+        ctx.invoke(open_workbench)
+
+
+def _register() -> None:
+    from . import project_cmds  # noqa: F401  (commands register on import)
+
+    for name in ("agreement_cmds", "compare_cmds", "export_cmds", "exchange_cmds"):
+        try:
+            __import__(f"{__name__}.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{__name__}.{name}":
+                raise
+
+
+_register()
+
+
+def main() -> None:
+    """Console entry point."""
+    cli(prog_name="qcoder")

@@ -1,0 +1,88 @@
+"""The click root group, shared options and output helpers for every command module."""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass, field
+from typing import Any
+
+import click
+
+from ..errors import QcoderError
+from ..project import Project, open_project
+from ..store import Store
+
+
+class QcoderGroup(click.Group):
+    """Prints a :class:`QcoderError` as one line (exit 1) instead of a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except QcoderError as exc:
+            raise click.ClickException(str(exc)) from None
+
+
+@dataclass
+class State:
+    """Options of the root command, and the project and store opened on demand."""
+
+    project_dir: str | None = None
+    db: str | None = None
+    coder: str | None = None
+    _project: Project | None = field(default=None, repr=False)
+    _store: Store | None = field(default=None, repr=False)
+
+    def project(self) -> Project:
+        if self._project is None:
+            self._project = open_project(self.project_dir, self.db)
+        return self._project
+
+    def store(self, auto_import: bool = True) -> Store:
+        """The project's store; a database that never saw ``qcoder import`` gets one first."""
+        if self._store is None:
+            from ..importer import import_project, needs_import
+
+            self._store = Store(self.project().db_path)
+            if auto_import and needs_import(self._store):
+                import_project(self.project(), self._store)
+        return self._store
+
+    def require_coder(self) -> str:
+        from ..coding import check_coder
+
+        if not self.coder:
+            raise QcoderError("no coder given; pass --coder NAME or set QCODER_CODER")
+        return check_coder(self.coder)
+
+
+pass_state = click.make_pass_decorator(State)
+
+
+def emit_json(data: Any) -> None:
+    """Print data as indented JSON (UTF-8 kept readable)."""
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+def print_table(title: str | None, columns: list[str], rows: list[list[Any]],
+                justify_numbers: bool = True) -> None:
+    """A readable table on the terminal (rich), plain when output is piped."""
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=title, title_justify="left", show_edge=False, pad_edge=False)
+    for i, name in enumerate(columns):
+        numeric = justify_numbers and rows and all(
+            isinstance(r[i], int | float) or r[i] in ("", None, "–") for r in rows)
+        table.add_column(name, justify="right" if numeric else "left", overflow="fold")
+    for row in rows:
+        table.add_row(*["" if v is None else str(v) for v in row])
+    Console(file=sys.stdout, soft_wrap=False).print(table)
+
+
+def split_ids(value: str | None) -> list[str] | None:
+    """``"a,b, c"`` → ``["a", "b", "c"]``; None stays None."""
+    if not value:
+        return None
+    return [v.strip() for v in value.split(",") if v.strip()]

@@ -1,0 +1,200 @@
+"""Project commands: import, status, codebook check, codings import/export, the workbench."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from ..codebook import lint_codebook
+from ..errors import QcoderError
+from . import cli
+from .base import State, emit_json, pass_state, print_table
+
+
+@cli.group("import", cls=click.Group, invoke_without_command=True)
+@click.option("--allow-orphans", is_flag=True,
+              help="Accept a codebook that drops codes with codings (the codings are kept).")
+@click.option("--json", "as_json", is_flag=True, help="Print the counts as JSON.")
+@click.pass_context
+def import_group(ctx: click.Context, allow_orphans: bool, as_json: bool) -> None:
+    """Load or refresh the codebook, the cases and codings/*.csv (safe to repeat)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from ..importer import import_project
+
+    state: State = ctx.obj
+    report = import_project(state.project(), state.store(auto_import=False), allow_orphans)
+    if as_json:
+        emit_json(report.to_dict())
+        return
+    click.echo(f"{report.cases} cases, {report.documents} documents, {report.excerpts} "
+               f"excerpts, {report.codes} codes")
+    changes = []
+    if report.documents_added or report.documents_updated or report.documents_removed:
+        changes.append(f"documents: {report.documents_added} added, {report.documents_updated} "
+                       f"changed, {report.documents_removed} removed")
+    if report.excerpts_added:
+        changes.append(f"excerpts: {report.excerpts_added} new")
+    for name, added in report.seed_files:
+        changes.append(f"codings/{name}: {added} codings imported")
+    if not changes:
+        changes.append("nothing changed")
+    for line in changes:
+        click.echo(f"  {line}")
+    if report.excerpts_orphaned:
+        click.echo(f"warning: {report.excerpts_orphaned} excerpts changed or vanished; "
+                   f"{report.codings_orphaned} codings on them are kept as orphaned"
+                   + (f" ({', '.join(report.orphaned_refs[:5])}"
+                      f"{', ...' if len(report.orphaned_refs) > 5 else ''})"
+                      if report.orphaned_refs else ""), err=True)
+    for code_id, count in report.codes_orphaned.items():
+        click.echo(f"warning: code '{code_id}' left the codebook; its {count} codings are kept "
+                   "as orphaned", err=True)
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@pass_state
+def status(state: State, as_json: bool) -> None:
+    """Cases, documents, excerpts, codes, coders and each coder's progress per case."""
+    store = state.store()
+    totals = store.counts()
+    progress = store.progress()
+    cases = store.cases()
+    docs = store.documents()
+    per_case = {c["id"]: {"documents": 0, "excerpts": 0} for c in cases}
+    for d in docs:
+        per_case[d["case_id"]]["documents"] += 1
+        per_case[d["case_id"]]["excerpts"] += d["excerpts"]
+    if as_json:
+        coders: dict[str, dict] = {}
+        for p in progress:
+            entry = coders.setdefault(p["coder"], {"coder": p["coder"], "reviewed": 0,
+                                                   "total": 0, "cases": []})
+            entry["reviewed"] += p["reviewed"]
+            entry["total"] += p["total"]
+            entry["cases"].append({"case": p["case"], "reviewed": p["reviewed"],
+                                   "total": p["total"], "percent": _pct(p["reviewed"],
+                                                                         p["total"])})
+        for entry in coders.values():
+            entry["percent"] = _pct(entry["reviewed"], entry["total"])
+        emit_json({
+            "project": str(state.project().root.name),
+            "codebook": {"name": store.meta("codebook_name"),
+                         "version": store.meta("codebook_version")},
+            **{k: v for k, v in totals.items() if k not in ("cases", "coders")},
+            "cases": [{"id": c["id"], "name": c["name"], **per_case[c["id"]]} for c in cases],
+            "coders": list(coders.values()),
+        })
+        return
+    click.echo(f"{store.meta('codebook_name')} (codebook version {store.meta('codebook_version')})")
+    click.echo(f"{totals['cases']} cases, {totals['documents']} documents, {totals['excerpts']} "
+               f"excerpts, {totals['codes']} codes, {totals['coders']} coders, "
+               f"{totals['codings']} codings")
+    if totals["orphaned_codings"]:
+        click.echo(f"{totals['orphaned_codings']} orphaned codings are kept "
+                   "(their excerpt or code changed)")
+    coder_names = store.coders()
+    rows = []
+    for c in cases:
+        row = [c["id"], per_case[c["id"]]["documents"], per_case[c["id"]]["excerpts"]]
+        for name in coder_names:
+            p = next(p for p in progress if p["coder"] == name and p["case"] == c["id"])
+            row.append(f"{p['reviewed']}/{p['total']}")
+        rows.append(row)
+    print_table(None, ["case", "documents", "excerpts", *coder_names], rows)
+
+
+def _pct(part: int, whole: int) -> float:
+    return round(100 * part / whole, 1) if whole else 0.0
+
+
+@cli.group()
+def codebook() -> None:
+    """Check the codebook."""
+
+
+@codebook.command("check")
+@click.argument("file", required=False, type=click.Path(dir_okay=False))
+@pass_state
+def codebook_check(state: State, file: str | None) -> None:
+    """Lint a codebook (default: the project's) and print FILE:LINE: problems."""
+    path = Path(file) if file else state.project().codebook_path()
+    book, problems = lint_codebook(path)
+    for problem in problems:
+        prefix = "" if problem.blocking else "warning: "
+        click.echo(f"{problem.path}:{problem.line}: {prefix}{problem.message}"
+                   if problem.line else f"{problem.path}: {problem.message}")
+    errors = [p for p in problems if p.blocking]
+    if errors or book is None:
+        click.echo(f"{len(errors)} error(s), {len(problems) - len(errors)} warning(s)", err=True)
+        sys.exit(1)
+    groups = len(book.exclusive_groups())
+    click.echo(f"{path}: OK: {len(book)} codes, {groups} exclusive group(s), "
+               f"{len(book.by_key())} keys, {len(problems)} warning(s)")
+
+
+@cli.group()
+def codings() -> None:
+    """Import and export codings as CSV or JSON."""
+
+
+@codings.command("import")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--json", "as_json", is_flag=True)
+@pass_state
+def codings_import(state: State, file: str, as_json: bool) -> None:
+    """Import FILE.csv with header excerpt,code,coder[,memo] (all rows or none)."""
+    from ..codings_csv import import_codings
+
+    store = state.store()
+    result = import_codings(store, store.codebook(), file)
+    if as_json:
+        emit_json(result.to_dict())
+        return
+    click.echo(f"{file}: {result.rows} rows, {result.codings_added} new codings, "
+               f"{result.reviews_added} new reviews, coders: {', '.join(result.coders) or '-'}")
+
+
+@codings.command("export")
+@click.option("--coder", "only", metavar="NAME", help="Only this coder's codings.")
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv",
+              show_default=True)
+@click.option("--output", "-o", type=click.Path(dir_okay=False), help="File (default: stdout).")
+@click.option("--include-orphans", is_flag=True, help="Also codings on vanished excerpts.")
+@pass_state
+def codings_export(state: State, only: str | None, fmt: str, output: str | None,
+                   include_orphans: bool) -> None:
+    """Write codings: excerpt,code,coder,memo then case,document,time (re-importable)."""
+    from ..codings_csv import write_csv, write_json
+
+    store = state.store()
+    if only is not None and only not in store.coders():
+        known = ", ".join(store.coders()) or "none yet"
+        raise QcoderError(f"unknown coder '{only}'; known coders: {known}")
+    rows = store.iter_codings(only, include_orphans)
+    out = open(output, "w", encoding="utf-8", newline="") if output else sys.stdout  # noqa: SIM115
+    try:
+        if fmt == "csv":
+            count = write_csv(rows, out)
+        else:
+            count = write_json(rows, out, {"coders": [only] if only else store.coders()})
+    finally:
+        if output:
+            out.close()
+    if output:
+        click.echo(f"{output}: {count} codings", err=True)
+
+
+@cli.command("tui", hidden=True)
+@pass_state
+def open_workbench(state: State) -> None:
+    """Open the coding workbench."""
+    try:
+        from ..tui.app import run_app
+    except ModuleNotFoundError:
+        click.get_current_context().invoke(status)
+        return
+    run_app(state)

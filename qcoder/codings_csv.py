@@ -1,0 +1,206 @@
+"""Codings as CSV: atomic import (``excerpt,code,coder[,memo]``) and streamed export."""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import hashlib
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TextIO
+
+from .codebook import Codebook
+from .coding import CODER_PATTERN
+from .errors import InputError, located
+from .store import Store, now
+
+REQUIRED = ("excerpt", "code", "coder")
+EXPORT_COLUMNS = ("excerpt", "code", "coder", "memo", "case", "document", "time")
+BATCH = 20_000
+
+
+@dataclass
+class CsvImport:
+    """What a codings CSV brought in."""
+
+    path: str
+    rows: int = 0
+    codings_added: int = 0
+    reviews_added: int = 0
+    coders: tuple[str, ...] = ()
+    skipped: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def file_sha(path: Path) -> str:
+    digest = hashlib.sha1()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _open_csv(path: Path) -> TextIO:
+    try:
+        return path.open(encoding="utf-8-sig", newline="")
+    except FileNotFoundError:
+        raise InputError(f"{path}: file not found; check the path") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read ({exc.strerror})") from None
+
+
+def _unknown_code(path: Path, line: int, code: str, codebook: Codebook) -> InputError:
+    hint = difflib.get_close_matches(code, list(codebook.codes), n=1)
+    fix = f"did you mean '{hint[0]}'?" if hint else "see the ids in the codebook"
+    return InputError(located(path, line, f"unknown code '{code}'; {fix}"))
+
+
+def _rows(path: Path, fh: TextIO) -> Iterator[tuple[int, dict[str, str]]]:
+    reader = csv.reader(fh)
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise InputError(located(path, 1, "empty file; the header must be "
+                                 "excerpt,code,coder[,memo]")) from None
+    except csv.Error as exc:
+        raise InputError(located(path, 1, f"not a CSV file ({exc})")) from None
+    columns = [h.strip().lower() for h in header]
+    for name in REQUIRED:
+        if name not in columns:
+            raise InputError(located(path, 1, f"missing column '{name}'; the header must be "
+                                     "excerpt,code,coder[,memo]"))
+    index = {name: columns.index(name) for name in (*REQUIRED, "memo") if name in columns}
+    previous = reader.line_num
+    try:
+        for record in reader:
+            line, previous = previous + 1, reader.line_num
+            if not any(field.strip() for field in record):
+                continue
+            yield line, {name: (record[i].strip() if i < len(record) else "")
+                         for name, i in index.items()}
+    except csv.Error as exc:
+        raise InputError(located(path, previous + 1, f"malformed CSV ({exc}); check quoting"))\
+            from None
+
+
+def import_codings(store: Store, codebook: Codebook, path: str | Path,
+                   conn: sqlite3.Connection | None = None) -> CsvImport:
+    """Import a codings CSV: all rows are checked first; one bad row rejects the file.
+
+    An empty ``code`` means "reviewed, no code applies". Existing codings are kept
+    (the same coding twice is one coding; a memo fills an empty one, never overwrites).
+    """
+    path = Path(path)
+    if conn is None:
+        with store.transaction() as own:
+            return import_codings(store, codebook, path, own)
+    refs = store.excerpt_ids_by_ref()
+    usable = {c.id for c in codebook if not c.exclusive}
+    result = CsvImport(path=str(path))
+    conn.execute("CREATE TEMP TABLE IF NOT EXISTS staging (line INTEGER, excerpt_id INTEGER, "
+                 "code_id TEXT, coder TEXT, memo TEXT)")
+    conn.execute("DELETE FROM staging")
+    coders: set[str] = set()
+    batch: list[tuple] = []
+    with _open_csv(path) as fh:
+        for line, row in _rows(path, fh):
+            ref, code, coder = row["excerpt"], row["code"], row["coder"]
+            excerpt_id = refs.get(ref)
+            if excerpt_id is None:
+                raise InputError(located(path, line, f"unknown excerpt '{ref}'; references look"
+                                         " like case-id/document#n (run 'qcoder import' first)"))
+            if code and code not in usable:
+                if code in codebook.codes:
+                    raise InputError(located(path, line, f"'{code}' is an exclusive group; "
+                                             "use one of its codes"))
+                raise _unknown_code(path, line, code, codebook)
+            if not CODER_PATTERN.match(coder):
+                raise InputError(located(path, line, f"invalid coder '{coder}'; use letters, "
+                                         "digits and . _ @ + - (at most 40 characters)"))
+            coders.add(coder)
+            batch.append((line, excerpt_id, code, coder, row.get("memo") or None))
+            result.rows += 1
+            if len(batch) >= BATCH:
+                conn.executemany("INSERT INTO staging VALUES (?, ?, ?, ?, ?)", batch)
+                batch.clear()
+    conn.executemany("INSERT INTO staging VALUES (?, ?, ?, ?, ?)", batch)
+    _check_exclusive(conn, path, codebook)
+    stamp = now()
+    conn.executemany("INSERT OR IGNORE INTO coders VALUES (?, ?)", [(c, stamp) for c in coders])
+    before = conn.total_changes
+    conn.execute("""INSERT INTO codings (excerpt_id, code_id, coder, created, memo)
+        SELECT excerpt_id, code_id, coder, ?, memo FROM staging WHERE code_id != ''
+        ON CONFLICT(excerpt_id, code_id, coder) DO UPDATE SET memo = excluded.memo
+        WHERE codings.memo IS NULL AND excluded.memo IS NOT NULL""", (stamp,))
+    result.codings_added = conn.total_changes - before
+    before = conn.total_changes
+    conn.execute("INSERT OR IGNORE INTO reviews SELECT excerpt_id, coder, ? FROM staging",
+                 (stamp,))
+    result.reviews_added = conn.total_changes - before
+    conn.execute("DELETE FROM staging")
+    result.coders = tuple(sorted(coders))
+    conn.execute(
+        "INSERT INTO events (action_id, coder, at, kind, after, state) VALUES "
+        "((SELECT COALESCE(MAX(action_id), 0) + 1 FROM events), ?, ?, 'import', ?, 'log')",
+        (",".join(result.coders), stamp, json.dumps(result.to_dict())))
+    return result
+
+
+def _check_exclusive(conn: sqlite3.Connection, path: Path, codebook: Codebook) -> None:
+    """Two children of one exclusive group for one coder and excerpt reject the file."""
+    groups = {c.id: c.children for c in codebook.exclusive_groups()}
+    if not groups:
+        return
+    member = {child: group for group, children in groups.items() for child in children}
+    conn.execute("CREATE TEMP TABLE IF NOT EXISTS exclusive_member (code_id TEXT PRIMARY KEY, "
+                 "group_id TEXT)")
+    conn.execute("DELETE FROM exclusive_member")
+    conn.executemany("INSERT INTO exclusive_member VALUES (?, ?)", member.items())
+    row = conn.execute("""
+        WITH chosen AS (
+            SELECT s.line, s.excerpt_id, s.coder, s.code_id, m.group_id FROM staging s
+            JOIN exclusive_member m ON m.code_id = s.code_id)
+        SELECT a.line, a.code_id, b.code_id, b.line, a.group_id FROM chosen a
+        JOIN (SELECT line, excerpt_id, coder, code_id, group_id FROM chosen
+              UNION ALL
+              SELECT NULL, c.excerpt_id, c.coder, c.code_id, m.group_id FROM codings c
+              JOIN exclusive_member m ON m.code_id = c.code_id
+              WHERE EXISTS (SELECT 1 FROM chosen x WHERE x.excerpt_id = c.excerpt_id
+                            AND x.coder = c.coder)) b
+          ON b.excerpt_id = a.excerpt_id AND b.coder = a.coder AND b.group_id = a.group_id
+         AND b.code_id != a.code_id
+        ORDER BY a.line LIMIT 1""").fetchone()
+    if row is None:
+        return
+    line, code, other, other_line, group = row
+    where = f"line {other_line}" if other_line else "the database already"
+    raise InputError(located(path, line, f"'{code}' and '{other}' ({where}) are both in the "
+                             f"exclusive group '{group}' for one coder and excerpt; keep one"))
+
+
+def write_csv(rows: Iterable[dict[str, Any]], out: TextIO) -> int:
+    """Write codings (as from ``Store.iter_codings``) as CSV; returns the number of rows."""
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(EXPORT_COLUMNS)
+    count = 0
+    for row in rows:
+        writer.writerow([row[c] for c in EXPORT_COLUMNS])
+        count += 1
+    return count
+
+
+def write_json(rows: Iterable[dict[str, Any]], out: TextIO, totals: dict[str, Any]) -> int:
+    """Write ``{"codings": [...], "total": N, **totals}``, streamed row by row."""
+    out.write('{"codings": [')
+    count = 0
+    for row in rows:
+        out.write(("," if count else "") + "\n  " + json.dumps(
+            {c: row[c] for c in EXPORT_COLUMNS}, ensure_ascii=False))
+        count += 1
+    out.write("\n], " + json.dumps({"total": count, **totals}, ensure_ascii=False)[1:] + "\n")
+    return count

@@ -1,0 +1,295 @@
+"""Cases and documents on disk, segmented into excerpts with stable, content-based identities."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import CorpusError, located
+
+try:
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+DOCUMENT_SUFFIXES = (".txt", ".md", ".docx")
+CASE_FILE = "case.yaml"
+CASE_ID = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+SPEAKER = re.compile(r"^([A-Za-z\u00C0-\u024F][\w .'()\-]{0,39}):\s")
+FRONT_MATTER_FIELDS = ("title", "kind", "date")
+
+
+@dataclass(frozen=True)
+class Excerpt:
+    """A paragraph of a document; ``start``/``end`` are code-point offsets into its text."""
+
+    case_id: str
+    stem: str
+    n: int
+    text: str
+    start: int
+    end: int
+    identity: str
+    speaker: str | None = None
+    section: str | None = None
+
+    @property
+    def ref(self) -> str:
+        return format_ref(self.case_id, self.stem, self.n)
+
+
+@dataclass
+class Document:
+    """A document of a case: metadata from front matter, plain text and its excerpts."""
+
+    case_id: str
+    stem: str
+    path: Path
+    text: str
+    sha: str
+    title: str = ""
+    kind: str = ""
+    date: str = ""
+    attributes: dict[str, Any] = field(default_factory=dict)
+    excerpts: list[Excerpt] = field(default_factory=list)
+
+
+@dataclass
+class Case:
+    """A case: ``case.yaml`` metadata and its documents."""
+
+    id: str
+    name: str
+    path: Path
+    description: str = ""
+    attributes: dict[str, Any] = field(default_factory=dict)
+    documents: list[Document] = field(default_factory=list)
+
+
+def format_ref(case_id: str, stem: str, n: int) -> str:
+    """The human reference of an excerpt: ``<case-id>/<document-stem>#<n>``."""
+    return f"{case_id}/{stem}#{n}"
+
+
+REF_PATTERN = re.compile(r"^(?P<case>[^/#\s]+)/(?P<stem>[^#]+)#(?P<n>[1-9][0-9]*)$")
+
+
+def parse_ref(ref: str) -> tuple[str, str, int] | None:
+    """Split ``case/stem#n`` into its parts, or ``None`` when it is not a reference."""
+    m = REF_PATTERN.match(ref.strip())
+    return (m["case"], m["stem"], int(m["n"])) if m else None
+
+
+def excerpt_identity(case_id: str, stem: str, text: str, occurrence: int) -> str:
+    """A content-based id: unchanged paragraphs keep it when others are edited or moved."""
+    normal = " ".join(text.split())
+    digest = hashlib.sha1(f"{case_id}/{stem}\0{normal}\0{occurrence}".encode())
+    return digest.hexdigest()[:24]
+
+
+def _yaml_mapping(text: str, path: Path, first_line: int) -> dict[str, Any]:
+    try:
+        data = yaml.load(text, Loader=_Loader) if text.strip() else {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = first_line + (mark.line if mark else 0)
+        what = getattr(exc, "problem", None) or "malformed YAML"
+        raise CorpusError(located(path, line, f"invalid YAML: {what}; check indentation "
+                                  "and quoting")) from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise CorpusError(located(path, first_line, "expected 'field: value' lines"))
+    return data
+
+
+def split_front_matter(text: str, path: Path) -> tuple[dict[str, Any], str]:
+    """Separate a leading ``---`` YAML block from the body."""
+    if not text.startswith("---\n") and text.strip() != "---":
+        return {}, text
+    end = re.search(r"^(---|\.\.\.)[ \t]*$", text[4:], flags=re.M)
+    if end is None:
+        raise CorpusError(located(path, 1, "front matter opened with '---' is never closed; "
+                                  "add a '---' line after it"))
+    meta = _yaml_mapping(text[4:4 + end.start()], path, 2)
+    return meta, text[4 + end.end():].lstrip("\n")
+
+
+def _blocks(body: str) -> Iterator[tuple[int, int]]:
+    """Yield (start, end) of each run of non-blank lines, trailing whitespace excluded."""
+    start: int | None = None
+    last_end = 0
+    pos = 0
+    for line in body.splitlines(keepends=True):
+        if line.strip():
+            if start is None:
+                start = pos + (len(line) - len(line.lstrip()))
+            last_end = pos + len(line.rstrip())
+        elif start is not None:
+            yield start, last_end
+            start = None
+        pos += len(line)
+    if start is not None:
+        yield start, last_end
+
+
+def _is_interview(kind: str) -> bool:
+    return "interview" in kind.lower() or "focus" in kind.lower()
+
+
+def segment(case_id: str, stem: str, body: str, kind: str = "", markdown: bool = False,
+            headings: dict[int, str] | None = None) -> list[Excerpt]:
+    """Cut a document's plain text into paragraph excerpts.
+
+    ``headings`` maps the start offset of a paragraph to its heading text (for .docx);
+    in Markdown, a paragraph starting with ``#`` is a heading. Headings are section context,
+    never excerpts.
+    """
+    excerpts: list[Excerpt] = []
+    seen: dict[str, int] = {}
+    section: str | None = None
+    interview = _is_interview(kind)
+    for start, end in _blocks(body):
+        text = body[start:end]
+        if headings is not None and start in headings:
+            section = headings[start]
+            continue
+        if markdown and text.startswith("#"):
+            first, _, rest = text.partition("\n")
+            section = first.lstrip("#").strip() or section
+            if not rest.strip():
+                continue
+            start = start + len(first) + 1 + (len(rest) - len(rest.lstrip()))
+            text = body[start:end]
+        speaker = None
+        if interview and (m := SPEAKER.match(text)):
+            speaker = m[1].strip()
+        normal = " ".join(text.split())
+        occurrence = seen.get(normal, 0)
+        seen[normal] = occurrence + 1
+        excerpts.append(Excerpt(
+            case_id=case_id, stem=stem, n=len(excerpts) + 1, text=text, start=start, end=end,
+            identity=excerpt_identity(case_id, stem, text, occurrence), speaker=speaker,
+            section=section,
+        ))
+    return excerpts
+
+
+def _read_docx(path: Path) -> tuple[dict[str, Any], str, dict[int, str]]:
+    """Plain text of a .docx (paragraphs joined by blank lines), its front matter, headings."""
+    import docx  # python-docx is slow to import; only .docx documents need it
+
+    try:
+        paragraphs = docx.Document(str(path)).paragraphs
+    except Exception as exc:  # python-docx raises several types for damaged files
+        raise CorpusError(located(path, None, f"cannot read .docx ({exc.__class__.__name__}); "
+                                  "open and re-save it in Word or LibreOffice")) from None
+    items = [(p.text.replace("\r", ""), (p.style.name if p.style is not None else "") or "")
+             for p in paragraphs]
+    items = [(t.strip(), s) for t, s in items if t.strip()]
+    meta: dict[str, Any] = {}
+    if items and items[0][0] == "---":
+        closing = next((i for i, (t, _) in enumerate(items[1:], 1) if t == "---"), None)
+        if closing is None:
+            raise CorpusError(located(path, 1, "front matter opened with '---' is never "
+                                      "closed; add a '---' paragraph after it"))
+        meta = _yaml_mapping("\n".join(t for t, _ in items[1:closing]), path, 2)
+        items = items[closing + 1:]
+    parts: list[str] = []
+    headings: dict[int, str] = {}
+    pos = 0
+    for text, style in items:
+        if style.startswith("Heading") or style == "Title":
+            headings[pos] = text
+        parts.append(text)
+        pos += len(text) + 2
+    return meta, "\n\n".join(parts), headings
+
+
+def load_document(case_id: str, path: Path) -> Document:
+    """Read one document file and segment it."""
+    raw = path.read_bytes()
+    sha = hashlib.sha1(raw).hexdigest()
+    headings: dict[int, str] | None = None
+    if path.suffix.lower() == ".docx":
+        meta, body, headings = _read_docx(path)
+    else:
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            line = raw[: exc.start].count(b"\n") + 1
+            raise CorpusError(located(path, line, "not UTF-8 text; save the file as UTF-8"))\
+                from None
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+        meta, body = split_front_matter(text, path)
+    kind = str(meta.get("kind") or "")
+    excerpts = segment(case_id, path.stem, body, kind, markdown=path.suffix.lower() == ".md",
+                       headings=headings)
+    attributes = {k: _jsonable(v) for k, v in meta.items() if k not in FRONT_MATTER_FIELDS}
+    return Document(
+        case_id=case_id, stem=path.stem, path=path, text=body, sha=sha,
+        title=str(meta.get("title") or path.stem), kind=kind,
+        date=str(meta.get("date") or ""), attributes=attributes, excerpts=excerpts,
+    )
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, str | int | float | bool) or value is None:
+        return value
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    return str(value)
+
+
+def load_case(path: Path) -> Case:
+    """Read ``case.yaml`` and every document of one case folder."""
+    case_id = path.name
+    if not CASE_ID.match(case_id):
+        raise CorpusError(located(path, None, f"case folder name '{case_id}' is not a valid "
+                                  "case id; rename it with lowercase letters, digits and '-'"))
+    meta: dict[str, Any] = {}
+    case_file = path / CASE_FILE
+    if case_file.exists():
+        meta = _yaml_mapping(case_file.read_text(encoding="utf-8"), case_file, 1)
+        unknown = set(meta) - {"name", "description", "attributes"}
+        if unknown:
+            raise CorpusError(located(case_file, _line_of(case_file, sorted(unknown)[0]),
+                                      f"unknown field '{sorted(unknown)[0]}'; case.yaml takes "
+                                      "name, description and attributes"))
+        if not isinstance(meta.get("attributes", {}) or {}, dict):
+            raise CorpusError(located(case_file, _line_of(case_file, "attributes"),
+                                      "attributes must be 'name: value' lines"))
+    documents = [
+        load_document(case_id, f) for f in sorted(path.iterdir())
+        if f.is_file() and f.suffix.lower() in DOCUMENT_SUFFIXES
+        and not f.name.startswith((".", "~$")) and f.name.lower() != "readme.md"
+    ]
+    return Case(
+        id=case_id, name=str(meta.get("name") or case_id), path=path,
+        description=str(meta.get("description") or "").strip(),
+        attributes={k: _jsonable(v) for k, v in (meta.get("attributes") or {}).items()},
+        documents=documents,
+    )
+
+
+def _line_of(path: Path, key: str) -> int:
+    for i, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if line.startswith(f"{key}:"):
+            return i
+    return 1
+
+
+def load_corpus(cases_dir: Path) -> list[Case]:
+    """Every case folder under ``cases_dir`` (sorted by id); missing folder means no cases."""
+    if not cases_dir.is_dir():
+        return []
+    return [load_case(p) for p in sorted(cases_dir.iterdir())
+            if p.is_dir() and not p.name.startswith(".")]

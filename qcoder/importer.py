@@ -1,0 +1,40 @@
+"""``qcoder import``: bring the codebook, the cases and the project's seed codings into the store."""
+
+from __future__ import annotations
+
+from .codebook import load_codebook
+from .codings_csv import file_sha, import_codings
+from .corpus import load_corpus
+from .project import Project
+from .store import Store, SyncReport, now
+
+
+def import_project(project: Project, store: Store, allow_orphans: bool = False) -> SyncReport:
+    """Load or refresh everything in one transaction: it all lands, or nothing does.
+
+    Idempotent. Codings on excerpts that changed or vanished stay, as orphaned; a codebook
+    that drops a code with codings is refused unless ``allow_orphans``. Each CSV in
+    ``codings/`` is imported once (by content), so the demo's codings arrive on first import.
+    """
+    codebook = load_codebook(project.codebook_path())
+    cases = load_corpus(project.cases_dir)
+    report = SyncReport()
+    with store.transaction() as conn:
+        store.sync_codebook(conn, codebook, allow_orphans, report)
+        store.sync_corpus(conn, cases, report)
+        seeds = sorted(project.codings_dir.glob("*.csv")) if project.codings_dir.is_dir() else []
+        for path in seeds:
+            sha = file_sha(path)
+            if conn.execute("SELECT 1 FROM imports WHERE sha = ? AND kind = 'codings'",
+                            (sha,)).fetchone():
+                continue
+            result = import_codings(store, codebook, path, conn)
+            conn.execute("INSERT INTO imports VALUES (?, 'codings', ?, ?, ?)",
+                         (sha, path.relative_to(project.root).as_posix(), now(), result.rows))
+            report.seed_files.append((path.name, result.codings_added))
+    return report
+
+
+def needs_import(store: Store) -> bool:
+    """True for a database that has never imported the project."""
+    return not store.scalar("SELECT COUNT(*) FROM documents")

@@ -1,0 +1,132 @@
+"""Numbered schema migrations, applied in order and recorded in the ``migrations`` table.
+
+Never edit a released migration: add a new one. Each is tested on a database made by the
+schema before it (tests/test_migrations.py).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from .errors import StoreError
+
+Migration = tuple[int, str, Callable[[sqlite3.Connection], None]]
+
+
+def _run(conn: sqlite3.Connection, script: str) -> None:
+    """Run statements one by one: ``executescript`` would commit the open transaction."""
+    for statement in script.split(";"):
+        if statement.strip():
+            conn.execute(statement)
+
+
+def _initial(conn: sqlite3.Connection) -> None:
+    _run(conn, """
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);
+    CREATE TABLE cases (
+        id TEXT PRIMARY KEY, name TEXT NOT NULL, description TEXT NOT NULL DEFAULT '',
+        attributes TEXT NOT NULL DEFAULT '{}', position INTEGER NOT NULL DEFAULT 0,
+        active INTEGER NOT NULL DEFAULT 1);
+    CREATE TABLE documents (
+        id INTEGER PRIMARY KEY, case_id TEXT NOT NULL REFERENCES cases(id),
+        stem TEXT NOT NULL, path TEXT NOT NULL DEFAULT '', title TEXT NOT NULL DEFAULT '',
+        kind TEXT NOT NULL DEFAULT '', date TEXT NOT NULL DEFAULT '',
+        attributes TEXT NOT NULL DEFAULT '{}', text TEXT NOT NULL, sha TEXT NOT NULL DEFAULT '',
+        active INTEGER NOT NULL DEFAULT 1, UNIQUE (case_id, stem));
+    CREATE TABLE excerpts (
+        id INTEGER PRIMARY KEY, identity TEXT NOT NULL UNIQUE,
+        document_id INTEGER NOT NULL REFERENCES documents(id), n INTEGER NOT NULL,
+        start INTEGER NOT NULL, "end" INTEGER NOT NULL, speaker TEXT, section TEXT,
+        text TEXT NOT NULL, active INTEGER NOT NULL DEFAULT 1);
+    CREATE UNIQUE INDEX excerpts_position ON excerpts (document_id, n) WHERE active = 1;
+    CREATE TABLE codes (
+        id TEXT PRIMARY KEY, parent_id TEXT, label TEXT NOT NULL,
+        definition TEXT NOT NULL DEFAULT '', include TEXT NOT NULL DEFAULT '',
+        exclude TEXT NOT NULL DEFAULT '', examples TEXT NOT NULL DEFAULT '[]', key TEXT,
+        exclusive INTEGER NOT NULL DEFAULT 0, color TEXT, position INTEGER NOT NULL DEFAULT 0,
+        depth INTEGER NOT NULL DEFAULT 0, active INTEGER NOT NULL DEFAULT 1);
+    CREATE TABLE coders (name TEXT PRIMARY KEY, created TEXT NOT NULL);
+    CREATE TABLE codings (
+        id INTEGER PRIMARY KEY, excerpt_id INTEGER NOT NULL REFERENCES excerpts(id),
+        code_id TEXT NOT NULL REFERENCES codes(id), coder TEXT NOT NULL REFERENCES coders(name),
+        created TEXT NOT NULL, memo TEXT, UNIQUE (excerpt_id, code_id, coder));
+    CREATE INDEX codings_coder ON codings (coder, excerpt_id);
+    CREATE INDEX codings_code ON codings (code_id, excerpt_id);
+    CREATE TABLE reviews (
+        excerpt_id INTEGER NOT NULL REFERENCES excerpts(id),
+        coder TEXT NOT NULL REFERENCES coders(name), reviewed_at TEXT NOT NULL,
+        PRIMARY KEY (excerpt_id, coder));
+    CREATE INDEX reviews_coder ON reviews (coder, excerpt_id);
+    CREATE TABLE memos (
+        excerpt_id INTEGER NOT NULL REFERENCES excerpts(id),
+        coder TEXT NOT NULL REFERENCES coders(name), text TEXT NOT NULL,
+        updated TEXT NOT NULL, PRIMARY KEY (excerpt_id, coder));
+    CREATE TABLE events (
+        id INTEGER PRIMARY KEY, action_id INTEGER NOT NULL, coder TEXT NOT NULL,
+        at TEXT NOT NULL, kind TEXT NOT NULL, excerpt_id INTEGER, code_id TEXT,
+        before TEXT, after TEXT, state TEXT NOT NULL DEFAULT 'done');
+    CREATE INDEX events_coder ON events (coder, action_id);
+    CREATE TABLE imports (
+        sha TEXT NOT NULL, kind TEXT NOT NULL, path TEXT NOT NULL, at TEXT NOT NULL,
+        rows INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (sha, kind));
+    """)
+
+
+def _adjudication(conn: sqlite3.Connection) -> None:
+    """Consensus decisions and their reasons (the adjudication log)."""
+    _run(conn, """
+    CREATE TABLE adjudications (
+        id INTEGER PRIMARY KEY, excerpt_id INTEGER NOT NULL REFERENCES excerpts(id),
+        code_id TEXT NOT NULL, decision TEXT NOT NULL, source_coder TEXT,
+        reason TEXT NOT NULL DEFAULT '', decided_by TEXT NOT NULL, at TEXT NOT NULL,
+        action_id INTEGER);
+    CREATE INDEX adjudications_excerpt ON adjudications (excerpt_id, code_id);
+    CREATE INDEX events_excerpt ON events (excerpt_id);
+    """)
+
+
+MIGRATIONS: list[Migration] = [
+    (1, "initial schema", _initial),
+    (2, "adjudication log", _adjudication),
+]
+LATEST = MIGRATIONS[-1][0]
+
+
+def applied_versions(conn: sqlite3.Connection) -> set[int]:
+    """Versions recorded in the database (empty for a new database)."""
+    has_table = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type='table' AND name='migrations'").fetchone()
+    if not has_table:
+        return set()
+    return {row[0] for row in conn.execute("SELECT version FROM migrations")}
+
+
+def migrate(conn: sqlite3.Connection, upto: int = LATEST) -> list[int]:
+    """Apply every pending migration up to ``upto``, each in its own transaction."""
+    conn.execute("CREATE TABLE IF NOT EXISTS migrations "
+                 "(version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)")
+    done = applied_versions(conn)
+    newer = [v for v in done if v > LATEST]
+    if newer:
+        raise StoreError(f"this database was written by a newer qcoder (schema {max(newer)}, "
+                         f"this qcoder knows {LATEST}); upgrade qcoder to open it")
+    applied = []
+    for version, name, step in MIGRATIONS:
+        if version in done or version > upto:
+            continue
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            if version in applied_versions(conn):  # another process was faster
+                conn.execute("ROLLBACK")
+                continue
+            step(conn)
+            conn.execute("INSERT INTO migrations VALUES (?, ?, ?)",
+                         (version, name, datetime.now(UTC).isoformat(timespec="seconds")))
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        applied.append(version)
+    return applied
