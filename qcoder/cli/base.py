@@ -5,13 +5,15 @@ from __future__ import annotations
 import json
 import sys
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from ..errors import QcoderError
-from ..project import Project, open_project
-from ..store import Store
+
+if TYPE_CHECKING:  # the store pulls in sqlite-utils: only load it for commands that need it
+    from ..project import Project
+    from ..store import Store
 
 
 class QcoderGroup(click.Group):
@@ -36,6 +38,8 @@ class State:
 
     def project(self) -> Project:
         if self._project is None:
+            from ..project import open_project
+
             self._project = open_project(self.project_dir, self.db)
         return self._project
 
@@ -43,6 +47,7 @@ class State:
         """The project's store; a database that never saw ``qcoder import`` gets one first."""
         if self._store is None:
             from ..importer import import_project, needs_import
+            from ..store import Store
 
             self._store = Store(self.project().db_path)
             if auto_import and needs_import(self._store):

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import click
 
-from ..codebook import lint_codebook
 from ..errors import QcoderError
 from . import cli
 from .base import State, emit_json, pass_state, print_table
@@ -52,6 +51,8 @@ def import_group(ctx: click.Context, allow_orphans: bool, as_json: bool) -> None
     for code_id, count in report.codes_orphaned.items():
         click.echo(f"warning: code '{code_id}' left the codebook; its {count} codings are kept "
                    "as orphaned", err=True)
+    for warning in report.warnings:
+        click.echo(f"warning: {warning}", err=True)
 
 
 @cli.command()
@@ -84,9 +85,10 @@ def status(state: State, as_json: bool) -> None:
             "project": str(state.project().root.name),
             "codebook": {"name": store.meta("codebook_name"),
                          "version": store.meta("codebook_version")},
-            **{k: v for k, v in totals.items() if k not in ("cases", "coders")},
-            "cases": [{"id": c["id"], "name": c["name"], **per_case[c["id"]]} for c in cases],
-            "coders": list(coders.values()),
+            **totals,
+            "by_case": [{"case": c["id"], "name": c["name"], **per_case[c["id"]]}
+                        for c in cases],
+            "by_coder": list(coders.values()),
         })
         return
     click.echo(f"{store.meta('codebook_name')} (codebook version {store.meta('codebook_version')})")
@@ -121,6 +123,8 @@ def codebook() -> None:
 @pass_state
 def codebook_check(state: State, file: str | None) -> None:
     """Lint a codebook (default: the project's) and print FILE:LINE: problems."""
+    from ..codebook import lint_codebook
+
     path = Path(file) if file else state.project().codebook_path()
     book, problems = lint_codebook(path)
     for problem in problems:
