@@ -1,0 +1,1 @@
+"""Exports of the store: Word, CSV/JSON and REFI-QDA (QDC/QDPX)."""
