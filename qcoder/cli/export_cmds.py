@@ -1,0 +1,118 @@
+"""Export commands: the ``qcoder export`` group (Word appendices, CSV/JSON codings)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from . import cli
+from .base import State, emit_json, pass_state, split_ids
+
+
+@cli.group("export")
+def export_group() -> None:
+    """Export codings, reports and copies of the project."""
+
+
+def _many(values: tuple[str, ...]) -> list[str] | None:
+    """``--coder a --coder b,c`` → ``["a", "b", "c"]``."""
+    out = [name for value in values for name in split_ids(value) or []]
+    return out or None
+
+
+@export_group.command("docx")
+@click.argument("out", metavar="OUT.docx", type=click.Path(dir_okay=False))
+@click.option("--sections", metavar="LIST",
+              help="Appendices to write, comma-separated: codebook, excerpts, agreement, "
+                   "comparison (default: all that have data).")
+@click.option("--codes", metavar="IDS", help="Only these codes (and the codes below them).")
+@click.option("--cases", metavar="IDS", help="Only these cases.")
+@click.option("--coder", "coders", metavar="NAME", multiple=True,
+              help="Show these coders' codings, pooled (repeat or comma-separate).")
+@click.option("--consensus", is_flag=True, help="Show the consensus codings.")
+@click.option("--pooled", is_flag=True,
+              help="Show every coder's codings, each excerpt once with who applied the code.")
+@click.option("--template", metavar="FILE.docx", type=click.Path(dir_okay=False),
+              help="A Word document or template whose styles and page setup to use.")
+@click.option("--date", metavar="YYYY-MM-DD",
+              help="Date on the title page and in the file's properties (default: today).")
+@click.option("--bootstrap", type=click.IntRange(min=0), default=1000, show_default=True,
+              metavar="N", help="Resamples for the agreement intervals (0: no intervals); "
+                                "the same as 'qcoder agreement --bootstrap N'.")
+@click.option("--json", "as_json", is_flag=True, help="Print what was written as JSON.")
+@pass_state
+def export_docx(state: State, out: str, sections: str | None, codes: str | None,
+                cases: str | None, coders: tuple[str, ...], consensus: bool, pooled: bool,
+                template: str | None, date: str | None, bootstrap: int, as_json: bool) -> None:
+    """Write Word appendices: codebook, coded excerpts by code and case, intercoder agreement
+    and cross-case comparison.
+
+    By default the excerpts are the consensus codings when there are any, otherwise every
+    coder's codings pooled. The same project and --date give the same file, byte for byte.
+    """
+    from ..export.appendix import check_date, describe_basis, gather, resolve_basis
+    from ..export.docx import write_docx
+
+    store = state.store()
+    day = check_date(date)
+    basis = resolve_basis(store, _many(coders), consensus, pooled)
+    wanted = split_ids(sections)
+    appendix = gather(store, project=state.project().root.name, sections=wanted,
+                      code_ids=split_ids(codes), case_ids=split_ids(cases), basis=basis,
+                      date=day, bootstrap=bootstrap)
+    write_docx(appendix, out, template)
+    excerpts = appendix.excerpts or []
+    written = [name for name, part in (("codebook", appendix.codebook),
+                                       ("excerpts", appendix.excerpts),
+                                       ("agreement", appendix.agreement),
+                                       ("comparison", appendix.comparison)) if part is not None]
+    summary = {
+        "file": out,
+        "bytes": Path(out).stat().st_size,
+        "sections": written,
+        "codes": len(appendix.codebook.rows) if appendix.codebook else len(excerpts),
+        "excerpts": sum(s.excerpts for s in excerpts),
+        "codings": sum(s.codings for s in excerpts),
+        "basis": describe_basis(appendix.basis),
+    }
+    if as_json:
+        emit_json(summary)
+    else:
+        click.echo(f"{out}: {', '.join(written) or 'title page only'}; {summary['codes']} codes, "
+                   f"{summary['excerpts']} excerpts ({summary['codings']} codings, "
+                   f"{describe_basis(appendix.basis)}); {summary['bytes']:,} bytes")
+    for name in wanted or []:
+        if name not in written:
+            click.echo(f"warning: no {name} appendix: "
+                       f"{appendix.notes.get(name) or 'nothing to show'}", err=True)
+
+
+def _tabular_command(fmt: str) -> click.Command:
+    @click.argument("out", metavar=f"OUT.{fmt}", type=click.Path(dir_okay=False,
+                                                                 allow_dash=True))
+    @click.option("--coder", "coders", metavar="NAME", multiple=True,
+                  help="Only these coders' codings (repeat or comma-separate; "
+                       "'consensus' for the consensus).")
+    @click.option("--codes", metavar="IDS", help="Only these codes (and the codes below them).")
+    @click.option("--cases", metavar="IDS", help="Only these cases.")
+    @pass_state
+    def command(state: State, out: str, coders: tuple[str, ...], codes: str | None,
+                cases: str | None, **extra: bool) -> None:
+        from ..export.tabular import export_codings
+
+        count = export_codings(state.store(), out, fmt, coders=_many(coders),
+                               code_ids=split_ids(codes), case_ids=split_ids(cases), **extra)
+        if out != "-":
+            click.echo(f"{out}: {count} codings", err=True)
+
+    command.__doc__ = (f"Write every coding as {fmt.upper()} with its excerpt text, case, "
+                       "document and code path (OUT '-': standard output).")
+    if fmt == "csv":
+        command = click.option("--bom", is_flag=True,
+                               help="Start with a byte-order mark (for Excel).")(command)
+    return export_group.command(fmt)(command)
+
+
+export_csv = _tabular_command("csv")
+export_json = _tabular_command("json")

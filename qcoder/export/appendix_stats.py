@@ -1,0 +1,171 @@
+"""Agreement and comparison tables for the Word appendices.
+
+The numbers come from the same functions the ``agreement`` and ``compare`` commands call,
+with the same defaults (bootstrap seed included), and are formatted as those commands print
+them, so an appendix and the terminal never disagree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from ..codebook import Codebook
+from ..compare import Basis, Matrix, code_case_matrix, distribution
+from ..reliability import (
+    DEFAULT_SEED,
+    ProjectAgreement,
+    case_summary,
+    pair_worst,
+    project_agreement,
+)
+from ..store import CONSENSUS, Store
+from .appendix import Table, relative_depths
+
+
+def num(value: float | None, digits: int = 3) -> str:
+    """A number as the commands print it; "–" when undefined."""
+    return "–" if value is None else f"{value:.{digits}f}"
+
+
+def interval(ci: tuple[float, float] | None) -> str:
+    return f"{ci[0]:.3f} – {ci[1]:.3f}" if ci else "–"
+
+
+# --- agreement ----------------------------------------------------------------------------
+
+
+def agreement_tables(store: Store, codebook: Codebook, code_ids: Sequence[str],
+                     cases: dict[str, str], basis: Basis, bootstrap: int = 1000
+                     ) -> tuple[list[Table] | None, str]:
+    """Agreement per code, per exclusive group, per case (and per pair of coders when there
+    are more than two), with a note saying how it was computed; (None, why) when fewer than
+    two coders reviewed the same excerpts."""
+    coders = list(basis.coders) if basis.kind == "pooled" and len(basis.coders) > 1 else None
+    if coders is None and len([c for c in store.coders() if c != CONSENSUS]) < 2:
+        return None, "codings of at least two coders are needed"
+    every_case = [c["id"] for c in store.cases()]
+    case = next(iter(cases)) if len(cases) == 1 and len(every_case) > 1 else None
+    result = project_agreement(store, codebook, coders=coders, case=case, codes=list(code_ids),
+                               bootstrap=bootstrap, seed=DEFAULT_SEED)
+    if not result.excerpts:
+        return None, "no excerpt was reviewed by two or more of the coders"
+    tables = [_results_table("Agreement per code", result, result.report.codes, codebook,
+                             code_ids)]
+    if result.report.groups:
+        tables.append(_results_table("Agreement per exclusive group", result,
+                                     result.report.groups, codebook, code_ids))
+    tables.append(_cases_table(result, cases))
+    if len(result.coders) > 2:
+        tables.append(_pairs_table(result))
+    note = (f"{result.stamp()}. Krippendorff's alpha (nominal) per code (applied or not, a "
+            "parent counting as applied when a code below it is) and per exclusive group; "
+            "reliable ≥ .800, tentative ≥ .667; fewer than 10 excerpts reviewed by two coders: "
+            "too few units. Units: excerpts reviewed by two or more coders."
+            + (" The interval is the 95% bootstrap percentile interval." if bootstrap else ""))
+    return tables, note
+
+
+def _results_table(title: str, result: ProjectAgreement, items: Sequence, codebook: Codebook,
+                   code_ids: Sequence[str]) -> Table:
+    two, boot = len(result.coders) == 2, bool(result.bootstrap)
+    depth = relative_depths(codebook, [c for c in code_ids if c in codebook])
+    columns = ["Code", "Id", "Alpha"] + (["95% interval"] if boot else []) + \
+        ["% agree", "Units"] + (["Kappa"] if two else []) + ["Flag"]
+    rows, indents = [], []
+    for r in items:
+        row = [codebook[r.id].label if r.id in codebook else r.id, r.id, num(r.alpha)]
+        if boot:
+            row.append(interval(r.ci))
+        row += [num(r.percent_agreement, 1), str(r.units)]
+        if two:
+            row.append(num(r.kappa))
+        rows.append([*row, r.flag])
+        indents.append(depth.get(r.id, 0))
+    return Table(title, columns, rows, indents=indents)
+
+
+def _cases_table(result: ProjectAgreement, cases: dict[str, str]) -> Table:
+    groups = [g.id for g in result.report.groups]
+    rows = []
+    for case in result.report.cases:
+        if case.id not in cases:
+            continue
+        summary = case_summary(case.codes)
+        worst = summary["worst"]
+        rows.append([cases[case.id], str(summary["units"]), num(summary["mean_alpha"]),
+                     f"{worst['id']} {num(worst['alpha'])}" if worst else "–",
+                     *[num(g.alpha) for g in case.groups]])
+    columns = ["Case", "Units", "Mean alpha", "Lowest code", *groups]
+    return Table("Agreement per case", columns, rows)
+
+
+def _pairs_table(result: ProjectAgreement) -> Table:
+    groups = [g.id for g in result.report.groups]
+    rows = []
+    for pair in result.report.pairwise:
+        worst = pair_worst(pair)
+        rows.append([" & ".join(pair.coders), str(pair.units), num(pair.mean_alpha),
+                     f"{worst.id} {num(worst.alpha)}" if worst else "–",
+                     *[num(g.alpha) for g in pair.groups]])
+    columns = ["Coders", "Units", "Mean alpha", "Lowest code", *groups]
+    return Table("Agreement per pair of coders", columns, rows)
+
+
+# --- comparison ---------------------------------------------------------------------------
+
+
+def comparison_tables(store: Store, codebook: Codebook, code_ids: Sequence[str],
+                      cases: dict[str, str], basis: Basis) -> tuple[list[Table] | None, str]:
+    """The code × case matrix and each exclusive group's distribution over the cases."""
+    if not basis.coders:
+        return None, "there are no codings yet"
+    matrix = code_case_matrix(store, basis, "case", codes=list(code_ids), cases=list(cases))
+    tables = [matrix_table(matrix, codebook, code_ids)]
+    for group in codebook.exclusive_groups():
+        if group.id in code_ids:
+            tables.append(group_table(matrix, group.id))
+    from .appendix import describe_basis
+
+    note = (f"Basis: {describe_basis(basis)}. A cell gives the excerpts coded with the code or "
+            "a code below it (each excerpt once) and, in brackets, their percentage of the "
+            "case's reviewed excerpts. Group tables give each code's share of the group's "
+            "codings in a case.")
+    return tables, note
+
+
+def matrix_table(matrix: Matrix, codebook: Codebook, code_ids: Sequence[str]) -> Table:
+    """Codes × cases: "n (percent)" per cell, then the total over the cases."""
+    depth = relative_depths(codebook, [c for c in code_ids if c in codebook])
+
+    def cell(excerpts: int, percent: float | None) -> str:
+        return f"{excerpts} ({percent:.1f})" if percent is not None else str(excerpts)
+
+    rows, indents = [], []
+    for row in matrix.rows:
+        cells = [matrix.cell(row.id, c.id) for c in matrix.columns]
+        total = matrix.total(row.id)
+        rows.append([row.label, *[cell(c.excerpts, c.percent) for c in cells],
+                     cell(total.excerpts, total.percent)])
+        indents.append(depth.get(row.id, 0))
+    rows.append(["Reviewed excerpts", *[str(c.reviewed) for c in matrix.columns],
+                 str(matrix.reviewed)])
+    indents.append(0)
+    columns = ["Code", *[c.label for c in matrix.columns], "All cases"]
+    return Table("Codes by case", columns, rows, indents=indents)
+
+
+def group_table(matrix: Matrix, group: str) -> Table:
+    """Each child's share (%) of an exclusive group's codings per case, and the excerpts."""
+    dist = distribution(matrix, group)
+    rows = []
+    for col in dist.columns:
+        rows.append([col.label, *[num(dist.shares[(ch.id, col.id)], 1) for ch in dist.children],
+                     str(dist.excerpts[col.id])])
+    note = ""
+    conflicting = sum(dist.conflicting.values())
+    if conflicting:
+        note = (f"{conflicting} excerpts carry more than one of these codes from different "
+                "pooled coders; each counts once per code.")
+    columns = ["Case", *[ch.label for ch in dist.children], "Excerpts"]
+    return Table(f"{dist.group.label}: share of each code by case (%)", columns, rows,
+                 note=note)

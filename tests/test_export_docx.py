@@ -1,0 +1,400 @@
+"""Word appendices (qcoder export docx), read back with python-docx."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import zipfile
+from pathlib import Path
+
+import docx
+import pytest
+from conftest import Cli
+
+from qcoder.codebook import load_codebook
+from qcoder.export.appendix import Appendix, Basis, CaseExcerpts, CodeExcerpts, ExcerptEntry
+from qcoder.export.docx import render_docx
+
+CODINGS = """excerpt,code,coder,memo
+alpha/interview-1#2,framing-security,ann,
+alpha/interview-1#2,framing-security,bob,
+alpha/interview-1#2,ptype-operational,ann,
+alpha/interview-1#2,ptype-dialogue,bob,
+alpha/interview-1#4,linkage-visa,ann,
+alpha/interview-1#4,linkage-visa,bob,
+alpha/notes#2,framing-remittances,bob,
+beta/declaration#1,framing-development,ann,
+beta/declaration#1,ptype-dialogue,ann,
+beta/declaration#1,ptype-dialogue,bob,
+beta/declaration#3,linkage-visa,bob,
+"""
+
+
+@pytest.fixture
+def coded(cli: Cli, tmp_path: Path) -> Cli:
+    """The tiny project with codings by two coders."""
+    path = tmp_path / "codings.csv"
+    path.write_text(CODINGS, encoding="utf-8")
+    cli.ok("codings", "import", str(path))
+    return cli
+
+
+def export(cli: Cli, out: Path, *args: str) -> docx.document.Document:
+    cli.ok("export", "docx", str(out), "--date", "2025-03-01", *args)
+    return docx.Document(str(out))
+
+
+def expected_codings(csv_text: str = CODINGS) -> dict[tuple[str, str], set[str]]:
+    """(code, excerpt) → coders, straight from the CSV that was imported."""
+    out: dict[tuple[str, str], set[str]] = {}
+    for line in csv_text.splitlines()[1:]:
+        ref, code, coder, _ = line.split(",")
+        out.setdefault((code, ref), set()).add(coder)
+    return out
+
+
+def excerpts_by_heading(document: docx.document.Document, labels: dict[str, str]
+                        ) -> list[tuple[str, str, str, str]]:
+    """(code id, excerpt ref, source line, quote) for each excerpt under a code heading."""
+    found, code, source = [], None, None
+    for p in document.paragraphs:
+        style = p.style.name
+        if style.startswith("Heading"):
+            code = labels.get(p.text)
+        elif style == "Excerpt Source":
+            source = p.text
+        elif style == "Quote":
+            found.append((code, source.split(" · ")[0], source, p.text))
+    return found
+
+
+def headings(document: docx.document.Document) -> list[tuple[int, str]]:
+    return [(int(p.style.name.split()[-1]), p.text) for p in document.paragraphs
+            if p.style.name.startswith("Heading ")]
+
+
+def test_headings_follow_the_appendices_and_the_code_tree(coded: Cli, project: Path,
+                                                           tmp_path: Path) -> None:
+    document = export(coded, tmp_path / "out.docx")
+    found = headings(document)
+    assert [t for level, t in found if level == 1][:2] == [
+        "Appendix A. Codebook", "Appendix B. Coded excerpts"]
+    book = load_codebook(project / "codebooks" / "tiny.yaml")
+    code_levels = {t: lv for lv, t in found if lv >= 2}
+    for code in book:
+        assert code_levels[code.label] == 2 + code.depth
+    titles = [p.text for p in document.paragraphs if p.style.name == "Title"]
+    assert titles == [book.name]
+
+
+def test_codebook_table_has_one_row_per_code(coded: Cli, project: Path,
+                                             tmp_path: Path) -> None:
+    document = export(coded, tmp_path / "out.docx")
+    table = document.tables[0]
+    book = load_codebook(project / "codebooks" / "tiny.yaml")
+    header = [c.text for c in table.rows[0].cells]
+    assert header == ["Label", "Id", "Definition", "Include", "Exclude", "Example"]
+    rows = [[c.text for c in r.cells] for r in table.rows[1:]]
+    assert [r[1] for r in rows] == [c.id for c in book]
+    assert [r[2] for r in rows] == [c.definition for c in book]
+    indents = [r.cells[0].paragraphs[0].paragraph_format.left_indent or 0
+               for r in table.rows[1:]]
+    for code, indent, deeper in zip(book, indents, indents[1:] + [None], strict=True):
+        if code.children and deeper is not None:
+            assert deeper > indent
+
+
+def test_every_coding_appears_once_under_its_code(coded: Cli, project: Path,
+                                                  tmp_path: Path) -> None:
+    document = export(coded, tmp_path / "out.docx", "--pooled")
+    book = load_codebook(project / "codebooks" / "tiny.yaml")
+    labels = {c.label: c.id for c in book}
+    found = excerpts_by_heading(document, labels)
+    keys = [(code, ref) for code, ref, _, _ in found]
+    expected = expected_codings()
+    assert sorted(keys) == sorted(expected)  # each (code, excerpt) exactly once
+    for code, ref, source, _ in found:
+        coders = set(source.split("coded by ")[1].split(", "))
+        assert coders == expected[(code, ref)]
+    quote = next(q for c, r, _, q in found if r == "alpha/interview-1#4")
+    assert quote == "Official: Visas were the carrot 🥕 in every meeting."
+
+
+def test_excerpts_are_grouped_by_case(coded: Cli, tmp_path: Path) -> None:
+    document = export(coded, tmp_path / "out.docx")
+    case, seen = None, []
+    for p in document.paragraphs:
+        if p.style.name.startswith("Heading"):
+            case = None
+        elif p.style.name == "Case Heading":
+            case = p.text
+        elif p.style.name == "Excerpt Source":
+            seen.append((case, p.text.split("#")[0].split("/")[0]))
+    assert seen and all(heading.endswith(f"({case_id})") for heading, case_id in seen)
+
+
+def test_one_coder_or_consensus(coded: Cli, tmp_path: Path, project: Path) -> None:
+    book = load_codebook(project / "codebooks" / "tiny.yaml")
+    labels = {c.label: c.id for c in book}
+    only_ann = excerpts_by_heading(export(coded, tmp_path / "a.docx", "--coder", "ann"), labels)
+    assert sorted((c, r) for c, r, _, _ in only_ann) == sorted(
+        k for k, coders in expected_codings().items() if "ann" in coders)
+    consensus = "excerpt,code,coder,memo\nbeta/declaration#1,ptype-dialogue,consensus,\n"
+    path = tmp_path / "consensus.csv"
+    path.write_text(consensus, encoding="utf-8")
+    coded.ok("codings", "import", str(path))
+    default = export(coded, tmp_path / "c.docx")  # the consensus, once there is one
+    found = excerpts_by_heading(default, labels)
+    assert [(c, r) for c, r, _, _ in found] == [("ptype-dialogue", "beta/declaration#1")]
+    assert "coded by" not in found[0][2]
+    assert any("consensus" in p.text for p in default.paragraphs if p.style.name == "Normal")
+
+
+def test_sections_codes_and_cases_can_be_chosen(coded: Cli, tmp_path: Path,
+                                                project: Path) -> None:
+    document = export(coded, tmp_path / "out.docx", "--sections", "excerpts",
+                      "--codes", "framing", "--cases", "alpha")
+    book = load_codebook(project / "codebooks" / "tiny.yaml")
+    assert document.tables == []
+    assert [t for lv, t in headings(document) if lv == 1] == ["Appendix A. Coded excerpts"]
+    labels = {c.label: c.id for c in book}
+    found = excerpts_by_heading(document, labels)
+    wanted = {"framing", *book.descendants("framing")}
+    assert sorted((c, r) for c, r, _, _ in found) == sorted(
+        k for k in expected_codings() if k[0] in wanted and k[1].startswith("alpha/"))
+    assert {labels[t] for lv, t in headings(document) if lv > 1} == wanted
+
+
+def test_same_project_gives_the_same_bytes(coded: Cli, tmp_path: Path) -> None:
+    first, second, later = tmp_path / "1.docx", tmp_path / "2.docx", tmp_path / "3.docx"
+    export(coded, first)
+    export(coded, second)
+    assert first.read_bytes() == second.read_bytes()
+    coded.ok("export", "docx", str(later), "--date", "2025-03-02")
+    assert later.read_bytes() != first.read_bytes()
+    with zipfile.ZipFile(first) as z:
+        assert {i.date_time for i in z.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+        assert z.namelist()[0] == "[Content_Types].xml"
+    props = docx.Document(str(first)).core_properties
+    assert props.created.date().isoformat() == "2025-03-01" == props.modified.date().isoformat()
+
+
+def test_control_characters_are_removed_from_quotes(cli: Cli, project: Path,
+                                                    tmp_path: Path) -> None:
+    dirty = "Bell\x07 and\x0b vertical\x1b tab\x00 end.\ufffe"
+    (project / "cases" / "beta" / "scan.txt").write_text(f"{dirty}\n", encoding="utf-8")
+    path = tmp_path / "c.csv"
+    path.write_text("excerpt,code,coder\nbeta/scan#1,linkage-visa,ann\n", encoding="utf-8")
+    cli.ok("codings", "import", str(path))
+    document = export(cli, tmp_path / "out.docx")
+    quotes = [p.text for p in document.paragraphs if p.style.name == "Quote"]
+    assert quotes == ["Bell and vertical tab end."]
+
+
+def test_render_cleans_every_text_and_keeps_line_breaks() -> None:
+    appendix = Appendix(
+        project="p\x01", codebook_name="Book\x02", codebook_version="1", date="2025-01-01",
+        basis=Basis("pooled", ("ann",)), coders=("ann",), sections=("excerpts",),
+        excerpts=[CodeExcerpts("c", "Label\x03", 0, False, [CaseExcerpts("k", "Case\x04", [
+            ExcerptEntry("k/d#1", "Spe\x05aker", "line one\x1f\nline two\ud800", ("ann",))])])])
+    document = docx.Document(__import__("io").BytesIO(render_docx(appendix)))
+    texts = {p.style.name: p.text for p in document.paragraphs}
+    assert texts["Quote"] == "line one\nline two"
+    assert texts["Title"] == "Book"
+    assert "Label" in [p.text for p in document.paragraphs]
+    assert "Case (k)" in texts.values()
+
+
+def test_template_styles_are_used(coded: Cli, tmp_path: Path) -> None:
+    from docx.shared import Pt, RGBColor
+
+    template = docx.Document()
+    template.styles["Heading 1"].font.size = Pt(31)
+    template.styles["Heading 1"].font.color.rgb = RGBColor(0x12, 0x34, 0x56)
+    template.styles["Quote"].font.name = "Courier New"
+    template.add_paragraph("Sample text of the journal template.")
+    template.sections[0].left_margin = Pt(100)
+    path = tmp_path / "journal.docx"
+    template.save(str(path))
+    document = export(coded, tmp_path / "out.docx", "--template", str(path))
+    assert document.styles["Heading 1"].font.size == Pt(31)
+    assert document.styles["Heading 1"].font.color.rgb == RGBColor(0x12, 0x34, 0x56)
+    assert document.styles["Quote"].font.name == "Courier New"
+    assert all("journal template" not in p.text for p in document.paragraphs)
+    assert document.sections[-1].left_margin == Pt(100)
+    assert any(p.style.name == "Heading 1" for p in document.paragraphs)
+
+
+def test_template_without_qcoder_styles_gets_them(coded: Cli, tmp_path: Path) -> None:
+    template = docx.Document()
+    styles = template.styles.element
+    for style in list(styles):
+        name = style.find(docx.oxml.ns.qn("w:name"))
+        if name is not None and name.get(docx.oxml.ns.qn("w:val")) in ("Quote", "Table Grid"):
+            styles.remove(style)
+    path = tmp_path / "plain.docx"
+    template.save(str(path))
+    document = export(coded, tmp_path / "out.docx", "--template", str(path))
+    assert any(p.style.name == "Quote" for p in document.paragraphs)
+    assert document.tables[0].style.name == "Table Grid"
+
+
+def test_dotx_template_is_accepted(coded: Cli, tmp_path: Path) -> None:
+    source = tmp_path / "t.docx"
+    docx.Document().save(str(source))
+    dotx = tmp_path / "t.dotx"
+    with zipfile.ZipFile(source) as src, zipfile.ZipFile(dotx, "w") as dst:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename == "[Content_Types].xml":
+                data = data.replace(b"document.main+xml", b"template.main+xml")
+            dst.writestr(item, data)
+    document = export(coded, tmp_path / "out.docx", "--template", str(dotx))
+    assert any(p.style.name == "Heading 1" for p in document.paragraphs)
+
+
+def test_wide_codebook_is_on_a_landscape_section(coded: Cli, tmp_path: Path) -> None:
+    document = export(coded, tmp_path / "out.docx", "--sections", "codebook,excerpts")
+    orientation = [s.page_width > s.page_height for s in document.sections]
+    assert orientation == [False, True, False]
+
+
+def test_errors_leave_no_file(coded: Cli, tmp_path: Path) -> None:
+    out = tmp_path / "out.docx"
+    out.write_bytes(b"previous export")
+    bad = tmp_path / "bad.docx"
+    bad.write_text("not a zip", encoding="utf-8")
+    for args in (("--template", str(bad)), ("--codes", "framing-secrity"), ("--cases", "gamma"),
+                 ("--coder", "zoe"), ("--consensus",), ("--pooled", "--consensus"),
+                 ("--sections", "charts"), ("--date", "01/03/2025")):
+        result = coded.fails("export", "docx", str(out), *args)
+        assert len(result.output.strip().splitlines()) == 1, result.output
+    assert "did you mean 'framing-security'" in coded.fails(
+        "export", "docx", str(out), "--codes", "framing-secrity").output
+    assert out.read_bytes() == b"previous export"
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
+    missing = tmp_path / "no-such-folder" / "out.docx"
+    coded.fails("export", "docx", str(missing))
+
+
+def test_export_json_summary(coded: Cli, tmp_path: Path) -> None:
+    import json
+
+    out = tmp_path / "out.docx"
+    summary = json.loads(coded.ok("export", "docx", str(out), "--json", "--pooled").stdout)
+    assert summary["bytes"] == out.stat().st_size
+    assert summary["codings"] == len(CODINGS.strip().splitlines()) - 1
+    assert summary["excerpts"] == len(expected_codings())
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) absent")
+def test_libreoffice_converts_the_export_to_pdf(coded: Cli, tmp_path: Path) -> None:
+    out = tmp_path / "appendix.docx"
+    export(coded, out)
+    profile = tmp_path / "lo-profile"
+    subprocess.run(["soffice", f"-env:UserInstallation=file://{profile}", "--headless",
+                    "--convert-to", "pdf", "--outdir", str(tmp_path), str(out)],
+                   check=True, capture_output=True, timeout=240)
+    pdf = tmp_path / "appendix.pdf"
+    assert pdf.read_bytes().startswith(b"%PDF")
+    if shutil.which("pdftotext"):
+        text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True,
+                              check=True).stdout
+        assert "Appendix A. Codebook" in text and "Security framing" in text
+
+
+# -- agreement and comparison appendices ----------------------------------------------------
+
+
+def table_after(document: docx.document.Document, title: str) -> list[list[str]]:
+    """The cells of the first table after the heading ``title``."""
+    seen = False
+    for child in document.element.body.iterchildren():
+        if child.tag == docx.oxml.ns.qn("w:p"):
+            paragraph = docx.text.paragraph.Paragraph(child, document)
+            seen = seen or (paragraph.text == title and paragraph.style.name.startswith("Head"))
+        elif seen and child.tag == docx.oxml.ns.qn("w:tbl"):
+            table = docx.table.Table(child, document)
+            return [[c.text for c in row.cells] for row in table.rows]
+    raise AssertionError(f"no table after {title!r}")
+
+
+def fmt(value: float | None, digits: int = 3) -> str:
+    return "–" if value is None else f"{value:.{digits}f}"
+
+
+def test_agreement_table_holds_the_numbers_the_cli_prints(coded: Cli, tmp_path: Path) -> None:
+    import json
+
+    document = export(coded, tmp_path / "out.docx")
+    printed = json.loads(coded.ok("agreement", "--bootstrap", "1000", "--json").stdout)
+    rows = table_after(document, "Agreement per code")
+    header, body = rows[0], {r[1]: dict(zip(rows[0], r, strict=True)) for r in rows[1:]}
+    assert header[:3] == ["Code", "Id", "Alpha"] and "95% interval" in header
+    assert sorted(body) == sorted(c["id"] for c in printed["codes"])
+    for code in printed["codes"]:
+        row = body[code["id"]]
+        assert row["Alpha"] == fmt(code["alpha"])
+        assert row["Units"] == str(code["units"])
+        assert row["Flag"] == code["flag"]
+        assert row["% agree"] == fmt(code["percent_agreement"], 1)
+        assert row["Kappa"] == fmt(code["kappa"])
+        ci = code["ci"]
+        assert row["95% interval"] == (f"{ci[0]:.3f} – {ci[1]:.3f}" if ci else "–")
+    groups = table_after(document, "Agreement per exclusive group")
+    assert [(r[1], r[2]) for r in groups[1:]] == [
+        (g["id"], fmt(g["alpha"])) for g in printed["groups"]]
+
+
+def test_no_agreement_appendix_for_one_coder(cli: Cli, tmp_path: Path) -> None:
+    path = tmp_path / "one.csv"
+    path.write_text("excerpt,code,coder\nalpha/notes#1,linkage-visa,ann\n", encoding="utf-8")
+    cli.ok("codings", "import", str(path))
+    out = tmp_path / "out.docx"
+    result = cli.ok("export", "docx", str(out), "--sections", "codebook,agreement")
+    assert "warning: no agreement appendix" in result.output
+    level1 = [t for lv, t in headings(docx.Document(str(out))) if lv == 1]
+    assert level1 == ["Appendix A. Codebook"]
+
+
+def test_adjudication_log_is_printed_when_it_has_rows(coded: Cli, tmp_path: Path) -> None:
+    import sqlite3
+
+    conn = sqlite3.connect(coded.db)
+    excerpt = conn.execute("""SELECT e.id FROM excerpts e JOIN documents d
+        ON d.id = e.document_id WHERE d.case_id = 'beta' AND d.stem = 'declaration'
+        AND e.n = 1""").fetchone()[0]
+    conn.execute("""INSERT INTO adjudications (excerpt_id, code_id, decision, source_coder,
+        reason, decided_by, at) VALUES (?, 'ptype-dialogue', 'accepted', 'bob',
+        'Talks are the core of the text', 'ann', '2025-02-01T10:00:00')""", (excerpt,))
+    conn.commit()
+    conn.close()
+    document = export(coded, tmp_path / "out.docx")
+    rows = table_after(document, "Adjudication log")
+    assert rows[1] == ["beta/declaration#1", "Policy and dialogue", "accepted", "bob",
+                       "Talks are the core of the text", "ann", "2025-02-01"]
+
+
+def test_comparison_tables_hold_the_compare_numbers(coded: Cli, tmp_path: Path) -> None:
+    from qcoder.compare import code_case_matrix, distribution, resolve_basis
+    from qcoder.store import Store
+
+    document = export(coded, tmp_path / "out.docx", "--pooled")
+    with Store(coded.db) as store:
+        matrix = code_case_matrix(store, resolve_basis(store, pooled=True)).to_dict()
+        names = {c["id"]: c["name"] for c in store.cases()}
+        group = distribution(code_case_matrix(store, resolve_basis(store, pooled=True)),
+                             "ptype").to_dict()
+    rows = table_after(document, "Codes by case")
+    assert rows[0] == ["Code", *[names[c["id"]] for c in matrix["columns"]], "All cases"]
+    for code, row in zip(matrix["codes"], rows[1:], strict=False):
+        cells = [code["cells"][c["id"]] for c in matrix["columns"]] + [code["total"]]
+        assert row[0] == code["label"]
+        assert row[1:] == [f"{c['excerpts']} ({c['percent']:.1f})" if c["percent"] is not None
+                           else str(c["excerpts"]) for c in cells]
+    assert rows[-1][1:] == [str(c["reviewed"]) for c in matrix["columns"]] + [
+        str(matrix["reviewed"])]
+    shares = table_after(document, "Partnership type: share of each code by case (%)")
+    for column, row in zip(group["columns"], shares[1:], strict=True):
+        assert row[-1] == str(column["coded"])
+        assert row[1:-1] == [fmt(v["percent"], 1) for v in column["codes"].values()]

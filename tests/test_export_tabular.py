@@ -1,0 +1,87 @@
+"""Codings with excerpt text as CSV and JSON (qcoder export csv|json)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+from conftest import Cli
+from test_export_docx import CODINGS, expected_codings
+
+from qcoder.codebook import load_codebook
+from qcoder.export.tabular import COLUMNS
+
+
+@pytest.fixture
+def coded(cli: Cli, tmp_path: Path) -> Cli:
+    path = tmp_path / "codings.csv"
+    path.write_text(CODINGS, encoding="utf-8")
+    cli.ok("codings", "import", str(path))
+    return cli
+
+
+def read_csv(path: Path, encoding: str = "utf-8") -> list[dict[str, str]]:
+    with path.open(encoding=encoding, newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def test_csv_has_one_row_per_coding_with_text_case_document_and_path(
+        coded: Cli, project: Path, tmp_path: Path) -> None:
+    out = tmp_path / "codings.csv"
+    coded.ok("export", "csv", str(out))
+    rows = read_csv(out)
+    assert list(rows[0]) == list(COLUMNS)
+    expected = expected_codings()
+    assert sorted((r["code"], r["excerpt"], r["coder"]) for r in rows) == sorted(
+        (code, ref, coder) for (code, ref), coders in expected.items() for coder in coders)
+    book = load_codebook(project / "codebooks" / "tiny.yaml")
+    remittances = next(r for r in rows if r["code"] == "framing-remittances")
+    assert remittances["code_path"] == " > ".join(
+        book[c].label for c in ("framing", "framing-development", "framing-remittances"))
+    assert remittances["case"] == "alpha" and remittances["document"] == "notes"
+    assert remittances["text"] == "Most of the money went to border equipment."
+    visa = next(r for r in rows if r["excerpt"] == "alpha/interview-1#4")
+    assert visa["speaker"] == "Official" and "🥕" in visa["text"]
+    assert visa["case_name"] == "Alpha partnership"
+    assert visa["document_title"] == "Interview with an official"
+    multi = next(r for r in rows if r["excerpt"] == "alpha/interview-1#2")
+    assert multi["text"] == "Official: It began with talks on returns.\nThen money followed."
+
+
+def test_json_matches_csv_and_has_totals(coded: Cli, tmp_path: Path) -> None:
+    coded.ok("export", "csv", str(tmp_path / "c.csv"))
+    coded.ok("export", "json", str(tmp_path / "c.json"))
+    data = json.loads((tmp_path / "c.json").read_text(encoding="utf-8"))
+    rows = read_csv(tmp_path / "c.csv")
+    assert data["total"] == len(data["codings"]) == len(rows)
+    assert sorted(data["coders"]) == ["ann", "bob"]
+    assert [{k: str(v) for k, v in d.items()} for d in data["codings"]] == rows
+    assert all(isinstance(d["paragraph"], int) for d in data["codings"])
+
+
+def test_filters_by_coder_code_and_case(coded: Cli, tmp_path: Path) -> None:
+    out = tmp_path / "f.csv"
+    coded.ok("export", "csv", str(out), "--coder", "bob", "--codes", "linkage",
+             "--cases", "beta")
+    rows = read_csv(out)
+    assert [(r["excerpt"], r["code"], r["coder"]) for r in rows] == [
+        ("beta/declaration#3", "linkage-visa", "bob")]
+
+
+def test_stdout_and_bom(coded: Cli, tmp_path: Path) -> None:
+    text = coded.ok("export", "csv", "-").stdout
+    assert list(csv.DictReader(io.StringIO(text)))[0]["excerpt"]
+    out = tmp_path / "excel.csv"
+    coded.ok("export", "csv", str(out), "--bom")
+    assert out.read_bytes().startswith(b"\xef\xbb\xbf")
+    assert read_csv(out, "utf-8-sig")[0]["excerpt"]
+
+
+def test_bad_options_write_nothing(coded: Cli, tmp_path: Path) -> None:
+    out = tmp_path / "x.csv"
+    for args in (("--coder", "zoe"), ("--codes", "nope"), ("--cases", "gamma")):
+        coded.fails("export", "csv", str(out), *args)
+    assert list(tmp_path.glob("*x.csv*")) == []
