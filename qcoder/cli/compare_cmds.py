@@ -1,0 +1,206 @@
+"""``qcoder compare``: cross-case tables in the terminal, or as CSV, JSON or Markdown."""
+
+from __future__ import annotations
+
+import io
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ..errors import QcoderError
+from . import cli
+from .base import State, pass_state, split_ids
+
+TABLES = ("groups", "cooccurrence", "framework", "distinctive")
+MEASURES = {
+    "matrix": ("count", "percent", "documents"),
+    "groups": ("percent", "count"),
+    "cooccurrence": ("count", "jaccard"),
+}
+
+
+@cli.command()
+@click.option("--by", default="case", show_default=True, metavar="case|document|ATTRIBUTE",
+              help="Columns: cases, documents, or a case or document attribute (kind, date, "
+                   "region...; case.NAME or document.NAME when both have it).")
+@click.option("--codes", metavar="ID,...", help="Only these codes and the codes under them.")
+@click.option("--cases", metavar="ID,...", help="Only these cases.")
+@click.option("--depth", type=int, metavar="N", help="Show codes down to N levels (1 = top).")
+@click.option("--measure", type=click.Choice(["count", "percent", "documents", "jaccard"]),
+              help="Cells: excerpts coded (count), % of the column's reviewed excerpts, "
+                   "documents; with --cooccurrence count or jaccard.")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json", "md"]),
+              default="table", show_default=True,
+              help="csv starts with '#' lines (title, basis); md is a pipe table for papers.")
+@click.option("--json", "as_json", is_flag=True, help="Same as --format json.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False), help="File (default: stdout).")
+@click.option("--coder", "coders", multiple=True, metavar="NAME",
+              help="Count this coder's codings (repeat to pool several coders).")
+@click.option("--consensus", is_flag=True, help="Count the consensus codings.")
+@click.option("--pooled", is_flag=True,
+              help="Pool every coder but consensus: coded (reviewed) if any of them did.")
+@click.option("--groups", is_flag=True,
+              help="Exclusive groups: each child's share per column (rows sum to 100%).")
+@click.option("--cooccurrence", is_flag=True, help="Codes applied to the same excerpt.")
+@click.option("--per-case", is_flag=True, help="With --cooccurrence: each column as well.")
+@click.option("--limit", type=int, metavar="N", help="With --cooccurrence: the N first pairs.")
+@click.option("--framework", is_flag=True,
+              help="Framework matrix: cases x codes with exemplar excerpts.")
+@click.option("--top", type=int, default=2, show_default=True,
+              help="With --framework: exemplars per cell.")
+@click.option("--distinctive", is_flag=True,
+              help="Codes over- or under-represented in a column against the others.")
+@click.option("--alpha", type=float, default=0.05, show_default=True,
+              help="With --distinctive: false-discovery rate (Benjamini-Hochberg q).")
+@click.option("--all", "everything", is_flag=True,
+              help="With --distinctive: list every code, not only the distinctive ones.")
+@pass_state
+def compare(state: State, by: str, codes: str | None, cases: str | None, depth: int | None,
+            measure: str | None, fmt: str, as_json: bool, output: str | None,
+            coders: tuple[str, ...], consensus: bool, pooled: bool, groups: bool,
+            cooccurrence: bool, per_case: bool, limit: int | None, framework: bool, top: int,
+            distinctive: bool, alpha: float, everything: bool) -> None:
+    """Set the cases side by side: codes x cases (default), or another table.
+
+    Parent codes roll up their children (an excerpt counts once). Percentages are of the
+    column's reviewed excerpts. Whose codings count is printed with every table: the
+    consensus where the project has one, else all coders pooled, unless --coder,
+    --consensus or --pooled says otherwise.
+    """
+    from .. import compare as cmp
+
+    chosen = [name for name, on in zip(TABLES, (groups, cooccurrence, framework, distinctive),
+                                       strict=True) if on]
+    if len(chosen) > 1:
+        raise QcoderError("choose one of --groups, --cooccurrence, --framework, --distinctive")
+    table = chosen[0] if chosen else "matrix"
+    measure = _measure(table, measure)
+    fmt = "json" if as_json else fmt
+    store = state.store()
+    basis = cmp.resolve_basis(store, list(coders), consensus, pooled)
+    code_ids, case_ids = split_ids(codes), split_ids(cases)
+    results: list[Any]
+    if table == "groups":
+        book = store.codebook()
+        names = [g.id for g in book.exclusive_groups()
+                 if not code_ids or g.id in code_ids or set(code_ids) & set(g.children)]
+        if not names:
+            raise QcoderError("no exclusive group to show; the codebook has none"
+                              + (" among --codes" if code_ids else ""))
+        results = [cmp.exclusive_distribution(store, basis, g, by, case_ids) for g in names]
+        texts = [r.table(measure) for r in results]
+    elif table == "cooccurrence":
+        results = [cmp.cooccurrence(store, basis, by, code_ids, case_ids, depth)]
+        texts = [results[0].table(measure, per_case, limit)]
+    elif table == "framework":
+        if not code_ids and depth is None:
+            depth = 1
+        results = [cmp.framework_matrix(store, basis, by, code_ids, case_ids, depth, top)]
+        texts = [results[0].long_table() if fmt == "csv" else results[0].table()]
+    else:
+        matrix = cmp.code_case_matrix(store, basis, by, code_ids, case_ids, depth)
+        if table == "distinctive":
+            results = [cmp.distinctive_codes(matrix, alpha)]
+            texts = [results[0].table(everything)]
+        else:
+            results, texts = [matrix], [matrix.table(measure)]
+    _emit(results, texts, fmt, output)
+
+
+def _measure(table: str, measure: str | None) -> str | None:
+    allowed = MEASURES.get(table)
+    if measure is None:
+        return allowed[0] if allowed else None
+    if not allowed or measure not in allowed:
+        flag = "" if table == "matrix" else f" with --{table}"
+        raise QcoderError(f"--measure {measure} does not apply{flag}; use "
+                          f"{', '.join(allowed) if allowed else 'no --measure'}")
+    return measure
+
+
+def _emit(results: list[Any], texts: list[Any], fmt: str, output: str | None) -> None:
+    if fmt == "json":
+        import json
+
+        data = results[0].to_dict() if len(results) == 1 else \
+            {"groups": [r.to_dict() for r in results]}
+        text = json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n"
+    elif fmt in ("csv", "md"):
+        text = "\n".join(t.to_csv() if fmt == "csv" else t.to_markdown() for t in texts)
+    elif output is None:
+        for t in texts:
+            _print_rich(t, sys.stdout)
+        return
+    else:
+        buffer = io.StringIO()
+        for t in texts:
+            _print_rich(t, buffer, width=200)
+        text = buffer.getvalue()
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        _write(output, text)
+
+
+def _print_rich(table: Any, out: Any, width: int | None = None) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    rows = [["" if v is None else str(v) for v in row] for row in table.rows]
+    numeric = [bool(table.rows) and all(isinstance(r[i], int | float) or r[i] in ("–", "")
+                                        for r in table.rows) for i in range(len(table.header))]
+    prose = any("\n" in v for row in rows for v in row)
+    if width is None and not getattr(out, "isatty", lambda: False)():
+        width = 160 if prose else 1000  # piped: whole rows rather than squeezed ones
+    console = Console(file=out, soft_wrap=False, width=width, highlight=False)
+    view = Table(title=table.title, title_justify="left", show_edge=False, pad_edge=False)
+    for i, (name, is_number) in enumerate(zip(table.header, numeric, strict=True)):
+        words = " ".join(r[i] for r in rows)
+        if is_number:
+            head = _stack(name)
+            view.add_column(head, justify="right", no_wrap=True,
+                            min_width=max(len(line) for line in head.split("\n")))
+        elif prose and i:
+            view.add_column(name, overflow="fold", ratio=1)
+        elif i == 0 or " " not in words:
+            view.add_column(name, no_wrap=True)
+        else:
+            view.add_column(name, overflow="ellipsis", no_wrap=True, max_width=28)
+    depths = table.depths or [0] * len(rows)
+    for n, (cells, depth) in enumerate(zip(rows, depths, strict=False)):
+        cells[0] = "  " * depth + cells[0]
+        view.add_row(*cells, end_section=n == len(rows) - table.totals - 1)
+    console.print(view)
+    for line in (f"basis: {table.basis}", *table.notes):
+        console.print(line, markup=False, soft_wrap=True)
+    console.print()
+
+
+def _stack(header: str, width: int = 10) -> str:
+    """A long column name over several lines, broken after hyphens and at spaces."""
+    parts = re.findall(r"[^\s-]+-?|\s+", header)
+    lines = [""]
+    for part in parts:
+        if part.isspace():
+            part = " "
+        if lines[-1] and len(lines[-1]) + len(part.rstrip()) > width:
+            lines.append(part.lstrip())
+        else:
+            lines[-1] += part
+    return "\n".join(line.strip() for line in lines if line.strip())
+
+
+def _write(path: str, text: str) -> None:
+    """Write the whole text at once through a temporary file (never half a table)."""
+    target = Path(path)
+    tmp = target.with_name(target.name + ".tmp")
+    try:
+        tmp.write_text(text, encoding="utf-8", newline="")
+        tmp.replace(target)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise QcoderError(f"{path}: cannot write ({exc.strerror}); check the folder") from None
+    click.echo(f"{path}: written", err=True)
