@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import hashlib
 import re
+from bisect import bisect_right
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from .errors import CorpusError, located
+from .selections import FIELD as SELECTIONS
+from .selections import Quote, locate, parse_quotes, selection_identity
 
 try:
     from yaml import CSafeLoader as _Loader
@@ -22,7 +25,8 @@ DOCUMENT_SUFFIXES = (".txt", ".md", ".docx")
 CASE_FILE = "case.yaml"
 CASE_ID = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 SPEAKER = re.compile(r"^([A-Za-z\u00C0-\u024F][\w .'()\-]{0,39}):\s")
-FRONT_MATTER_FIELDS = ("title", "kind", "date")
+FRONT_MATTER_FIELDS = ("title", "kind", "date", SELECTIONS)
+MD_HEADING = re.compile(r"^#{1,6}(?:[ \t]+(?P<title>[^\n]*))?(?=\n|$)")
 
 
 @dataclass(frozen=True)
@@ -38,6 +42,7 @@ class Excerpt:
     identity: str
     speaker: str | None = None
     section: str | None = None
+    quoted: bool = False  # listed in the front matter's ``selections:``, not a paragraph
 
     @property
     def ref(self) -> str:
@@ -58,6 +63,7 @@ class Document:
     date: str = ""
     attributes: dict[str, Any] = field(default_factory=dict)
     excerpts: list[Excerpt] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # e.g. selections not found
 
 
 @dataclass
@@ -88,7 +94,11 @@ def parse_ref(ref: str) -> tuple[str, str, int] | None:
 
 def excerpt_identity(case_id: str, stem: str, text: str, occurrence: int) -> str:
     """A content-based id: unchanged paragraphs keep it when others are edited or moved."""
-    normal = " ".join(text.split())
+    return _identity(case_id, stem, " ".join(text.split()), occurrence)
+
+
+def _identity(case_id: str, stem: str, normal: str, occurrence: int) -> str:
+    """:func:`excerpt_identity` of text already normalised (whitespace runs as one space)."""
     digest = hashlib.sha1(f"{case_id}/{stem}\0{normal}\0{occurrence}".encode())
     return digest.hexdigest()[:24]
 
@@ -160,13 +170,15 @@ def segment(case_id: str, stem: str, body: str, kind: str = "", markdown: bool =
         if headings is not None and start in headings:
             section = headings[start]
             continue
-        if markdown and text.startswith("#"):
-            first, _, rest = text.partition("\n")
-            section = first.lstrip("#").strip() or section
-            if not rest.strip():
+        if markdown and MD_HEADING.match(text):
+            # Consume every heading line at the top of the block; the rest is the paragraph.
+            while (m := MD_HEADING.match(text)) is not None:
+                section = (m["title"] or "").strip().rstrip("#").strip() or section
+                first, _, rest = text.partition("\n")
+                start += len(first) + 1 + (len(rest) - len(rest.lstrip()))
+                text = body[start:end] if start < end else ""
+            if not text:
                 continue
-            start = start + len(first) + 1 + (len(rest) - len(rest.lstrip()))
-            text = body[start:end]
         speaker = None
         if interview and (m := SPEAKER.match(text)):
             speaker = m[1].strip()
@@ -175,7 +187,7 @@ def segment(case_id: str, stem: str, body: str, kind: str = "", markdown: bool =
         seen[normal] = occurrence + 1
         excerpts.append(Excerpt(
             case_id=case_id, stem=stem, n=len(excerpts) + 1, text=text, start=start, end=end,
-            identity=excerpt_identity(case_id, stem, text, occurrence), speaker=speaker,
+            identity=_identity(case_id, stem, normal, occurrence), speaker=speaker,
             section=section,
         ))
     return excerpts
@@ -231,12 +243,62 @@ def load_document(case_id: str, path: Path) -> Document:
     kind = str(meta.get("kind") or "")
     excerpts = segment(case_id, path.stem, body, kind, markdown=path.suffix.lower() == ".md",
                        headings=headings)
+    line = _front_matter_line(text) if headings is None else None
+    where = f"{path}:{line}" if line else str(path)
+    excerpts, warnings = add_selections(case_id, path.stem, body, excerpts,
+                                        parse_quotes(meta.get(SELECTIONS), where), where)
     attributes = {k: _jsonable(v) for k, v in meta.items() if k not in FRONT_MATTER_FIELDS}
     return Document(
         case_id=case_id, stem=path.stem, path=path, text=body, sha=sha,
         title=str(meta.get("title") or path.stem), kind=kind,
         date=str(meta.get("date") or ""), attributes=attributes, excerpts=excerpts,
+        warnings=warnings,
     )
+
+
+def _front_matter_line(text: str) -> int | None:
+    """Line of the ``selections:`` field in a text document's front matter."""
+    for i, line in enumerate(text.splitlines(), 1):
+        if line.startswith(f"{SELECTIONS}:"):
+            return i
+        if i > 1 and line.rstrip() in ("---", "..."):
+            return None
+    return None
+
+
+def add_selections(case_id: str, stem: str, body: str, paragraphs: list[Excerpt],
+                   quotes: list[Quote], where: str) -> tuple[list[Excerpt], list[str]]:
+    """Paragraphs plus one excerpt per located quote, renumbered by start offset
+    (a paragraph first on a tie); warnings name the quotes not found in ``body``."""
+    if not quotes:
+        return paragraphs, []
+    warnings: list[str] = []
+    taken = {(e.start, e.end) for e in paragraphs}
+    starts = [e.start for e in paragraphs]
+    extra: list[Excerpt] = []
+    seen: dict[str, int] = {}
+    for quote, span in zip(quotes, locate(body, quotes), strict=True):
+        normal = " ".join(quote.text.split())
+        occurrence = seen.get(normal, 0)
+        seen[normal] = occurrence + 1
+        if span is None:
+            short = normal if len(normal) <= 60 else normal[:57] + "..."
+            warnings.append(f"{where}: selection \"{short}\" is not in the text; correct the "
+                            "quote or remove it (codings on it are kept as orphaned)")
+            continue
+        if span in taken:  # a whole paragraph, or listed twice: the same excerpt
+            continue
+        taken.add(span)
+        i = bisect_right(starts, span[0]) - 1
+        host = paragraphs[i] if i >= 0 else None
+        extra.append(Excerpt(
+            case_id=case_id, stem=stem, n=0, text=body[span[0]:span[1]], start=span[0],
+            end=span[1], identity=selection_identity(case_id, stem, quote.text, occurrence),
+            speaker=host.speaker if host and span[0] < host.end else None,
+            section=host.section if host else None, quoted=True))
+    ordered = sorted([(e.start, 0, e.end, e) for e in paragraphs]
+                     + [(e.start, 1, e.end, e) for e in extra], key=lambda t: t[:3])
+    return [replace(t[3], n=n) for n, t in enumerate(ordered, 1)], warnings
 
 
 def _jsonable(value: Any) -> Any:
@@ -258,7 +320,7 @@ def load_case(path: Path) -> Case:
     meta: dict[str, Any] = {}
     case_file = path / CASE_FILE
     if case_file.exists():
-        meta = _yaml_mapping(case_file.read_text(encoding="utf-8"), case_file, 1)
+        meta = _yaml_mapping(_read_text(case_file), case_file, 1)
         unknown = set(meta) - {"name", "description", "attributes"}
         if unknown:
             raise CorpusError(located(case_file, _line_of(case_file, sorted(unknown)[0]),
@@ -278,6 +340,17 @@ def load_case(path: Path) -> Case:
         attributes={k: _jsonable(v) for k, v in (meta.get("attributes") or {}).items()},
         documents=documents,
     )
+
+
+def _read_text(path: Path) -> str:
+    """A UTF-8 text file, or a CorpusError naming the line of its first undecodable byte."""
+    raw = path.read_bytes()
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise CorpusError(located(path, line, "not UTF-8 text; save the file as UTF-8"))\
+            from None
 
 
 def _line_of(path: Path, key: str) -> int:

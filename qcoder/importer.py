@@ -1,10 +1,12 @@
-"""``qcoder import``: bring the codebook, the cases and the project's seed codings into the store."""
+"""``qcoder import``: the codebook, the cases and the seed codings of a project, into the store."""
 
 from __future__ import annotations
 
-from .codebook import load_codebook
+import sqlite3
+
+from .codebook import Codebook, load_codebook
 from .codings_csv import file_sha, import_codings
-from .corpus import load_corpus
+from .corpus import Case, load_corpus
 from .project import Project
 from .store import Store, SyncReport, now
 
@@ -18,20 +20,28 @@ def import_project(project: Project, store: Store, allow_orphans: bool = False) 
     """
     codebook = load_codebook(project.codebook_path())
     cases = load_corpus(project.cases_dir)
-    report = SyncReport()
     with store.transaction() as conn:
-        store.sync_codebook(conn, codebook, allow_orphans, report)
-        store.sync_corpus(conn, cases, report)
-        seeds = sorted(project.codings_dir.glob("*.csv")) if project.codings_dir.is_dir() else []
-        for path in seeds:
-            sha = file_sha(path)
-            if conn.execute("SELECT 1 FROM imports WHERE sha = ? AND kind = 'codings'",
-                            (sha,)).fetchone():
-                continue
-            result = import_codings(store, codebook, path, conn)
-            conn.execute("INSERT INTO imports VALUES (?, 'codings', ?, ?, ?)",
-                         (sha, path.relative_to(project.root).as_posix(), now(), result.rows))
-            report.seed_files.append((path.name, result.codings_added))
+        return sync_project(project, store, conn, codebook, cases, allow_orphans)
+
+
+def sync_project(project: Project, store: Store, conn: sqlite3.Connection, codebook: Codebook,
+                 cases: list[Case], allow_orphans: bool = False) -> SyncReport:
+    """The body of :func:`import_project` inside the caller's transaction, on a codebook and
+    cases already loaded (``qcoder import qdpx`` adds documents not yet on disk)."""
+    report = SyncReport()
+    report.warnings = [w for case in cases for doc in case.documents for w in doc.warnings]
+    store.sync_codebook(conn, codebook, allow_orphans, report)
+    store.sync_corpus(conn, cases, report)
+    seeds = sorted(project.codings_dir.glob("*.csv")) if project.codings_dir.is_dir() else []
+    for path in seeds:
+        sha = file_sha(path)
+        if conn.execute("SELECT 1 FROM imports WHERE sha = ? AND kind = 'codings'",
+                        (sha,)).fetchone():
+            continue
+        result = import_codings(store, codebook, path, conn)
+        conn.execute("INSERT INTO imports VALUES (?, 'codings', ?, ?, ?)",
+                     (sha, path.relative_to(project.root).as_posix(), now(), result.rows))
+        report.seed_files.append((path.name, result.codings_added))
     return report
 
 

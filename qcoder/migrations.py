@@ -7,6 +7,7 @@ schema before it (tests/test_migrations.py).
 from __future__ import annotations
 
 import sqlite3
+import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -87,9 +88,52 @@ def _adjudication(conn: sqlite3.Connection) -> None:
     """)
 
 
+# Names the deterministic uids of events written before migration 3.
+_LEGACY_EVENTS = uuid.UUID("5f0c1d4e-8a52-4c57-9a43-2b6f3d1e7c90")
+
+
+def _legacy_uid(*fields: object) -> str:
+    """The same event row gets the same uid in every copy of one database."""
+    return uuid.uuid5(_LEGACY_EVENTS, "\x1f".join(repr(f) for f in fields)).hex
+
+
+def new_uid() -> str:
+    """A fresh random event uid (32 hex digits)."""
+    return uuid.uuid4().hex
+
+
+def _event_uid(conn: sqlite3.Connection) -> None:
+    """A stable identity for each event, so copies of a database can be merged without
+    duplicating their shared history. Older rows get a uid derived from their content; a
+    trigger gives one to any insert that does not bring its own."""
+    conn.create_function("qcoder_legacy_uid", 9, _legacy_uid, deterministic=True)
+    conn.execute("ALTER TABLE events ADD COLUMN uid TEXT")
+    conn.execute("UPDATE events SET uid = qcoder_legacy_uid(id, action_id, coder, at, kind, "
+                 "excerpt_id, code_id, before, after)")
+    conn.execute("CREATE UNIQUE INDEX events_uid ON events (uid)")
+    conn.execute("""CREATE TRIGGER events_uid_default AFTER INSERT ON events
+        WHEN NEW.uid IS NULL BEGIN
+            UPDATE events SET uid = lower(hex(randomblob(16))) WHERE id = NEW.id;
+        END""")
+
+
+def _codings_by_code_and_coder(conn: sqlite3.Connection) -> None:
+    """Cross-case tables read each (code, coder)'s excerpts straight from this index."""
+    conn.execute("CREATE INDEX codings_code_coder ON codings (code_id, coder, excerpt_id)")
+
+
+def _excerpt_document_index(conn: sqlite3.Connection) -> None:
+    """Excerpts by document: a re-import looks up and retires a document's excerpts (a scan
+    of the whole table per document without it), and progress counts read it alone."""
+    conn.execute("CREATE INDEX excerpts_document ON excerpts (document_id, active)")
+
+
 MIGRATIONS: list[Migration] = [
     (1, "initial schema", _initial),
     (2, "adjudication log", _adjudication),
+    (3, "event uids", _event_uid),
+    (4, "codings index by code and coder", _codings_by_code_and_coder),
+    (5, "excerpts by document", _excerpt_document_index),
 ]
 LATEST = MIGRATIONS[-1][0]
 

@@ -9,16 +9,18 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any
 
 from .codebook import Code, Codebook
 from .corpus import Case, format_ref, parse_ref
 from .errors import QcoderError, StoreError
 from .migrations import migrate
 
+if TYPE_CHECKING:
+    import sqlite_utils
+
 BUSY_TIMEOUT_S = 10.0
+PROGRESS_RUNS = 2000  # more runs of excerpt ids than this: count progress by joins
 CONSENSUS = "consensus"
 
 
@@ -64,6 +66,7 @@ class SyncReport:
     codes_orphaned: dict[str, int] = field(default_factory=dict)
     orphaned_refs: list[str] = field(default_factory=list)
     seed_files: list[tuple[str, int]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -89,21 +92,40 @@ class Store:
         self.path = Path(path)
         if not self.path.parent.exists():
             raise StoreError(f"{self.path}: folder does not exist; create it or pass --db")
+        self.timeout = timeout
+        self._db: sqlite_utils.Database | None = None
+        if self.path.is_dir():
+            raise StoreError(f"{self.path}: is a folder; pass --db FOLDER/qcoder.db")
         try:
             conn = sqlite3.connect(str(self.path), timeout=timeout, isolation_level=None,
                                    check_same_thread=False)
-            self.timeout = timeout
+        except sqlite3.Error as exc:
+            raise self._error(exc) from None
+        try:
             conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = FULL")
             conn.execute("PRAGMA foreign_keys = ON")
-            self.db = sqlite_utils.Database(conn)
             self.conn = conn
             migrate(conn)
         except sqlite3.DatabaseError as exc:
+            conn.close()
             raise self._error(exc) from None
+        except StoreError as exc:
+            conn.close()
+            raise StoreError(f"{self.path}: {exc}") from None
 
     # -- plumbing ---------------------------------------------------------------------------
+    @property
+    def db(self) -> sqlite_utils.Database:
+        """A sqlite-utils view of the connection, built on first use: importing sqlite-utils
+        loads numpy and its plugins, too slow for ``qcoder status`` and ``--help``."""
+        if self._db is None:
+            import sqlite_utils
+
+            self._db = sqlite_utils.Database(self.conn)
+        return self._db
+
     def _error(self, exc: sqlite3.Error) -> StoreError:
         text = str(exc)
         if "locked" in text or "busy" in text:
@@ -257,7 +279,7 @@ class Store:
                     report.documents_updated += 1
                 else:
                     report.documents_added += 1
-                self._sync_excerpts(conn, doc_id, doc, report)
+                self._sync_excerpts(conn, doc_id, doc, report, fresh=key not in known)
         for doc_id, _, active in known.values():
             if doc_id not in seen and active:
                 report.documents_removed += 1
@@ -283,17 +305,22 @@ class Store:
         return int(known[0])
 
     def _sync_excerpts(self, conn: sqlite3.Connection, doc_id: int, doc: Any,
-                       report: SyncReport) -> None:
-        old = {r[0]: r[1] for r in conn.execute(
+                       report: SyncReport, fresh: bool = False) -> None:
+        """Store a new or changed document's excerpts (``fresh``: it has none stored yet)."""
+        old = {} if fresh else {r[0]: r[1] for r in conn.execute(
             "SELECT identity, active FROM excerpts WHERE document_id = ?", (doc_id,))}
         new_ids = {e.identity for e in doc.excerpts}
-        # Free every position first: renumbering in place would collide on (document, n).
-        conn.execute("UPDATE excerpts SET active = 0 WHERE document_id = ?", (doc_id,))
+        if not fresh:
+            # Free every position first: renumbering in place would collide on (document, n).
+            conn.execute("UPDATE excerpts SET active = 0 WHERE document_id = ? AND active = 1",
+                         (doc_id,))
         rows = [(e.identity, doc_id, e.n, e.start, e.end, e.speaker, e.section, e.text)
                 for e in doc.excerpts]
-        conn.executemany(
-            """INSERT INTO excerpts (identity, document_id, n, start, "end", speaker, section,
-                   text, active) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1)
+        insert = """INSERT INTO excerpts (identity, document_id, n, start, "end", speaker,
+            section, text, active) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1)"""
+        # An identity names its case and document, so a fresh document's excerpts cannot
+        # conflict; the plain insert skips the upsert's foreign-key work (a third faster).
+        conn.executemany(insert if fresh else insert + """
                ON CONFLICT(identity) DO UPDATE SET document_id = excluded.document_id,
                    n = excluded.n, start = excluded.start, "end" = excluded."end",
                    speaker = excluded.speaker, section = excluded.section,
@@ -398,18 +425,38 @@ class Store:
 
     def progress(self, coder: str | None = None) -> list[dict[str, Any]]:
         """Reviewed / total excerpts per case and coder (every coder when ``coder`` is None)."""
-        totals = dict(self.query("""SELECT d.case_id, COUNT(*) FROM excerpts e
-            JOIN documents d ON d.id = e.document_id WHERE e.active = 1 GROUP BY d.case_id"""))
-        sql = """SELECT r.coder, d.case_id, COUNT(*) FROM reviews r
-            JOIN excerpts e ON e.id = r.excerpt_id AND e.active = 1
-            JOIN documents d ON d.id = e.document_id"""
-        params: tuple = ()
-        if coder is not None:
-            sql += " WHERE r.coder = ?"
-            params = (coder,)
-        done = {(r[0], r[1]): r[2] for r in self.query(sql + " GROUP BY r.coder, d.case_id",
-                                                          params)}
         coders = [coder] if coder is not None else self.coders()
+        case_of = dict(self.query("SELECT id, case_id FROM documents"))
+        # Active excerpts as runs of consecutive ids within one case: each coder's reviews
+        # are then counted by id range on the (coder, excerpt) index, instead of looking up
+        # every excerpt once per coder (a million codings: 0.2 s instead of 0.6 s).
+        totals: dict[str, int] = {}
+        runs: list[list[Any]] = []
+        previous = None
+        for excerpt_id, document_id, active in sorted(self.query(
+                "SELECT id, document_id, active FROM excerpts")):
+            case_id = case_of[document_id] if active else None
+            if case_id is not None:
+                totals[case_id] = totals.get(case_id, 0) + 1
+                if case_id == previous:
+                    runs[-1][2] = excerpt_id
+                else:
+                    runs.append([case_id, excerpt_id, excerpt_id])
+            previous = case_id
+        done: dict[tuple[str, str], int] = {}
+        for c in coders:
+            if len(runs) <= PROGRESS_RUNS:
+                counts = ((case_id, self.scalar(
+                    "SELECT COUNT(*) FROM reviews WHERE coder = ? AND excerpt_id BETWEEN ? AND ?",
+                    (c, lo, hi))) for case_id, lo, hi in runs)
+            else:  # fragmented by many re-imports: walk documents, then their excerpts
+                counts = self.query("""SELECT d.case_id, COUNT(*) FROM documents d
+                    CROSS JOIN excerpts e ON e.document_id = d.id AND e.active = 1
+                    CROSS JOIN reviews r ON r.excerpt_id = e.id AND r.coder = ?
+                    GROUP BY d.case_id""", (c,))
+            for case_id, count in counts:
+                done[(c, case_id)] = done.get((c, case_id), 0) + count
+        totals = dict(sorted(totals.items()))
         return [{"coder": c, "case": case_id, "reviewed": done.get((c, case_id), 0),
                  "total": total} for c in coders for case_id, total in totals.items()]
 
@@ -430,9 +477,14 @@ class Store:
             "coders": self.scalar("SELECT COUNT(*) FROM coders"),
             "codings": self.scalar("SELECT COUNT(*) FROM codings"),
             "orphaned_excerpts": self.scalar("SELECT COUNT(*) FROM excerpts WHERE active = 0"),
-            "orphaned_codings": self.scalar("""SELECT COUNT(*) FROM codings c
-                JOIN excerpts e ON e.id = c.excerpt_id
-                JOIN codes k ON k.id = c.code_id WHERE e.active = 0 OR k.active = 0"""),
+            # Codings on orphaned excerpts, plus those of orphaned codes on the others: two
+            # index lookups instead of joining every coding to its excerpt.
+            "orphaned_codings": self.scalar("""SELECT
+                (SELECT COUNT(*) FROM codings WHERE excerpt_id IN
+                    (SELECT id FROM excerpts WHERE active = 0))
+              + (SELECT COUNT(*) FROM codings WHERE code_id IN
+                    (SELECT id FROM codes WHERE active = 0)
+                    AND excerpt_id NOT IN (SELECT id FROM excerpts WHERE active = 0))"""),
         }
 
     def iter_codings(self, coder: str | None = None, include_orphans: bool = False,
@@ -457,6 +509,42 @@ class Store:
                 yield {"excerpt": format_ref(r[0], r[1], r[2]), "code": r[3], "coder": r[4],
                        "memo": r[5] or "", "case": r[0], "document": r[1], "time": r[6],
                        "orphaned": not r[7]}
+
+    # -- export -----------------------------------------------------------------------------
+    def coded_excerpts(self, coders: Iterable[str] | None = None, by_code: bool = True,
+                       batch: int = 5000) -> Iterator[dict[str, Any]]:
+        """Codings on active excerpts with active codes, with the excerpt's text, speaker,
+        case and document. Ordered by codebook position then case, document, excerpt and
+        coder (``by_code``), or by case, document, excerpt, code position and coder."""
+        where, params = "e.active = 1 AND k.active = 1", []
+        if coders is not None:
+            params = list(coders)
+            where += f" AND c.coder IN ({','.join('?' * len(params))})"
+        order = ("k.position, s.position, d.stem, e.n, c.coder" if by_code
+                 else "s.position, d.stem, e.n, k.position, c.coder")
+        cur = self.conn.execute(f"""
+            SELECT c.code_id, c.coder, c.memo, c.created, d.case_id, d.stem, e.n, e.speaker,
+                   e.section, e.text, d.title
+            FROM codings c JOIN excerpts e ON e.id = c.excerpt_id
+            JOIN documents d ON d.id = e.document_id JOIN cases s ON s.id = d.case_id
+            JOIN codes k ON k.id = c.code_id
+            WHERE {where} ORDER BY {order}""", params)
+        while rows := cur.fetchmany(batch):
+            for r in rows:
+                yield {"code": r[0], "coder": r[1], "memo": r[2] or "", "time": r[3],
+                       "case": r[4], "document": r[5], "n": r[6],
+                       "excerpt": format_ref(r[4], r[5], r[6]), "speaker": r[7] or "",
+                       "section": r[8] or "", "text": r[9], "title": r[10] or ""}
+
+    def adjudication_log(self) -> list[dict[str, Any]]:
+        """Every consensus decision with its excerpt reference, in the order it was taken."""
+        rows = self.query("""SELECT d.case_id, d.stem, e.n, a.code_id, a.decision,
+            a.source_coder, a.reason, a.decided_by, a.at FROM adjudications a
+            JOIN excerpts e ON e.id = a.excerpt_id JOIN documents d ON d.id = e.document_id
+            ORDER BY a.at, a.id""")
+        return [{"excerpt": format_ref(r[0], r[1], r[2]), "code": r[3], "decision": r[4],
+                 "source_coder": r[5] or "", "reason": r[6] or "", "decided_by": r[7],
+                 "at": r[8]} for r in rows]
 
 
 def _chunks(items: list, size: int) -> Iterator[list]:

@@ -179,7 +179,11 @@ def codings_export(state: State, only: str | None, fmt: str, output: str | None,
         known = ", ".join(store.coders()) or "none yet"
         raise QcoderError(f"unknown coder '{only}'; known coders: {known}")
     rows = store.iter_codings(only, include_orphans)
-    out = open(output, "w", encoding="utf-8", newline="") if output else sys.stdout  # noqa: SIM115
+    try:
+        out = open(output, "w", encoding="utf-8", newline="") if output else sys.stdout  # noqa: SIM115
+    except OSError as exc:
+        raise QcoderError(f"{output}: cannot write ({exc.strerror}); check the folder exists "
+                          "and is writable") from None
     try:
         if fmt == "csv":
             count = write_csv(rows, out)

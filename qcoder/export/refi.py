@@ -43,6 +43,7 @@ _GUID_RE = re.compile(
 _COLOR_RE = re.compile(r"^#[0-9A-Fa-f]{6}$")
 _SHORT_COLOR_RE = re.compile(r"^#[0-9A-Fa-f]{3}$")
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")  # beyond the Basic Multilingual Plane
 _OTHER_SOURCES = ("PDFSource", "PictureSource", "AudioSource", "VideoSource")
 
 
@@ -799,7 +800,7 @@ def resolve_offsets(text: str, spans: list[tuple[int, int]]
     the fewest word-splitting boundaries, wins; code points win ties. Returns the name
     of the reading and one ``(start, end)`` per span, ``None`` where it does not fit.
     """
-    has_astral = any(ord(ch) > 0xFFFF for ch in text)
+    has_astral = _ASTRAL.search(text) is not None
     has_crlf = "\r\n" in text
     best: tuple[tuple[int, int], str, list[tuple[int, int] | None]] | None = None
     for name, utf16, crlf in _READINGS:

@@ -1,0 +1,179 @@
+"""A project's store as a REFI-QDA model (see :mod:`qcoder.export.refi` for the files).
+
+GUIDs are derived from stable keys (coder names, code ids, case ids, document stems and
+excerpt offsets), so exporting the same project twice gives the same file. Besides the
+standard elements, the project carries one note, :data:`PROJECT_NOTE`, holding the qcoder
+codebook and the case and document metadata as YAML: other tools show it as a memo, and
+``qcoder import qdpx`` reads it back to restore code ids, case ids and document stems.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from ..codebook import Codebook, codebook_to_dict
+from ..errors import QcoderError
+from ..store import Store
+from .refi import (
+    RefiCase,
+    RefiCode,
+    RefiCoding,
+    RefiNote,
+    RefiProject,
+    RefiSelection,
+    RefiSource,
+    RefiUser,
+    code_guid,
+    codes_from_codebook,
+    iter_codes,
+    stable_guid,
+)
+
+PROJECT_NOTE = "qcoder project data"
+PROJECT_NOTE_GUID = stable_guid("qcoder", "project data")
+PROJECT_DATA_VERSION = 1
+_NOTE_HEADER = ("# Written by qcoder: its codebook and the ids of cases and documents, read "
+                "back by\n# 'qcoder import qdpx'. Other tools can ignore this memo.\n")
+
+
+def user_guid(coder: str) -> str:
+    return stable_guid("coder", coder)
+
+
+def case_guid(case_id: str) -> str:
+    return stable_guid("case", case_id)
+
+
+def source_guid(case_id: str, stem: str) -> str:
+    return stable_guid("document", case_id, stem)
+
+
+def selection_guid(case_id: str, stem: str, start: int, end: int) -> str:
+    """Keyed by offsets: the same span of the same text keeps its GUID through a round trip."""
+    return stable_guid("selection", case_id, stem, start, end)
+
+
+def refi_codes(codebook: Codebook) -> list[RefiCode]:
+    """The codebook as REFI codes; exclusive groups are folders (not codable) as in qcoder."""
+    codes = codes_from_codebook(codebook)
+    groups = {code_guid(c.id) for c in codebook.exclusive_groups()}
+    for code, _ in iter_codes(codes):
+        code.codable = code.guid not in groups
+    return codes
+
+
+@dataclass
+class QdpxExport:
+    """A project ready for :func:`qcoder.export.refi.write_qdpx`, with what it holds."""
+
+    project: RefiProject
+    coders: list[str] = field(default_factory=list)
+    codes: int = 0
+    cases: int = 0
+    documents: int = 0
+    excerpts: int = 0
+    codings: int = 0
+    memos: int = 0
+    codings_skipped: int = 0  # on orphaned excerpts or codes
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if k != "project"}
+
+
+def export_project(store: Store, name: str, coders: list[str] | None = None) -> QdpxExport:
+    """Users (coders), codebook, cases, every active document's text, and every excerpt
+    that has codings or memos of the chosen ``coders`` (default: all) as a selection."""
+    known = store.coders()
+    chosen = sorted(known) if not coders else sorted(set(coders))
+    unknown = [c for c in chosen if c not in known]
+    if unknown:
+        raise QcoderError(f"unknown coder(s) {', '.join(unknown)}; known coders: "
+                          f"{', '.join(known) or 'none yet'}")
+    codebook = store.codebook()
+    out = QdpxExport(project=RefiProject(name=name), coders=chosen, codes=len(codebook))
+    project = out.project
+    project.users = [RefiUser(user_guid(c), c) for c in chosen]
+    project.codes = refi_codes(codebook)
+    sources, cases = _sources(store, project)
+    out.cases, out.documents = len(project.cases), len(sources)
+    if chosen:
+        _selections(store, chosen, sources, out)
+    project.notes = [RefiNote(PROJECT_NOTE_GUID, _project_data(codebook, cases),
+                              name=PROJECT_NOTE)]
+    return out
+
+
+def _sources(store: Store, project: RefiProject
+             ) -> tuple[dict[tuple[str, str], RefiSource], dict[str, Any]]:
+    cases = {c["id"]: c for c in store.cases()}
+    refi_cases = {cid: RefiCase(case_guid(cid), c["name"] or cid, c["description"] or "")
+                  for cid, c in cases.items()}
+    sources: dict[tuple[str, str], RefiSource] = {}
+    documents: dict[str, Any] = {}
+    rows = store.query("""SELECT d.case_id, d.stem, d.title, d.kind, d.date, d.attributes,
+        d.text FROM documents d JOIN cases c ON c.id = d.case_id
+        WHERE d.active = 1 AND c.active = 1 ORDER BY c.position, d.case_id, d.stem""")
+    for case_id, stem, title, kind, date, attributes, text in rows:
+        guid = source_guid(case_id, stem)
+        sources[(case_id, stem)] = RefiSource(guid, stem, text)
+        refi_cases[case_id].source_guids.append(guid)
+        documents[guid] = {"case": case_id, "stem": stem, "title": title, "kind": kind,
+                           "date": date, "attributes": json.loads(attributes or "{}")}
+    project.sources = list(sources.values())
+    project.cases = list(refi_cases.values())
+    case_data = {case_guid(cid): {"id": cid, "name": c["name"], "description": c["description"],
+                                  "attributes": c["attributes"]} for cid, c in cases.items()}
+    return sources, {"cases": case_data, "documents": documents}
+
+
+def _selections(store: Store, coders: list[str], sources: dict[tuple[str, str], RefiSource],
+                out: QdpxExport) -> None:
+    marks = ",".join("?" * len(coders))
+    selections: dict[tuple[str, str, int, int], RefiSelection] = {}
+
+    def selection(case_id: str, stem: str, start: int, end: int) -> RefiSelection:
+        key = (case_id, stem, start, end)
+        if key not in selections:
+            selections[key] = RefiSelection(selection_guid(*key), start, end)
+            sources[(case_id, stem)].selections.append(selections[key])
+        return selections[key]
+
+    rows = store.query(f"""SELECT d.case_id, d.stem, e.start, e."end", c.code_id, c.coder,
+        c.memo, e.active AND d.active AND COALESCE(k.active, 0)
+        FROM codings c JOIN excerpts e ON e.id = c.excerpt_id
+        JOIN documents d ON d.id = e.document_id LEFT JOIN codes k ON k.id = c.code_id
+        WHERE c.coder IN ({marks}) ORDER BY d.case_id, d.stem, e.start, c.coder, c.code_id""",
+                       coders)
+    code_guids = {c: code_guid(c) for c, in store.query("SELECT id FROM codes")}
+    user_guids = {c: user_guid(c) for c in coders}
+    for case_id, stem, start, end, code_id, coder, memo, usable in rows:
+        if not usable or (case_id, stem) not in sources:
+            out.codings_skipped += 1
+            continue
+        sel = selection(case_id, stem, start, end)
+        sel.codings.append(RefiCoding(code_guids[code_id], user_guids[coder], memo or ""))
+        out.codings += 1
+        out.memos += bool((memo or "").strip())
+    rows = store.query(f"""SELECT d.case_id, d.stem, e.start, e."end", m.coder, m.text
+        FROM memos m JOIN excerpts e ON e.id = m.excerpt_id
+        JOIN documents d ON d.id = e.document_id
+        WHERE m.coder IN ({marks}) AND e.active = 1 AND d.active = 1
+        ORDER BY d.case_id, d.stem, e.start, m.coder""", coders)
+    for case_id, stem, start, end, coder, text in rows:
+        if (case_id, stem) not in sources or not text.strip():
+            continue
+        sel = selection(case_id, stem, start, end)
+        sel.notes.append(RefiNote(stable_guid("excerpt-memo", case_id, stem, start, end, coder),
+                                  text, user_guid(coder),
+                                  f"Memo by {coder} on {case_id}/{stem}"))
+        out.memos += 1
+    out.excerpts = len(selections)
+
+
+def _project_data(codebook: Codebook, metadata: dict[str, Any]) -> str:
+    data = {"qcoder": PROJECT_DATA_VERSION, "codebook": codebook_to_dict(codebook), **metadata}
+    return _NOTE_HEADER + yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
