@@ -766,6 +766,29 @@ def disagreements(
     ]
 
 
+def disagreement_pairs(
+    data: AgreementData,
+    code_ids: Sequence[str],
+    coders: Sequence[str] | None = None,
+    *,
+    case: str | None = None,
+    rollup: Mapping[str, Sequence[str]] | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The (excerpt, code) pairs of ``disagreements`` as two arrays, excerpt ids and positions
+    in ``code_ids``, ordered by code_ids then by excerpt (case, then id). No object per pair,
+    so it stays cheap for hundreds of thousands of pairs.
+    """
+    data = data.subset(coders=default_coders(data) if coders is None else coders, case=case)
+    excerpts, codes = [np.empty(0, dtype=np.int64)], [np.empty(0, dtype=np.int64)]
+    reviewers = data.reviewed.sum(axis=0)
+    for pos, code_id in enumerate(code_ids):
+        appliers = (_applied(data, code_id, rollup or {}) & data.reviewed).sum(axis=0)
+        rows = np.flatnonzero((reviewers >= 2) & (appliers > 0) & (appliers < reviewers))
+        excerpts.append(data.excerpt_ids[rows])
+        codes.append(np.full(rows.size, pos, dtype=np.int64))
+    return np.concatenate(excerpts), np.concatenate(codes)
+
+
 def _codes_by_row(data: AgreementData, rows: np.ndarray) -> dict[int, dict[str, tuple[str, ...]]]:
     """For each row: every reviewer of that excerpt and the codes they applied (raw codings)."""
     reviewers = data.reviewed[:, rows].T.tolist()

@@ -14,6 +14,7 @@ from typing import Any
 
 from .codebook import Codebook
 from .errors import InputError
+from .migrations import new_uid
 from .store import Store, now
 
 CODER_PATTERN = re.compile(r"^[\w][\w.@+-]{0,39}$")
@@ -30,11 +31,15 @@ def check_coder(name: str) -> str:
 
 @dataclass
 class Outcome:
-    """What an action did: codes added and removed, and its action id (None: nothing)."""
+    """What an action did: codes added and removed, and its action id (None: nothing).
+
+    ``excerpt_id`` is set by undo and redo: the excerpt the replayed action touched.
+    """
 
     action_id: int | None
     added: list[str]
     removed: list[str]
+    excerpt_id: int | None = None
 
 
 class Coding:
@@ -59,10 +64,10 @@ class Coding:
                state: str = "done") -> None:
         conn.execute(
             "INSERT INTO events (action_id, coder, at, kind, excerpt_id, code_id, before, after,"
-            " state) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " state, uid) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (action, self.coder, now(), kind, excerpt_id, code_id,
              None if before is None else json.dumps(before, ensure_ascii=False),
-             None if after is None else json.dumps(after, ensure_ascii=False), state))
+             None if after is None else json.dumps(after, ensure_ascii=False), state, new_uid()))
 
     def _add(self, conn: sqlite3.Connection, action: int, excerpt_id: int, code_id: str,
              memo: str | None = None, created: str | None = None) -> None:
@@ -222,11 +227,13 @@ class Coding:
             for kind, excerpt_id, code_id, before, after in events:
                 _replay(conn, self.coder, kind, excerpt_id, code_id,
                         json.loads(before) if before else None,
-                        json.loads(after) if after else None, reverse, added, removed)
+                        json.loads(after) if after else None, reverse, added, removed,
+                        action)
             conn.execute("UPDATE events SET state = ? WHERE action_id = ? AND coder = ? AND "
                          "state != 'log'", (to_state, action, self.coder))
             self._event(conn, action, log, None, after={"action_id": action}, state="log")
-            return Outcome(action, added, removed)
+            touched = next((e[1] for e in events if e[1] is not None), None)
+            return Outcome(action, added, removed, touched)
 
 
 def _latest_done(conn: sqlite3.Connection, coder: str) -> int | None:
@@ -257,7 +264,7 @@ def _write_memo(conn: sqlite3.Connection, excerpt_id: int, coder: str,
 
 def _replay(conn: sqlite3.Connection, coder: str, kind: str, excerpt_id: int,
             code_id: str | None, before: Any, after: Any, reverse: bool,
-            added: list[str], removed: list[str]) -> None:
+            added: list[str], removed: list[str], action: int | None = None) -> None:
     """Apply one event forwards (redo) or backwards (undo)."""
     add_kind = "remove" if reverse else "add"
     if kind in ("add", "remove"):
@@ -283,3 +290,23 @@ def _replay(conn: sqlite3.Connection, coder: str, kind: str, excerpt_id: int,
                      "coder = ?", (before if reverse else after, excerpt_id, code_id, coder))
     elif kind == "excerpt-memo":
         _write_memo(conn, excerpt_id, coder, before if reverse else after)
+    elif kind == "adjudication":
+        write_adjudication(conn, excerpt_id, str(code_id), after, action, remove=reverse)
+
+
+def write_adjudication(conn: sqlite3.Connection, excerpt_id: int, code_id: str,
+                       record: dict[str, Any], action: int | None, remove: bool = False) -> None:
+    """Add a row to the adjudication log, or remove it (found by what it records, as merge
+    matches it): the ``adjudication`` event's do and undo. ``record`` holds decision,
+    source_coder, reason, decided_by and at."""
+    if remove:
+        conn.execute("DELETE FROM adjudications WHERE excerpt_id = ? AND code_id = ? AND "
+                     "decision = ? AND source_coder IS ? AND reason = ? AND decided_by = ? "
+                     "AND at = ?", (excerpt_id, code_id, record["decision"],
+                                    record["source_coder"], record["reason"],
+                                    record["decided_by"], record["at"]))
+    else:
+        conn.execute("INSERT INTO adjudications (excerpt_id, code_id, decision, source_coder, "
+                     "reason, decided_by, at, action_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                     (excerpt_id, code_id, record["decision"], record["source_coder"],
+                      record["reason"], record["decided_by"], record["at"], action))

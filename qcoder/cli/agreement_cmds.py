@@ -1,0 +1,192 @@
+"""Agreement commands: ``qcoder agreement`` and ``qcoder disagreements``."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import click
+
+from . import cli
+from .base import State, emit_json, pass_state, split_ids
+
+if TYPE_CHECKING:
+    from ..agreement import CodeAgreement
+    from ..codebook import Codebook
+    from ..reliability import ProjectAgreement
+
+DEFAULT_SEED = 1  # keep equal to qcoder.reliability.DEFAULT_SEED (not imported: fast --help)
+
+
+def _num(value: float | None, digits: int = 3) -> str:
+    return "–" if value is None else f"{value:.{digits}f}"
+
+
+def print_wide(title: str | None, columns: Sequence[str], rows: list[list[str]],
+           right: set[str]) -> None:
+    """A rich table; columns named in ``right`` are right-aligned (numbers). Only labels
+    are shortened to fit a narrow terminal; piped output is never wrapped."""
+    from rich import box
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, show_edge=False,
+                  pad_edge=False)
+    for name in columns:
+        table.add_column(name, justify="right" if name in right else "left", no_wrap=True,
+                         overflow="ellipsis", max_width=32 if name == "label" else None)
+    for row in rows:
+        table.add_row(*row)
+    width = None if sys.stdout.isatty() else 240
+    Console(file=sys.stdout, soft_wrap=False, width=width).print(table)
+    click.echo()
+
+
+def _result_columns(two: bool, boot: bool) -> list[str]:
+    columns = ["alpha", "% agree", "units", "coders"]
+    if two:
+        columns.append("kappa")
+    if boot:
+        columns += ["95% CI", "q<.667", "q<.800"]
+    return [*columns, "flag"]
+
+
+def _result_cells(r: CodeAgreement, two: bool, boot: bool) -> list[str]:
+    cells = [_num(r.alpha), _num(r.percent_agreement, 1), str(r.units), str(r.coders)]
+    if two:
+        cells.append(_num(r.kappa))
+    if boot:
+        ci = f"{r.ci[0]:.3f} – {r.ci[1]:.3f}" if r.ci else "–"
+        q = r.q or {}
+        cells += [ci, _num(q.get("0.667"), 2), _num(q.get("0.800"), 2)]
+    return [*cells, r.flag]
+
+
+def print_agreement(result: ProjectAgreement, codebook: Codebook) -> None:
+    """The report as tables: codes and groups worst first, then cases and pairs."""
+    from ..reliability import case_summary, pair_worst, worst_first
+
+    report = result.report
+    two, boot = len(result.coders) == 2, bool(result.bootstrap)
+    click.echo(result.stamp())
+    click.echo()
+    columns = ["id", "label", *_result_columns(two, boot)]
+    right = {"alpha", "% agree", "units", "coders", "kappa", "q<.667", "q<.800"}
+    for title, items in (("Codes (binary), worst first", report.codes),
+                         ("Exclusive groups (nominal), worst first", report.groups)):
+        if items:
+            rows = [[r.id, codebook[r.id].label if r.id in codebook else "",
+                     *_result_cells(r, two, boot)] for r in worst_first(items)]
+            print_wide(title, columns, rows, right)
+    group_ids = [g.id for g in report.groups]
+    if report.cases:
+        rows = []
+        for case in report.cases:
+            summary = case_summary(case.codes)
+            worst = summary["worst"]
+            rows.append([case.id, str(summary["units"]), _num(summary["mean_alpha"]),
+                         f"{worst['id']} {_num(worst['alpha'])}" if worst else "–",
+                         *[_num(g.alpha) for g in case.groups]])
+        print_wide("Per case", ["case", "units", "mean alpha", "worst code", *group_ids], rows,
+               {"units", "mean alpha", *group_ids})
+    if report.pairwise:
+        rows = []
+        for pair in report.pairwise:
+            worst_code = pair_worst(pair)
+            rows.append([" & ".join(pair.coders), str(pair.units), _num(pair.mean_alpha),
+                         f"{worst_code.id} {_num(worst_code.alpha)}" if worst_code else "–",
+                         *[_num(g.alpha) for g in pair.groups]])
+        print_wide("Pairs of coders", ["coders", "units", "mean alpha", "worst code", *group_ids],
+               rows, {"units", "mean alpha", *group_ids})
+    click.echo("alpha: Krippendorff's alpha (nominal); reliable >= .800, tentative >= .667; "
+               "fewer than 10 excerpts reviewed by two coders: too few units.")
+
+
+@cli.command()
+@click.option("--coders", metavar="A,B,...",
+              help="Coders to compare (default: every coder except consensus).")
+@click.option("--case", "case", metavar="ID", help="Only the excerpts of this case.")
+@click.option("--codes", metavar="ID,...", help="Only these codes or exclusive groups.")
+@click.option("--bootstrap", type=click.IntRange(min=0), default=0, metavar="N",
+              help="Add a 95% interval and q (chance that alpha < .667 and < .800) from N "
+                   "resamples of the excerpts, e.g. 1000.")
+@click.option("--seed", type=click.IntRange(min=0), default=None, metavar="S",
+              help=f"Seed of the bootstrap (default {DEFAULT_SEED}: the same intervals every "
+                   "run; give another seed to draw other resamples).")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@pass_state
+def agreement(state: State, coders: str | None, case: str | None, codes: str | None,
+              bootstrap: int, seed: int | None, as_json: bool) -> None:
+    """Agreement between coders: Krippendorff's alpha per code, exclusive group, case and
+    pair of coders, with percent agreement and (for two coders) Cohen's kappa.
+
+    An excerpt counts for a coder once they reviewed it; only excerpts reviewed by two or
+    more of the coders count. A parent code counts as applied when a code below it is.
+    """
+    from ..reliability import project_agreement
+
+    store = state.store()
+    codebook = store.codebook()
+    result = project_agreement(store, codebook, coders=split_ids(coders), case=case,
+                               codes=split_ids(codes), bootstrap=bootstrap,
+                               seed=DEFAULT_SEED if seed is None else seed)
+    if as_json:
+        emit_json(result.to_dict())
+    else:
+        print_agreement(result, codebook)
+
+
+@cli.command()
+@click.option("--code", metavar="ID", help="Only this code (or the codes of this group).")
+@click.option("--case", "case", metavar="ID", help="Only the excerpts of this case.")
+@click.option("--coders", metavar="A,B,...",
+              help="Coders to compare (default: every coder except consensus).")
+@click.option("--limit", type=click.IntRange(min=0), default=None, metavar="N",
+              help="Show at most N excerpts (the total is still counted).")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@pass_state
+def disagreements(state: State, code: str | None, case: str | None, coders: str | None,
+                  limit: int | None, as_json: bool) -> None:
+    """Each excerpt on which the coders differ: its reference, a quote, the codes in
+    dispute and what each coder applied."""
+    from ..reliability import project_disagreements
+
+    store = state.store()
+    codebook = store.codebook()
+    result = project_disagreements(store, codebook, coders=split_ids(coders), case=case,
+                                   code=code, limit=limit)
+    chosen, shown = result.coders, result.excerpts
+    if as_json:
+        emit_json({
+            "codebook": {"name": codebook.name, "version": str(codebook.version)},
+            "coders": list(chosen), "case": case, "code": code, "total": result.total,
+            "excerpts": [d.to_dict() for d in shown],
+        })
+        return
+    click.echo(f"{result.total} excerpts on which {', '.join(chosen)} differ"
+               + (f" about {code}" if code else "") + (f" in case {case}" if case else "")
+               + f" ({codebook.name} version {codebook.version})")
+    width = max((len(c) for c in chosen), default=0)
+    for d in shown:
+        click.echo()
+        click.echo(f"{d.ref}  {d.quote}")
+        click.echo(f"  in dispute: {', '.join(d.codes)}")
+        for coder in chosen:
+            if coder in d.applied:
+                click.echo(f"  {coder:<{width}}  {_codes_text(d.applied[coder], d.codes)}")
+            else:
+                click.echo(f"  {coder:<{width}}  (not reviewed)")
+    if shown:
+        click.echo("\n* marks the codes in dispute")
+    if len(shown) < result.total:
+        click.echo(f"\n… {result.total - len(shown)} more; raise --limit to see them")
+
+
+def _codes_text(codes: Sequence[str], disputed: Sequence[str]) -> str:
+    if not codes:
+        return "(no code)"
+    return ", ".join(f"*{c}" if c in disputed else c for c in codes)
+
+
+from . import consensus_cmds  # noqa: E402,F401  (registers consensus and adjudications)

@@ -1,0 +1,308 @@
+"""Consensus: settle the coders' disagreements into the codings of the ``consensus`` coder.
+
+For each (excerpt, code) on which the selected coders differ, someone decides:
+
+- ``keep``: consensus applies the code (in an exclusive group it replaces consensus's
+  other code of that group);
+- ``drop``: consensus does not have the code;
+- ``pick``: consensus takes one coder's decision about that code, memo included.
+
+Each decision is one undoable action of the consensus coder: its codings, its review of the
+excerpt and a row of the adjudication log (who decided what, why and when) change together,
+and ``undo`` takes all of them back. Codings on which all the coders agree can be carried
+into consensus in one action first, so that only the disagreements need a decision.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .agreement import CONSENSUS, AgreementData, disagreement_pairs, report
+from .codebook import Codebook
+from .coding import Coding, Outcome, check_coder, write_adjudication
+from .errors import InputError, QcoderError
+from .migrations import new_uid
+from .reliability import excerpt_refs, load_agreement_data, select_case, select_coders
+from .store import Store, now
+
+DECISIONS = ("keep", "drop", "pick")
+
+
+@dataclass(frozen=True)
+class Pending:
+    """A disagreement still to decide, and the alpha of its code (None: undefined)."""
+
+    excerpt_id: int
+    code_id: str
+    alpha: float | None
+
+
+@dataclass(frozen=True)
+class Version:
+    """One coder's side: whether they applied the code in dispute (and its memo), every
+    code they applied to the excerpt (with memos) and their memo on the excerpt."""
+
+    coder: str
+    applied: bool
+    memo: str | None
+    codes: dict[str, str | None]
+    excerpt_memo: str
+
+
+@dataclass(frozen=True)
+class Item:
+    """Everything needed to decide one disagreement."""
+
+    excerpt_id: int
+    ref: str
+    case_id: str
+    text: str
+    code_id: str
+    alpha: float | None
+    versions: tuple[Version, ...]
+    consensus: dict[str, str | None]  # consensus's codes on the excerpt so far, with memos
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "excerpt": self.ref,
+            "case": self.case_id,
+            "code": self.code_id,
+            "alpha": self.alpha,
+            "text": self.text,
+            "coders": [
+                {"coder": v.coder, "applied": v.applied, "memo": v.memo or "",
+                 "codes": list(v.codes), "excerpt_memo": v.excerpt_memo}
+                for v in self.versions
+            ],
+            "consensus": list(self.consensus),
+        }
+
+
+@dataclass(frozen=True)
+class Carried:
+    """What carrying the agreed codings did (``action_id`` None: nothing to carry)."""
+
+    action_id: int | None
+    codings: int
+    excerpts: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"action_id": self.action_id, "codings": self.codings, "excerpts": self.excerpts}
+
+
+class _ConsensusCoding(Coding):
+    """The consensus coder's actions: one decision, or the agreed codings in bulk."""
+
+    def adjudicate(self, excerpt_id: int, code_id: str, want: bool, memo: str | None,
+                   set_memo: bool, record: dict[str, Any]) -> Outcome:
+        """Make consensus have the code (``want``) or not, log ``record``; one action."""
+        with self.store.transaction() as conn:
+            self._check_excerpt(conn, excerpt_id)
+            present = dict(conn.execute(
+                "SELECT code_id, memo FROM codings WHERE excerpt_id = ? AND coder = ?",
+                (excerpt_id, self.coder)).fetchall())
+            action = self._new_action(conn)
+            added: list[str] = []
+            removed: list[str] = []
+            if want:
+                group = self.codebook.group_of(code_id)
+                for sibling in self.codebook[group].children if group else ():
+                    if sibling != code_id and sibling in present:
+                        self._remove(conn, action, excerpt_id, sibling)
+                        removed.append(sibling)
+                if code_id not in present:
+                    self._add(conn, action, excerpt_id, code_id, memo)
+                    added.append(code_id)
+                elif set_memo and present[code_id] != memo:
+                    conn.execute("UPDATE codings SET memo = ? WHERE excerpt_id = ? AND "
+                                 "code_id = ? AND coder = ?",
+                                 (memo, excerpt_id, code_id, self.coder))
+                    self._event(conn, action, "coding-memo", excerpt_id, code_id,
+                                before=present[code_id], after=memo)
+            elif code_id in present:
+                self._remove(conn, action, excerpt_id, code_id)
+                removed.append(code_id)
+            self._review(conn, action, excerpt_id)
+            write_adjudication(conn, excerpt_id, code_id, record, action)
+            self._event(conn, action, "adjudication", excerpt_id, code_id, after=record)
+            return Outcome(action, added, removed, excerpt_id)
+
+    def carry(self, codings: list[tuple[int, str]], reviews: list[int]) -> int:
+        """Add ``(excerpt_id, code_id)`` codings and reviews in one action; its id."""
+        with self.store.transaction() as conn:
+            action = self._new_action(conn)
+            stamp = now()
+            after = json.dumps({"memo": None, "created": stamp})
+            conn.executemany(
+                "INSERT INTO codings (excerpt_id, code_id, coder, created) VALUES (?, ?, ?, ?)",
+                [(e, c, self.coder, stamp) for e, c in codings])
+            conn.executemany("INSERT INTO reviews VALUES (?, ?, ?)",
+                             [(e, self.coder, stamp) for e in reviews])
+            event = ("INSERT INTO events (action_id, coder, at, kind, excerpt_id, code_id, "
+                     "after, state, uid) VALUES (?, ?, ?, ?, ?, ?, ?, 'done', ?)")
+            conn.executemany(event, [(action, self.coder, stamp, "add", e, c, after, new_uid())
+                                     for e, c in codings])
+            conn.executemany(event, [(action, self.coder, stamp, "review", e, None, None,
+                                      new_uid()) for e in reviews])
+            return action
+
+
+class Consensus:
+    """Adjudication of the disagreements among ``coders`` (default: every coder but
+    consensus), decided by ``decided_by`` (None: look, but decide nothing)."""
+
+    def __init__(self, store: Store, codebook: Codebook, decided_by: str | None,
+                 coders: Sequence[str] | None = None) -> None:
+        self.decided_by = check_coder(decided_by) if decided_by is not None else None
+        if self.decided_by == CONSENSUS:
+            raise QcoderError(f"'{CONSENSUS}' cannot decide; pass your own name with --coder")
+        self.store = store
+        self.codebook = codebook
+        self.coders = select_coders(store, coders)
+        self.coding = _ConsensusCoding(store, codebook, CONSENSUS)
+
+    # -- what is left to decide -------------------------------------------------------------
+    def _code_ids(self, code: str | None) -> list[str]:
+        if code is None:
+            return [c.id for c in self.codebook if not c.exclusive]
+        if code not in self.codebook:
+            raise QcoderError(f"unknown code '{code}'; see 'qcoder codebook check' for the ids")
+        if self.codebook[code].exclusive:
+            return list(self.codebook[code].children)
+        return [code]
+
+    def _data(self, case: str | None) -> AgreementData:
+        return load_agreement_data(self.store, self.coders, select_case(self.store, case))
+
+    def queue(self, case: str | None = None, code: str | None = None) -> list[Pending]:
+        """Disagreements not decided yet: the code with the lowest alpha first, then in the
+        order of the excerpts (case by case)."""
+        data = self._data(case)
+        code_ids = self._code_ids(code)
+        excerpts, codes = disagreement_pairs(data, code_ids, list(self.coders))
+        if not excerpts.size:
+            return []
+        disputed = [code_ids[i] for i in np.unique(codes).tolist()]
+        alphas = {r.id: r.alpha for r in report(data, disputed, coders=self.coders).codes}
+        order = sorted(disputed, key=lambda c: (alphas[c] is None, alphas[c] or 0.0))
+        rank = np.zeros(len(code_ids), dtype=np.int64)
+        rank[[code_ids.index(c) for c in order]] = np.arange(len(order))
+        done = self._decided()
+        if done:
+            keep = [(e, code_ids[c]) not in done for e, c in
+                    zip(excerpts.tolist(), codes.tolist(), strict=True)]
+            excerpts, codes = excerpts[keep], codes[keep]
+        by_rank = np.argsort(rank[codes], kind="stable")  # stable: keeps the excerpt order
+        return [Pending(e, code_ids[c], alphas[code_ids[c]])
+                for e, c in zip(excerpts[by_rank].tolist(), codes[by_rank].tolist(), strict=True)]
+
+    def _decided(self) -> set[tuple[int, str]]:
+        return {(e, c) for e, c in self.store.query(
+            "SELECT DISTINCT excerpt_id, code_id FROM adjudications")}
+
+    def item(self, pending: Pending) -> Item:
+        """The excerpt, each coder's version and consensus's codes so far."""
+        excerpt_id, code_id = pending.excerpt_id, pending.code_id
+        ref, case_id, text = excerpt_refs(self.store, [excerpt_id])[excerpt_id]
+        versions = []
+        for coder in self.coders:
+            codes = self.store.codes_of(excerpt_id, coder)
+            if not codes and not self.store.is_reviewed(excerpt_id, coder):
+                continue
+            versions.append(Version(coder, code_id in codes, codes.get(code_id), codes,
+                                    self.store.memo_of(excerpt_id, coder)))
+        return Item(excerpt_id, ref, case_id, text, code_id, pending.alpha, tuple(versions),
+                    self.store.codes_of(excerpt_id, CONSENSUS))
+
+    # -- deciding ---------------------------------------------------------------------------
+    def _decider(self) -> str:
+        if self.decided_by is None:
+            raise QcoderError("no coder given; pass --coder NAME (who decides) or set "
+                              "QCODER_CODER")
+        return self.decided_by
+
+    def decide(self, excerpt_id: int, code_id: str, decision: str,
+               source_coder: str | None = None, reason: str = "") -> Outcome:
+        """Record one decision (keep, drop, or pick ``source_coder``'s version) as one
+        undoable action of the consensus coder, logged with ``reason``."""
+        decided_by = self._decider()
+        if decision not in DECISIONS:
+            raise InputError(f"unknown decision '{decision}'; use one of {', '.join(DECISIONS)}")
+        if code_id not in self.codebook or self.codebook[code_id].exclusive:
+            raise InputError(f"'{code_id}' is not a code that can be applied; see "
+                             "'qcoder codebook check' for the ids")
+        memo: str | None = None
+        set_memo = False
+        if decision == "pick":
+            if source_coder not in self.coders:
+                raise InputError(f"pick needs one of the coders: {', '.join(self.coders)}")
+            codes = self.store.codes_of(excerpt_id, source_coder)
+            if not codes and not self.store.is_reviewed(excerpt_id, source_coder):
+                raise InputError(f"{source_coder} has not reviewed this excerpt; pick a coder "
+                                 "who has")
+            want, memo, set_memo = code_id in codes, codes.get(code_id), True
+        elif source_coder is not None:
+            raise InputError(f"'{decision}' takes no coder; use pick to take a coder's version")
+        else:
+            want = decision == "keep"
+            if want:
+                memo = self.store.codes_of(excerpt_id, CONSENSUS).get(code_id)
+        record = {"decision": decision, "source_coder": source_coder,
+                  "reason": (reason or "").strip(), "decided_by": decided_by, "at": now()}
+        return self.coding.adjudicate(excerpt_id, code_id, want, memo, set_memo, record)
+
+    def carry_agreed(self, case: str | None = None) -> Carried:
+        """In one action, give consensus every coding on which all the coders who reviewed
+        an excerpt (two or more) agree, and mark reviewed the excerpts they agree on
+        entirely. Never changes what consensus already has, nor a decided (excerpt, code)."""
+        self._decider()
+        data = self._data(case)
+        code_ids = [c.id for c in self.codebook if not c.exclusive and c.id in data.code_ids]
+        reviewers = data.reviewed.sum(axis=0)
+        pairable = reviewers >= 2
+        have = {(e, c) for e, c in self.store.query(
+            "SELECT excerpt_id, code_id FROM codings WHERE coder = ?", (CONSENSUS,))}
+        held = {e for e, _ in have}
+        skip = have | self._decided()
+        groups = {c: self.codebook.group_of(c) for c in code_ids}
+        taken = {(e, groups[c]) for e, c in have if groups.get(c)}
+        disputed = np.zeros(data.excerpt_ids.size, dtype=bool)
+        codings: list[tuple[int, str]] = []
+        for code_id in code_ids:
+            appliers = (data.applied[data.code_ids.index(code_id)] & data.reviewed).sum(axis=0)
+            disputed |= pairable & (appliers > 0) & (appliers < reviewers)
+            for excerpt_id in data.excerpt_ids[pairable & (appliers == reviewers)].tolist():
+                if (excerpt_id, code_id) in skip or (excerpt_id, groups[code_id]) in taken:
+                    continue
+                codings.append((excerpt_id, code_id))
+        reviewed = {e for e, in self.store.query(
+            "SELECT excerpt_id FROM reviews WHERE coder = ?", (CONSENSUS,))}
+        agreed = set(data.excerpt_ids[pairable & ~disputed].tolist())
+        reviews = sorted((agreed | {e for e, _ in codings}) - reviewed - held)
+        if not codings and not reviews:
+            return Carried(None, 0, 0)
+        action = self.coding.carry(codings, reviews)
+        return Carried(action, len(codings), len({e for e, _ in codings} | set(reviews)))
+
+    def undo(self) -> Outcome:
+        """Undo consensus's latest action (a decision or a carry), adjudication row included."""
+        self._decider()
+        return self.coding.undo()
+
+    def redo(self) -> Outcome:
+        """Redo the consensus action undone last."""
+        self._decider()
+        return self.coding.redo()
+
+
+def count_pending(queue: Sequence[Pending]) -> dict[str, int]:
+    """How many disagreements are left per code."""
+    out: dict[str, int] = {}
+    for p in queue:
+        out[p.code_id] = out.get(p.code_id, 0) + 1
+    return out

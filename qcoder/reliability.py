@@ -1,0 +1,429 @@
+"""Agreement between coders on a project: reads the store, calls :mod:`qcoder.agreement`.
+
+The statistics stay pure in ``agreement``; this module turns a project into their input
+(reviews and codings of active excerpts and active codes, as arrays of excerpt ids fetched
+with one packed query per coder and per code and coder), checks what the user asked for
+(coders, case, codes) and stamps every result with the codebook version and the coders.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .agreement import (
+    CONSENSUS,
+    AgreementData,
+    AgreementReport,
+    CodeAgreement,
+    PairAgreement,
+    disagreement_pairs,
+    report,
+)
+from .codebook import Codebook
+from .corpus import format_ref
+from .errors import QcoderError
+from .store import Store
+
+#: Bootstrap seed used unless the user gives one, so a report can be reproduced.
+DEFAULT_SEED = 1
+QUOTE_WIDTH = 100
+
+
+# --- loading ------------------------------------------------------------------------------
+
+
+def _packed(text: str | None) -> np.ndarray:
+    """Integers from a ``group_concat`` (empty for NULL)."""
+    if not text:
+        return np.empty(0, dtype=np.int64)
+    return np.fromstring(text, dtype=np.int64, sep=",")
+
+
+def _marks(values: Sequence[Any]) -> str:
+    return ",".join("?" * len(values))
+
+
+def load_agreement_data(
+    store: Store, coders: Sequence[str] | None = None, case: str | None = None
+) -> AgreementData:
+    """Reviews and codings of ``coders`` (default: every coder, consensus included) on the
+    active excerpts (of one ``case`` if given) with active codes.
+
+    Every requested coder is in the result, even one without a review there.
+    """
+    where, params = "e.active = 1", []
+    if case is not None:
+        where += " AND d.case_id = ?"
+        params.append(case)
+    rows = store.query(
+        f"""SELECT d.case_id, group_concat(e.id) FROM excerpts e
+            JOIN documents d ON d.id = e.document_id WHERE {where} GROUP BY d.case_id""",
+        params,
+    )
+    cases = {case_id: _packed(ids) for case_id, ids in rows}
+    known = np.concatenate([np.empty(0, dtype=np.int64), *cases.values()])
+    # excerpt id -> usable (active and in scope); codings and reviews are filtered with it
+    usable = np.zeros(int(known.max(initial=0)) + 1, dtype=bool)
+    usable[known] = True
+
+    def keep(ids: np.ndarray) -> np.ndarray:
+        ids = ids[ids < usable.size]
+        return ids[usable[ids]]
+
+    names = list(coders) if coders is not None else store.coders()
+    reviews = {name: np.empty(0, dtype=np.int64) for name in names}
+    codings: dict[tuple[str, str], np.ndarray] = {}
+    if names:
+        who = _marks(names)
+        for coder, ids in store.query(
+            f"SELECT coder, group_concat(excerpt_id) FROM reviews WHERE coder IN ({who}) "
+            "GROUP BY coder",
+            names,
+        ):
+            reviews[coder] = keep(_packed(ids))
+        for code_id, coder, ids in store.query(
+            f"""SELECT code_id, coder, group_concat(excerpt_id) FROM codings
+                WHERE coder IN ({who}) AND code_id IN (SELECT id FROM codes WHERE active = 1)
+                GROUP BY code_id, coder""",
+            names,
+        ):
+            found = keep(_packed(ids))
+            if found.size:
+                codings[(code_id, coder)] = found
+    return AgreementData.from_arrays(reviews, codings, cases)
+
+
+# --- what the user asked for --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Checked choices: coders, case (None: all) and the codes and groups to report."""
+
+    coders: tuple[str, ...]
+    case: str | None
+    code_ids: tuple[str, ...]
+    groups: dict[str, tuple[str, ...]]
+    rollup: dict[str, tuple[str, ...]]
+
+
+def _known(what: str, names: Sequence[str]) -> str:
+    return f"known {what}: {', '.join(names)}" if names else f"no {what} yet"
+
+
+def _unknown(what: str, value: str, names: Sequence[str]) -> QcoderError:
+    hint = difflib.get_close_matches(value, list(names), n=1)
+    guess = f"did you mean '{hint[0]}'? " if hint else ""
+    return QcoderError(f"unknown {what[:-1]} '{value}'; {guess}{_known(what, names)}")
+
+
+def select_coders(store: Store, coders: Sequence[str] | None, minimum: int = 2) -> tuple[str, ...]:
+    """The coders asked for (default: every coder but consensus), checked against the store."""
+    known = store.coders()
+    if coders is None:
+        chosen = [c for c in known if c != CONSENSUS]
+    else:
+        chosen = list(dict.fromkeys(coders))
+        for name in chosen:
+            if name not in known:
+                raise _unknown("coders", name, known)
+    if len(chosen) < minimum:
+        have = ", ".join(chosen) or "none"
+        raise QcoderError(
+            f"agreement needs at least {minimum} coders (have: {have}); import another "
+            f"coder's codings ('qcoder codings import FILE') or pass --coders A,B; "
+            f"{_known('coders', known)}"
+        )
+    return tuple(chosen)
+
+
+def select_case(store: Store, case: str | None) -> str | None:
+    """The case asked for, checked against the project's cases."""
+    if case is None:
+        return None
+    known = [c["id"] for c in store.cases()]
+    if case not in known:
+        raise _unknown("cases", case, known)
+    return case
+
+
+def select_codes(
+    codebook: Codebook, codes: Sequence[str] | None = None
+) -> tuple[tuple[str, ...], dict[str, tuple[str, ...]], dict[str, tuple[str, ...]]]:
+    """Codes (binary, every code that can be applied), exclusive groups (nominal) and the
+    rollup (a parent counts as applied when any code below it is), in codebook order.
+
+    ``codes`` keeps only those ids (a group id selects the group); an unknown id is an error.
+    """
+    if codes is not None:
+        for code_id in codes:
+            if code_id not in codebook:
+                raise _unknown("codes", code_id, list(codebook.codes))
+    wanted = set(codes) if codes is not None else set(codebook.codes)
+    code_ids = tuple(c.id for c in codebook if not c.exclusive and c.id in wanted)
+    groups = {
+        g.id: tuple(g.children) for g in codebook.exclusive_groups() if g.id in wanted
+    }
+    rollup = {
+        c.id: tuple(codebook.descendants(c.id)) for c in codebook if c.children and not c.exclusive
+    }
+    return code_ids, groups, rollup
+
+
+def selection(
+    store: Store,
+    codebook: Codebook,
+    coders: Sequence[str] | None = None,
+    case: str | None = None,
+    codes: Sequence[str] | None = None,
+) -> Selection:
+    """Check coders, case and codes; QcoderError (one line, naming the known ones) if not."""
+    chosen = select_coders(store, coders)
+    where = select_case(store, case)
+    code_ids, groups, rollup = select_codes(codebook, codes)
+    return Selection(chosen, where, code_ids, groups, rollup)
+
+
+# --- the report ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ProjectAgreement:
+    """An agreement report stamped with the codebook, the coders and the options used."""
+
+    codebook_name: str
+    codebook_version: str
+    coders: tuple[str, ...]
+    case: str | None
+    bootstrap: int
+    seed: int | None
+    excerpts: int  # excerpts reviewed by at least two of the coders
+    report: AgreementReport
+
+    def stamp(self) -> str:
+        """One line: codebook, version, coders, case and bootstrap."""
+        parts = [
+            f"{self.codebook_name or 'codebook'} version {self.codebook_version or '?'}",
+            f"coders {', '.join(self.coders)}",
+            f"case {self.case}" if self.case else "all cases",
+            f"{self.excerpts} excerpts reviewed by two or more",
+        ]
+        if self.bootstrap:
+            parts.append(f"bootstrap {self.bootstrap} resamples, seed {self.seed}")
+        return " · ".join(parts)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: codebook, coders, case, bootstrap, excerpts, then the report's lists.
+
+        Each case also carries ``units`` (its excerpts reviewed by two or more), the
+        ``mean_alpha`` of its codes and its ``worst`` code.
+        """
+        data = self.report.to_dict()
+        for entry, case in zip(data["cases"], self.report.cases, strict=True):
+            entry.update(case_summary(case.codes))
+        return {
+            "codebook": {"name": self.codebook_name, "version": self.codebook_version},
+            "coders": list(self.coders),
+            "case": self.case,
+            "bootstrap": {"resamples": self.bootstrap, "seed": self.seed}
+            if self.bootstrap
+            else None,
+            "excerpts": self.excerpts,
+            **data,
+        }
+
+
+def case_summary(codes: Sequence[CodeAgreement]) -> dict[str, Any]:
+    """Units (most pairable excerpts of any code), mean defined alpha and the worst code."""
+    defined = [c for c in codes if c.alpha is not None]
+    worst = min(defined, key=lambda c: c.alpha or 0.0, default=None)
+    return {
+        "units": max((c.units for c in codes), default=0),
+        "mean_alpha": float(np.mean([c.alpha for c in defined])) if defined else None,
+        "worst": {"id": worst.id, "alpha": worst.alpha} if worst else None,
+    }
+
+
+def pair_worst(pair: PairAgreement) -> CodeAgreement | None:
+    """The code on which a pair of coders agree least."""
+    defined = [c for c in pair.codes if c.alpha is not None]
+    return min(defined, key=lambda c: c.alpha or 0.0, default=None)
+
+
+def worst_first(results: Sequence[CodeAgreement]) -> list[CodeAgreement]:
+    """Lowest alpha first; undefined alphas last, in their original order."""
+    return sorted(results, key=lambda r: (r.alpha is None, r.alpha if r.alpha is not None else 0))
+
+
+def project_agreement(
+    store: Store,
+    codebook: Codebook | None = None,
+    *,
+    coders: Sequence[str] | None = None,
+    case: str | None = None,
+    codes: Sequence[str] | None = None,
+    bootstrap: int = 0,
+    seed: int | None = DEFAULT_SEED,
+) -> ProjectAgreement:
+    """Agreement per code, exclusive group, case and pair of coders on the stored project.
+
+    ``coders`` defaults to every coder but consensus (at least two are needed); parents count
+    as applied when any code below them is. QcoderError for an unknown coder, case or code.
+    """
+    if bootstrap < 0:
+        raise QcoderError(f"--bootstrap {bootstrap}: give a number of resamples >= 0, e.g. 1000")
+    codebook = codebook or store.codebook()
+    chosen = selection(store, codebook, coders, case, codes)
+    data = load_agreement_data(store, chosen.coders, chosen.case)
+    result = report(
+        data,
+        chosen.code_ids,
+        chosen.groups,
+        coders=chosen.coders,
+        rollup=chosen.rollup,
+        bootstrap=bootstrap,
+        seed=seed,
+    )
+    return ProjectAgreement(
+        codebook_name=codebook.name,
+        codebook_version=str(codebook.version),
+        coders=chosen.coders,
+        case=chosen.case,
+        bootstrap=bootstrap,
+        seed=seed if bootstrap else None,
+        excerpts=int(np.count_nonzero(data.reviewed.sum(axis=0) >= 2)),
+        report=result,
+    )
+
+
+# --- disagreements ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ExcerptDisagreement:
+    """An excerpt on which the coders differ: the codes in dispute and each coder's codes.
+
+    ``applied`` maps every selected coder who reviewed the excerpt to the codes they applied
+    (raw codings, codebook order).
+    """
+
+    excerpt_id: int
+    ref: str
+    case_id: str
+    quote: str
+    codes: tuple[str, ...]
+    applied: dict[str, tuple[str, ...]]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "excerpt": self.ref,
+            "case": self.case_id,
+            "quote": self.quote,
+            "codes": list(self.codes),
+            "coders": {coder: list(codes) for coder, codes in self.applied.items()},
+        }
+
+
+def excerpt_refs(store: Store, ids: Sequence[int]) -> dict[int, tuple[str, str, str]]:
+    """Excerpt id -> (reference, case id, text), for the given ids."""
+    out: dict[int, tuple[str, str, str]] = {}
+    unique = list(dict.fromkeys(int(i) for i in ids))
+    for start in range(0, len(unique), 500):
+        chunk = unique[start : start + 500]
+        for excerpt_id, case_id, stem, n, text in store.query(
+            f"""SELECT e.id, d.case_id, d.stem, e.n, e.text FROM excerpts e
+                JOIN documents d ON d.id = e.document_id WHERE e.id IN ({_marks(chunk)})""",
+            chunk,
+        ):
+            out[excerpt_id] = (format_ref(case_id, stem, n), case_id, text)
+    return out
+
+
+def trim_quote(text: str, width: int = QUOTE_WIDTH) -> str:
+    """The text on one line, cut at a word boundary to at most ``width`` characters (…)."""
+    flat = " ".join(text.split())
+    if len(flat) <= width:
+        return flat
+    cut = flat[: width - 1]
+    space = cut.rfind(" ")
+    return (cut[:space] if space > width // 2 else cut).rstrip(" ,;:.-–") + "…"
+
+
+def reading_order(store: Store) -> np.ndarray:
+    """Ids of the active excerpts ordered by case, document and position."""
+    rows = store.query("""SELECT e.id FROM excerpts e JOIN documents d ON d.id = e.document_id
+        WHERE e.active = 1 ORDER BY d.case_id, d.stem, e.n""")
+    return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+
+
+@dataclass(frozen=True)
+class Disagreements:
+    """The coders compared, how many excerpts they differ on, and (up to a limit) which."""
+
+    coders: tuple[str, ...]
+    total: int
+    excerpts: list[ExcerptDisagreement]
+
+
+def project_disagreements(
+    store: Store,
+    codebook: Codebook | None = None,
+    *,
+    coders: Sequence[str] | None = None,
+    case: str | None = None,
+    code: str | None = None,
+    limit: int | None = None,
+) -> Disagreements:
+    """Each excerpt (in reading order, at most ``limit``) on which the selected coders differ
+    about a code that can be applied (``code``: only that one, or a group's codes), with what
+    each coder applied. Only the excerpts shown are read in full.
+    """
+    codebook = codebook or store.codebook()
+    chosen = selection(store, codebook, coders, case, [code] if code else None)
+    code_ids = list(chosen.code_ids)
+    if code is not None and codebook[code].exclusive:
+        code_ids = list(chosen.groups[code])
+    data = load_agreement_data(store, chosen.coders, chosen.case)
+    excerpts, positions = disagreement_pairs(data, code_ids, list(chosen.coders))
+    order = reading_order(store)
+    found = order[np.isin(order, excerpts)]
+    shown = found if limit is None else found[:limit]
+    refs = excerpt_refs(store, shown.tolist())
+    row_of = {e: r for r, e in enumerate(data.excerpt_ids.tolist())}
+    keep = np.isin(excerpts, shown)
+    disputed: dict[int, set[str]] = {}
+    for e, p in zip(excerpts[keep].tolist(), positions[keep].tolist(), strict=True):
+        disputed.setdefault(e, set()).add(code_ids[p])
+    applied = _codes_applied(data, [row_of[e] for e in shown.tolist()])
+    index = {code_id: i for i, code_id in enumerate(codebook.codes)}
+
+    def position(code_id: str) -> int:
+        return index.get(code_id, len(index))
+
+    out = []
+    for excerpt_id, by_coder in zip(shown.tolist(), applied, strict=True):
+        ref, case_id, text = refs[excerpt_id]
+        out.append(ExcerptDisagreement(
+            excerpt_id=excerpt_id, ref=ref, case_id=case_id, quote=trim_quote(text),
+            codes=tuple(sorted(disputed[excerpt_id], key=position)),
+            applied={c: tuple(sorted(v, key=position))
+                     for c, v in by_coder.items()},
+        ))
+    return Disagreements(chosen.coders, int(found.size), out)
+
+
+def _codes_applied(data: AgreementData, rows: Sequence[int]) -> list[dict[str, list[str]]]:
+    """For each row (excerpt): every coder who reviewed it and the codes they applied."""
+    at = np.asarray(rows, dtype=np.int64)
+    applied: list[dict[str, list[str]]] = [
+        {coder: [] for coder, seen in zip(data.coders, flags, strict=True) if seen}
+        for flags in data.reviewed[:, at].T.tolist()]
+    row_pos, coder_pos, code_pos = np.nonzero(data.applied[:, :, at].transpose(2, 1, 0))
+    for i, k, c in zip(row_pos.tolist(), coder_pos.tolist(), code_pos.tolist(), strict=True):
+        applied[i][data.coders[k]].append(data.code_ids[c])
+    return applied
