@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import csv
 import difflib
 import hashlib
@@ -9,6 +10,7 @@ import json
 import sqlite3
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -69,12 +71,15 @@ def _rows(path: Path, fh: TextIO) -> Iterator[tuple[int, dict[str, str]]]:
                                  "excerpt,code,coder[,memo]")) from None
     except csv.Error as exc:
         raise InputError(located(path, 1, f"not a CSV file ({exc})")) from None
+    except UnicodeDecodeError:
+        raise _not_utf8(path) from None
     columns = [h.strip().lower() for h in header]
     for name in REQUIRED:
         if name not in columns:
             raise InputError(located(path, 1, f"missing column '{name}'; the header must be "
                                      "excerpt,code,coder[,memo]"))
-    index = {name: columns.index(name) for name in (*REQUIRED, "memo") if name in columns}
+    index = {name: columns.index(name) for name in (*REQUIRED, "memo", "time")
+             if name in columns}
     previous = reader.line_num
     try:
         for record in reader:
@@ -86,6 +91,23 @@ def _rows(path: Path, fh: TextIO) -> Iterator[tuple[int, dict[str, str]]]:
     except csv.Error as exc:
         raise InputError(located(path, previous + 1, f"malformed CSV ({exc}); check quoting"))\
             from None
+    except UnicodeDecodeError:
+        raise _not_utf8(path) from None
+
+
+def _not_utf8(path: Path) -> InputError:
+    """The error for a CSV that is not UTF-8, at the line of its first undecodable byte."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    line = 1
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError as exc:
+                line += chunk[:max(exc.start, 0)].count(b"\n")
+                break
+            line += chunk.count(b"\n")
+    return InputError(located(path, line, "not UTF-8 text; save the file as CSV UTF-8"))
 
 
 def import_codings(store: Store, codebook: Codebook, path: str | Path,
@@ -103,7 +125,7 @@ def import_codings(store: Store, codebook: Codebook, path: str | Path,
     usable = {c.id for c in codebook if not c.exclusive}
     result = CsvImport(path=str(path))
     conn.execute("CREATE TEMP TABLE IF NOT EXISTS staging (line INTEGER, excerpt_id INTEGER, "
-                 "code_id TEXT, coder TEXT, memo TEXT)")
+                 "code_id TEXT, coder TEXT, memo TEXT, created TEXT)")
     conn.execute("DELETE FROM staging")
     coders: set[str] = set()
     batch: list[tuple] = []
@@ -122,25 +144,29 @@ def import_codings(store: Store, codebook: Codebook, path: str | Path,
             if not CODER_PATTERN.match(coder):
                 raise InputError(located(path, line, f"invalid coder '{coder}'; use letters, "
                                          "digits and . _ @ + - (at most 40 characters)"))
+            created = row.get("time") or None
+            if created is not None:
+                created = _check_time(path, line, created)
             coders.add(coder)
-            batch.append((line, excerpt_id, code, coder, row.get("memo") or None))
+            batch.append((line, excerpt_id, code, coder, row.get("memo") or None, created))
             result.rows += 1
             if len(batch) >= BATCH:
-                conn.executemany("INSERT INTO staging VALUES (?, ?, ?, ?, ?)", batch)
+                conn.executemany("INSERT INTO staging VALUES (?, ?, ?, ?, ?, ?)", batch)
                 batch.clear()
-    conn.executemany("INSERT INTO staging VALUES (?, ?, ?, ?, ?)", batch)
+    conn.executemany("INSERT INTO staging VALUES (?, ?, ?, ?, ?, ?)", batch)
     _check_exclusive(conn, path, codebook)
     stamp = now()
     conn.executemany("INSERT OR IGNORE INTO coders VALUES (?, ?)", [(c, stamp) for c in coders])
     before = conn.total_changes
     conn.execute("""INSERT INTO codings (excerpt_id, code_id, coder, created, memo)
-        SELECT excerpt_id, code_id, coder, ?, memo FROM staging WHERE code_id != ''
+        SELECT excerpt_id, code_id, coder, COALESCE(created, ?), memo FROM staging
+        WHERE code_id != ''
         ON CONFLICT(excerpt_id, code_id, coder) DO UPDATE SET memo = excluded.memo
         WHERE codings.memo IS NULL AND excluded.memo IS NOT NULL""", (stamp,))
     result.codings_added = conn.total_changes - before
     before = conn.total_changes
-    conn.execute("INSERT OR IGNORE INTO reviews SELECT excerpt_id, coder, ? FROM staging",
-                 (stamp,))
+    conn.execute("INSERT OR IGNORE INTO reviews SELECT excerpt_id, coder, "
+                 "COALESCE(created, ?) FROM staging", (stamp,))
     result.reviews_added = conn.total_changes - before
     conn.execute("DELETE FROM staging")
     result.coders = tuple(sorted(coders))
@@ -149,6 +175,16 @@ def import_codings(store: Store, codebook: Codebook, path: str | Path,
         "((SELECT COALESCE(MAX(action_id), 0) + 1 FROM events), ?, ?, 'import', ?, 'log')",
         (",".join(result.coders), stamp, json.dumps(result.to_dict())))
     return result
+
+
+def _check_time(path: Path, line: int, value: str) -> str:
+    """A ``time`` cell (as exported) kept as the coding's time, so a round trip keeps it."""
+    try:
+        datetime.fromisoformat(value)
+    except ValueError:
+        raise InputError(located(path, line, f"invalid time '{value}'; use ISO 8601 such as "
+                                 "2024-05-01T09:30:00+00:00, or leave it empty")) from None
+    return value
 
 
 def _check_exclusive(conn: sqlite3.Connection, path: Path, codebook: Codebook) -> None:
@@ -173,7 +209,7 @@ def _check_exclusive(conn: sqlite3.Connection, path: Path, codebook: Codebook) -
               WHERE EXISTS (SELECT 1 FROM chosen x WHERE x.excerpt_id = c.excerpt_id
                             AND x.coder = c.coder)) b
           ON b.excerpt_id = a.excerpt_id AND b.coder = a.coder AND b.group_id = a.group_id
-         AND b.code_id != a.code_id
+         AND b.code_id != a.code_id AND (b.line IS NULL OR b.line < a.line)
         ORDER BY a.line LIMIT 1""").fetchone()
     if row is None:
         return

@@ -64,6 +64,8 @@ def _read_config(path: Path) -> dict:
         mark = getattr(exc, "problem_mark", None)
         raise QcoderError(located(path, mark.line + 1 if mark else 1,
                                   "invalid YAML; write 'codebook: codebooks/NAME.yaml'")) from None
+    except UnicodeDecodeError:
+        raise QcoderError(located(path, 1, "not UTF-8 text; save the file as UTF-8")) from None
     if not isinstance(data, dict):
         raise QcoderError(located(path, 1, "expected 'codebook: codebooks/NAME.yaml'"))
     return data

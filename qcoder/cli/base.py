@@ -83,7 +83,9 @@ def print_table(title: str | None, columns: list[str], rows: list[list[Any]],
         table.add_column(name, justify="right" if numeric else "left", overflow="fold")
     for row in rows:
         table.add_row(*["" if v is None else str(v) for v in row])
-    Console(file=sys.stdout, soft_wrap=False).print(table)
+    # Piped output is read by scripts: never fold a cell over two lines there.
+    width = None if sys.stdout.isatty() else 10_000
+    Console(file=sys.stdout, soft_wrap=False, width=width).print(table)
 
 
 def split_ids(value: str | None) -> list[str] | None:

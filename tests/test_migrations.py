@@ -1,0 +1,93 @@
+"""Numbered migrations: a database made by the first schema opens, migrated, data intact."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from qcoder.migrations import LATEST, MIGRATIONS, migrate
+from qcoder.store import Store
+
+DATA_TABLES = ("cases", "documents", "excerpts", "codes", "coders", "codings", "reviews",
+               "memos", "events", "meta")
+
+
+def first_schema_db(path: Path) -> dict[str, dict[str, list]]:
+    """Create a database with schema 1 only, fill it, and return its rows."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    assert migrate(conn, upto=1) == [1]
+    conn.execute("BEGIN")
+    conn.execute("INSERT INTO meta VALUES ('codebook_name', 'Old book')")
+    conn.execute("INSERT INTO cases (id, name) VALUES ('alpha', 'Alpha')")
+    conn.execute("INSERT INTO documents (id, case_id, stem, text, sha) "
+                 "VALUES (1, 'alpha', 'talk', 'Hello.\n\nBye.', 'abc')")
+    conn.executemany('INSERT INTO excerpts (id, identity, document_id, n, start, "end", text) '
+                     "VALUES (?, ?, 1, ?, ?, ?, ?)",
+                     [(1, "id-1", 1, 0, 6, "Hello."), (2, "id-2", 2, 8, 12, "Bye.")])
+    conn.execute("INSERT INTO codes (id, label) VALUES ('greeting', 'Greeting')")
+    conn.execute("INSERT INTO coders VALUES ('ann', '2024-01-01T00:00:00')")
+    conn.execute("INSERT INTO codings (excerpt_id, code_id, coder, created, memo) "
+                 "VALUES (1, 'greeting', 'ann', '2024-01-01T00:00:01', 'hi')")
+    conn.executemany("INSERT INTO reviews VALUES (?, 'ann', '2024-01-01T00:00:02')", [(1,), (2,)])
+    conn.execute("INSERT INTO memos VALUES (2, 'ann', 'a farewell', '2024-01-01T00:00:03')")
+    conn.execute("INSERT INTO events (action_id, coder, at, kind, excerpt_id, code_id) "
+                 "VALUES (1, 'ann', '2024-01-01T00:00:01', 'add', 1, 'greeting')")
+    conn.execute("COMMIT")
+    rows = {t: select_all(conn, t, columns(conn, t)) for t in DATA_TABLES}
+    conn.close()
+    return rows
+
+
+def columns(conn: sqlite3.Connection, table: str) -> list[str]:
+    return [r[1] for r in conn.execute(f"PRAGMA table_info({table})")]
+
+
+def select_all(conn: sqlite3.Connection, table: str, names: list[str]) -> dict[str, list]:
+    """The rows of ``table`` restricted to the columns ``names`` (later migrations may add)."""
+    listed = ", ".join(f'"{n}"' for n in names)
+    return {"columns": names,
+            "rows": conn.execute(f"SELECT {listed} FROM {table} ORDER BY 1, 2").fetchall()}
+
+
+def test_first_schema_database_is_migrated_with_data_intact(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    rows = first_schema_db(path)
+    with Store(path) as store:
+        versions = store.query("SELECT version, name FROM migrations ORDER BY version")
+        assert versions == [(v, name) for v, name, _ in MIGRATIONS]
+        for table, expected in rows.items():
+            assert set(expected["columns"]) <= set(columns(store.conn, table))
+            assert select_all(store.conn, table, expected["columns"]) == expected
+        assert store.codes_of(1, "ann") == {"greeting": "hi"}
+        assert store.memo_of(2, "ann") == "a farewell"
+        tables = {r[0] for r in store.query("SELECT name FROM sqlite_master WHERE type='table'")}
+        assert "adjudications" in tables
+
+
+def test_migrated_database_is_usable(tmp_path: Path) -> None:
+    from qcoder.codebook import Code, Codebook
+    from qcoder.coding import Coding
+
+    path = tmp_path / "old.db"
+    first_schema_db(path)
+    with Store(path) as store:
+        book = Codebook(name="Old book", version="1",
+                        codes={"greeting": Code(id="greeting", label="Greeting")})
+        Coding(store, book, "bob").apply(2, "greeting")
+        assert store.codes_of(2, "bob") == {"greeting": None}
+
+
+def test_migrations_run_once(tmp_path: Path) -> None:
+    path = tmp_path / "db.sqlite"
+    Store(path).close()
+    conn = sqlite3.connect(path, isolation_level=None)
+    assert migrate(conn) == []
+    recorded = conn.execute("SELECT version FROM migrations ORDER BY version").fetchall()
+    assert recorded == [(v,) for v, _, _ in MIGRATIONS]
+    assert recorded[-1] == (LATEST,)
+    conn.close()
+
+
+def test_versions_are_numbered_in_order() -> None:
+    versions = [v for v, _, _ in MIGRATIONS]
+    assert versions == list(range(1, len(versions) + 1))
