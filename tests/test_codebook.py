@@ -179,11 +179,17 @@ def test_check_prints_file_line_findings_and_exits_one(cli, tmp_path: Path) -> N
     assert all(m["file"] == str(path) for m in lines)
 
 
-def test_check_warnings_alone_exit_zero(cli, tmp_path: Path) -> None:
-    text = CODEBOOK.replace("    definition: Other policy areas tied to migration.\n", "")
-    path = write(tmp_path, text)
-    result = cli.ok("codebook", "check", str(path))
-    assert f"{path}:{line_of(text, 'id: linkage')}: warning:" in result.output
+def test_missing_definition_fails_check_but_not_import(cli, project: Path) -> None:
+    path = project / "codebooks" / "tiny.yaml"
+    text = path.read_text(encoding="utf-8")
+    removed = "    definition: Other policy areas tied to migration.\n"
+    assert removed in text
+    path.write_text(text.replace(removed, ""), encoding="utf-8")
+    result = cli.fails("codebook", "check")
+    assert result.exit_code == 1
+    line = line_of(text.replace(removed, ""), "id: linkage")
+    assert f"{path}:{line}: code 'linkage' has no definition" in result.output
+    assert "codes" in cli.ok("import").output
 
 
 def test_check_invalid_yaml_and_missing_file(cli, tmp_path: Path) -> None:

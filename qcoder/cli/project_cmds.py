@@ -122,22 +122,23 @@ def codebook() -> None:
 @click.argument("file", required=False, type=click.Path(dir_okay=False))
 @pass_state
 def codebook_check(state: State, file: str | None) -> None:
-    """Lint a codebook (default: the project's) and print FILE:LINE: problems."""
+    """Lint a codebook (default: the project's) and print FILE:LINE: problems.
+
+    Exits 1 on any problem. A missing definition does not stop `qcoder import` (coding can
+    start while definitions are written) but it fails this check.
+    """
     from ..codebook import lint_codebook
 
     path = Path(file) if file else state.project().codebook_path()
     book, problems = lint_codebook(path)
     for problem in problems:
-        prefix = "" if problem.blocking else "warning: "
-        click.echo(f"{problem.path}:{problem.line}: {prefix}{problem.message}"
-                   if problem.line else f"{problem.path}: {problem.message}")
-    errors = [p for p in problems if p.blocking]
-    if errors or book is None:
-        click.echo(f"{len(errors)} error(s), {len(problems) - len(errors)} warning(s)", err=True)
+        click.echo(str(problem))
+    if problems or book is None:
+        click.echo(f"{len(problems)} problem(s) in {path}", err=True)
         sys.exit(1)
     groups = len(book.exclusive_groups())
     click.echo(f"{path}: OK: {len(book)} codes, {groups} exclusive group(s), "
-               f"{len(book.by_key())} keys, {len(problems)} warning(s)")
+               f"{len(book.by_key())} keys")
 
 
 @cli.group()
