@@ -8,7 +8,7 @@ import difflib
 import hashlib
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -219,24 +219,26 @@ def _check_exclusive(conn: sqlite3.Connection, path: Path, codebook: Codebook) -
                              f"exclusive group '{group}' for one coder and excerpt; keep one"))
 
 
-def write_csv(rows: Iterable[dict[str, Any]], out: TextIO) -> int:
+def write_csv(rows: Iterable[dict[str, Any]], out: TextIO,
+              columns: Sequence[str] = EXPORT_COLUMNS) -> int:
     """Write codings (as from ``Store.iter_codings``) as CSV; returns the number of rows."""
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(EXPORT_COLUMNS)
+    writer.writerow(columns)
     count = 0
     for row in rows:
-        writer.writerow([row[c] for c in EXPORT_COLUMNS])
+        writer.writerow([row[c] for c in columns])
         count += 1
     return count
 
 
-def write_json(rows: Iterable[dict[str, Any]], out: TextIO, totals: dict[str, Any]) -> int:
+def write_json(rows: Iterable[dict[str, Any]], out: TextIO, totals: dict[str, Any],
+               columns: Sequence[str] = EXPORT_COLUMNS) -> int:
     """Write ``{"codings": [...], "total": N, **totals}``, streamed row by row."""
     out.write('{"codings": [')
     count = 0
     for row in rows:
         out.write(("," if count else "") + "\n  " + json.dumps(
-            {c: row[c] for c in EXPORT_COLUMNS}, ensure_ascii=False))
+            {c: row[c] for c in columns}, ensure_ascii=False))
         count += 1
     out.write("\n], " + json.dumps({"total": count, **totals}, ensure_ascii=False)[1:] + "\n")
     return count

@@ -3,13 +3,12 @@ in R, Stata or a spreadsheet. One row per coding (excerpt, code, coder)."""
 
 from __future__ import annotations
 
-import csv
-import json
 import sys
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
+from .. import codings_csv
 from ..codebook import Codebook
 from ..store import Store
 from .appendix import select_cases, select_codes
@@ -49,24 +48,12 @@ def coding_rows(store: Store, codebook: Codebook | None = None,
 
 def write_csv(rows: Iterable[dict[str, Any]], out: TextIO) -> int:
     """CSV with a header row; returns the number of codings written."""
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(COLUMNS)
-    count = 0
-    for row in rows:
-        writer.writerow([row[c] for c in COLUMNS])
-        count += 1
-    return count
+    return codings_csv.write_csv(rows, out, COLUMNS)
 
 
 def write_json(rows: Iterable[dict[str, Any]], out: TextIO, totals: dict[str, Any]) -> int:
     """``{"codings": [...], "total": N, ...totals}``, streamed one coding per line."""
-    out.write('{"codings": [')
-    count = 0
-    for row in rows:
-        out.write(("," if count else "") + "\n  " + json.dumps(row, ensure_ascii=False))
-        count += 1
-    out.write("\n], " + json.dumps({"total": count, **totals}, ensure_ascii=False)[1:] + "\n")
-    return count
+    return codings_csv.write_json(rows, out, totals, COLUMNS)
 
 
 def export_codings(store: Store, out: str | Path, fmt: str, *, bom: bool = False,
