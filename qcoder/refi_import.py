@@ -3,16 +3,18 @@
 A QDPX import plans everything before it writes anything: documents, case files and
 codebook changes are staged beside the project, the database import runs in one
 transaction, and the staged files are moved into place just before it commits. If any
-step fails, no file and no row stays.
+step fails, no file and no row stays. An existing document is changed only on request
+(``--add-selections``: quotes appended to its front matter), staged like the rest.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import unicodedata
 from bisect import bisect_left
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +34,7 @@ from .corpus import (
     load_document,
     segment,
 )
-from .errors import CodebookError, QcoderError
+from .errors import CodebookError, CorpusError, QcoderError
 from .export.refi import (
     RefiCode,
     RefiProject,
@@ -42,19 +44,24 @@ from .export.refi import (
     read_qdc,
     read_qdpx,
 )
-from .export.refi_store import PROJECT_DATA_VERSION, PROJECT_NOTE
+from .export.refi_store import PROJECT_DATA_VERSION, PROJECT_NOTE, parse_spans, user_guid
 from .importer import sync_project
 from .project import CONFIG_FILE, Project
 from .refi_codebook import CodePlan, extend_codebook, new_codebook, slug, unique
 from .selections import FIELD as SELECTIONS_FIELD
-from .selections import Quote, quotes_for
+from .selections import (
+    Quote,
+    append_to_file,
+    quote_lines,
+    quotes_for,
+    quotes_to_append,
+    yaml_json,
+)
 from .staging import Staging
 from .store import Store, SyncReport, now
 
 MAX_LISTED = 3
 _UNSAFE_STEM = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|#]+')
-# Characters YAML will not read raw inside a quoted string (or reads as line breaks).
-_YAML_RAW = re.compile("[\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]")
 _SOURCE_SUFFIXES = (".txt", ".md", ".docx", ".doc", ".rtf", ".odt", ".pdf")
 
 
@@ -127,6 +134,7 @@ class QdpxImport:
     documents: int = 0
     documents_added: int = 0
     documents_existing: int = 0
+    documents_changed: list[str] = field(default_factory=list)  # selections added
     cases: list[str] = field(default_factory=list)
     cases_added: list[str] = field(default_factory=list)
     excerpts: int = 0
@@ -142,6 +150,8 @@ class QdpxImport:
     codings_added: int = 0
     memos: int = 0
     memos_added: int = 0
+    reviews: int = 0  # reviews without codes, from the note of a qcoder export
+    reviews_added: int = 0
     warnings: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
@@ -160,13 +170,21 @@ class _Doc:
     stem: str
     body: str
     spans: dict[str, tuple[int, int] | None]  # selection GUID -> trimmed span
+    # reviews without codes from the note: coder (as the note names them) -> spans
+    reviews: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
     existing: Document | None = None
     content: bytes = b""
+    original: bytes | None = None  # an existing document's content that ``content`` replaces
     excerpts: dict[tuple[int, int], Excerpt] = field(default_factory=dict)
 
     @property
     def rel(self) -> str:
         return f"cases/{self.case_id}/{self.stem}.txt"
+
+    def needed(self) -> set[tuple[int, int]]:
+        """Every span that must be an excerpt: selections and reviews."""
+        return {s for s in self.spans.values() if s} | {
+            s for spans in self.reviews.values() for s in spans}
 
 
 @dataclass
@@ -181,32 +199,34 @@ class QdpxPlan:
     cases: dict[str, dict[str, Any]] = field(default_factory=dict)  # new case.yaml content
     corpus: dict[str, Case] = field(default_factory=dict)
     coders: dict[str, str] = field(default_factory=dict)  # user GUID -> coder
+    add_selections: bool = False
 
     def warn(self, message: str) -> None:
         self.result.warnings.append(f"{self.label}: {message}")
 
 
 def import_qdpx(project: Project, store: Store, path: Path, case: str | None = None,
-                add_codes: bool = False) -> QdpxImport:
+                add_codes: bool = False, add_selections: bool = False) -> QdpxImport:
     """Import a ``.qdpx`` project into ``project`` and its store, all of it or nothing.
 
     Sources become ``cases/<case>/<stem>.txt`` documents (selections that are not whole
     paragraphs are listed in their front matter), codes are matched with the project's
     codebook (or make a new one), users become coders, codings and memos are kept per
-    coder. Then the project is imported as by ``qcoder import``.
+    coder. Selections missing from an existing text document are appended to its front
+    matter only with ``add_selections``. Then the project is imported as by ``qcoder import``.
     """
-    return apply_qdpx(plan_qdpx(project, path, case, add_codes), store)
+    return apply_qdpx(plan_qdpx(project, path, case, add_codes, add_selections), store)
 
 
 def plan_qdpx(project: Project, path: Path, case: str | None = None,
-              add_codes: bool = False) -> QdpxPlan:
+              add_codes: bool = False, add_selections: bool = False) -> QdpxPlan:
     """Read and check everything :func:`import_qdpx` will do, writing nothing."""
     if case is not None and not CASE_ID.match(case):
         raise QcoderError(f"--case '{case}' is not a valid case id; use lowercase letters, "
                           "digits, '-' and '_'")
     refi, warnings = read_qdpx(path)
     plan = QdpxPlan(project, refi, str(path), QdpxImport(file=str(path), warnings=list(warnings)),
-                 {})
+                 {}, add_selections=add_selections)
     plan.data = _project_data(plan)
     extras = _note_codebook(plan)
     plan.corpus = {c.id: c for c in load_corpus(project.cases_dir)}
@@ -222,11 +242,11 @@ def apply_qdpx(plan: QdpxPlan, store: Store) -> QdpxImport:
     staging = Staging(project.root)
     try:
         cases = _stage(plan, staging, plan.corpus)
-        codings, memos = _collect(plan)
+        codings, memos, reviews = _collect(plan)
         try:
             with store.transaction() as conn:
                 sync = sync_project(project, store, conn, plan.codes.codebook, cases)
-                _store(conn, plan, codings, memos)
+                _store(conn, plan, codings, memos, reviews)
                 staging.commit()
         except BaseException:
             staging.rollback()
@@ -273,6 +293,24 @@ def _note_entry(plan: QdpxPlan, section: str, guid: str) -> dict[str, Any]:
     entries = plan.data.get(section)
     entry = entries.get(guid) if isinstance(entries, dict) else None
     return entry if isinstance(entry, dict) else {}
+
+
+def _note_reviews(plan: QdpxPlan, meta: dict[str, Any], source: RefiSource
+                  ) -> dict[str, list[tuple[int, int]]]:
+    """A document's reviews without codes in the note: coder -> spans of its text."""
+    raw = meta.get("reviews")
+    if raw is None:
+        return {}
+    out = {}
+    for coder, text in raw.items() if isinstance(raw, dict) else [(None, None)]:
+        spans = parse_spans(text)
+        if not isinstance(coder, str) or spans is None \
+                or any(end > len(source.text) for _, end in spans):
+            plan.warn(f"the reviews of source '{source.name}' in the memo '{PROJECT_NOTE}' are "
+                      "not readable; left out")
+            return {}
+        out[coder] = spans
+    return out
 
 
 # ---------------------------------------------------------------------------- codes
@@ -368,17 +406,23 @@ def _plan_documents(plan: QdpxPlan, corpus: dict[str, Case], case: str | None, s
 
 def _plan_document(plan: QdpxPlan, source: RefiSource, case_id: str, stem: str,
                    meta: dict[str, Any], case: Case | None) -> _Doc:
-    body, spans = _normalise(source.text, [(s.start, s.end) for s in source.selections])
-    trimmed = {sel.guid: _trim(body, *span) for sel, span in zip(source.selections, spans,
-                                                                    strict=True)}
-    doc = _Doc(source, case_id, stem, body, trimmed)
+    reviews = _note_reviews(plan, meta, source)
+    count = len(source.selections)
+    body, spans = _normalise(source.text, [(s.start, s.end) for s in source.selections]
+                             + [span for coder in reviews.values() for span in coder])
+    trimmed = {sel.guid: _trim(body, *span) for sel, span in zip(source.selections,
+                                                                    spans[:count], strict=True)}
+    moved = iter(spans[count:])
+    reviewed = {coder: [_trim(body, *next(moved)) for _ in old] for coder, old in reviews.items()}
+    doc = _Doc(source, case_id, stem, body, trimmed,
+               {coder: [s for s in found if s] for coder, found in reviewed.items()})
     existing = next((d for d in case.documents if d.stem == stem), None) if case else None
     if existing is not None:
         _reuse(plan, doc, existing)
         return doc
     kind = str(meta.get("kind") or "")
     paragraphs = {(e.start, e.end) for e in segment(case_id, stem, body, kind)}
-    quotes = quotes_for(body, [s for s in trimmed.values() if s and s not in paragraphs])
+    quotes = quotes_for(body, [s for s in doc.needed() if s not in paragraphs])
     title = str(meta.get("title") or " ".join(source.name.split()) or stem)
     attributes = meta.get("attributes") if isinstance(meta.get("attributes"), dict) else {}
     doc.content = (_front_matter(title, kind, str(meta.get("date") or ""), attributes, quotes)
@@ -387,21 +431,37 @@ def _plan_document(plan: QdpxPlan, source: RefiSource, case_id: str, stem: str,
 
 
 def _reuse(plan: QdpxPlan, doc: _Doc, existing: Document) -> None:
-    """A document already in the project: the same text, and every selection an excerpt."""
+    """A document already in the project: the same text, and every selection an excerpt
+    (or, with ``--add-selections``, a quote to append to its front matter)."""
     if existing.text != doc.body:
         raise QcoderError(f"{existing.path}: already exists with a different text than source "
                           f"'{doc.source.name}' of {plan.label}; move or rename that file, "
                           "then import again")
     doc.existing = existing
     doc.excerpts = {(e.start, e.end): e for e in existing.excerpts}
-    missing = [doc.body[s[0]:s[1]] for s in doc.spans.values() if s and s not in doc.excerpts]
-    if missing:
-        example = json.dumps(_short(missing[0]), ensure_ascii=False)
-        raise QcoderError(f"{existing.path}: {len(missing)} selections of source "
-                          f"'{doc.source.name}' in {plan.label} are not excerpts of this "
-                          f"document, and import never changes an existing document; list "
-                          f"them under 'selections:' in its front matter (e.g. - {example}) "
-                          "and import again")
+    missing = sorted(s for s in doc.needed() if s not in doc.excerpts)
+    if not missing:
+        return
+    example = json.dumps(_short(doc.body[missing[0][0]:missing[0][1]]), ensure_ascii=False)
+    what = (f"{existing.path}: {len(missing)} selections of source '{doc.source.name}' in "
+            f"{plan.label} are not excerpts of this document")
+    if existing.path.suffix.lower() == ".docx":
+        raise QcoderError(f"{what}, and qcoder never rewrites a Word file (not even with "
+                          "--add-selections); list them under 'selections:' in its front "
+                          f"matter paragraphs (e.g. - {example}) and import again")
+    if not plan.add_selections:
+        raise QcoderError(f"{what}; pass --add-selections to append them to its front matter, "
+                          f"or list them under 'selections:' yourself (e.g. - {example}) and "
+                          "import again")
+    original = existing.path.read_bytes()
+    if hashlib.sha1(original).hexdigest() != existing.sha:
+        raise QcoderError(f"{existing.path}: changed while importing; import again")
+    try:
+        doc.content = append_to_file(original, quotes_to_append(doc.body, missing))
+    except CorpusError as exc:
+        raise QcoderError(f"{existing.path}: {exc}; list the selections under "
+                          f"'selections:' yourself (e.g. - {example}) and import again") from None
+    doc.original = original
 
 
 def _short(text: str) -> str:
@@ -440,25 +500,17 @@ def _stem(name: str) -> str:
     return re.sub("-{2,}", "-", stem)[:100].rstrip(" .-") or "document"
 
 
-def _yaml_json(value: Any) -> str:
-    """``value`` as JSON, which YAML reads back unchanged (raw specials escaped)."""
-    return _YAML_RAW.sub(lambda m: f"\\u{ord(m[0]):04x}", json.dumps(value, ensure_ascii=False))
-
-
 def _front_matter(title: str, kind: str, date: str, attributes: dict[str, Any],
                   quotes: list[Quote]) -> str:
-    lines = ["---", f"title: {_yaml_json(title)}"]
+    lines = ["---", f"title: {yaml_json(title)}"]
     if kind:
-        lines.append(f"kind: {_yaml_json(kind)}")
+        lines.append(f"kind: {yaml_json(kind)}")
     if date:
-        lines.append(f"date: {_yaml_json(date)}")
-    lines += [f"{_yaml_json(k)}: {_yaml_json(v)}" for k, v in attributes.items()
+        lines.append(f"date: {yaml_json(date)}")
+    lines += [f"{yaml_json(k)}: {yaml_json(v)}" for k, v in attributes.items()
               if isinstance(k, str) and k not in FRONT_MATTER_FIELDS]
     if quotes:
-        lines.append(f"{SELECTIONS_FIELD}:")
-        lines += [f"  - {_yaml_json(q.text)}" if q.occurrence is None else
-                  f"  - {_yaml_json({'text': q.text, 'occurrence': q.occurrence})}"
-                  for q in quotes]
+        lines += [f"{SELECTIONS_FIELD}:", *quote_lines(quotes)]
     return "\n".join([*lines, "---", ""])
 
 
@@ -506,12 +558,14 @@ def _stage(plan: QdpxPlan, staging: Staging, corpus: dict[str, Case]) -> list[Ca
         staging.add(plan.project.cases_dir / cid / CASE_FILE, text.encode("utf-8"),
                     f"cases/{cid}/{CASE_FILE}")
     for doc in plan.docs:
+        if doc.original is not None:
+            _stage_change(plan, staging, doc, corpus[doc.case_id])
         if doc.existing is not None:
             continue
         staged = staging.add(plan.project.root / doc.rel, doc.content, doc.rel)
         loaded = load_document(doc.case_id, staged)
         doc.excerpts = {(e.start, e.end): e for e in loaded.excerpts}
-        lost = [s for s in doc.spans.values() if s and s not in doc.excerpts]
+        lost = [s for s in doc.needed() if s not in doc.excerpts]
         if loaded.text != doc.body or lost or loaded.warnings:
             raise QcoderError(f"{plan.label}: source '{doc.source.name}' could not be written "
                               "as a document that keeps its selections; please report this")
@@ -532,14 +586,40 @@ def _stage(plan: QdpxPlan, staging: Staging, corpus: dict[str, Case]) -> list[Ca
     return [cases[k] for k in sorted(cases)]
 
 
+def _stage_change(plan: QdpxPlan, staging: Staging, doc: _Doc, case: Case) -> None:
+    """Stage an existing document with quotes appended; it must read back with the same
+    text, every excerpt it had (by identity) and every span the import needs."""
+    existing = doc.existing
+    assert existing is not None and doc.original is not None
+    staged = staging.add(existing.path, doc.content, f"cases/{doc.case_id}/{existing.path.name}",
+                         doc.original)
+    try:
+        loaded = load_document(doc.case_id, staged)
+        doc.excerpts = {(e.start, e.end): e for e in loaded.excerpts}
+        kept = {e.identity for e in existing.excerpts} <= {e.identity for e in loaded.excerpts}
+        ok = kept and loaded.text == existing.text and doc.needed() <= doc.excerpts.keys()
+    except CorpusError:
+        ok = False
+    if not ok:
+        raise QcoderError(f"{existing.path}: the selections of source '{doc.source.name}' in "
+                          f"{plan.label} could not be appended to its front matter; list them "
+                          "under 'selections:' yourself and import again")
+    loaded = replace(loaded, path=existing.path,
+                     warnings=[w.replace(str(staged), str(existing.path))
+                               for w in loaded.warnings])
+    case.documents = [loaded if d is existing else d for d in case.documents]
+    plan.result.documents_changed.append(_rel(plan.project, existing.path))
+
+
 # -------------------------------------------------------------------------- codings
 
 
 Codings = dict[tuple[str, str, str], list[str]]  # (identity, code, coder) -> memos
 Memos = dict[tuple[str, str], list[str]]  # (identity, coder) -> memo texts
+Reviews = set[tuple[str, str]]  # (identity, coder)
 
 
-def _collect(plan: QdpxPlan) -> tuple[Codings, Memos]:
+def _collect(plan: QdpxPlan) -> tuple[Codings, Memos, Reviews]:
     codings: Codings = {}
     memos: Memos = {}
     result = plan.result
@@ -568,6 +648,7 @@ def _collect(plan: QdpxPlan) -> tuple[Codings, Memos]:
                 coder = _note_author(plan, sel, note.user_guid)
                 unattributed += coder == "unknown" and note.user_guid is None
                 _add_text(memos.setdefault((excerpt.identity, coder), []), note.text)
+    reviews = _collect_reviews(plan, identities)
     result.excerpts = len(identities)
     result.codings = len(codings)
     result.memos = sum(1 for m in codings.values() if m) + sum(1 for m in memos.values() if m)
@@ -582,7 +663,27 @@ def _collect(plan: QdpxPlan) -> tuple[Codings, Memos]:
         plan.warn(f"{len(plan.refi.notes)} memos belong to no selection or coding and were not "
                   f"imported (qcoder keeps memos on excerpts and codings): {names}")
     _check_exclusive(plan, codings)
-    return codings, {k: v for k, v in memos.items() if v}
+    return codings, {k: v for k, v in memos.items() if v}, reviews
+
+
+def _collect_reviews(plan: QdpxPlan, identities: set[str]) -> Reviews:
+    """The note's reviews without codes, by excerpt identity and coder."""
+    reviews: Reviews = set()
+    strangers = 0
+    for doc in plan.docs:
+        for name, spans in doc.reviews.items():
+            coder = plan.coders.get(user_guid(name))
+            if coder is None:
+                strangers += len(spans)
+                continue
+            for span in spans:
+                identities.add(doc.excerpts[span].identity)
+                reviews.add((doc.excerpts[span].identity, coder))
+    plan.result.reviews = len(reviews)
+    if strangers:
+        plan.warn(f"{strangers} reviews in the memo '{PROJECT_NOTE}' are by coders who are not "
+                  "users of the file; left out")
+    return reviews
 
 
 def _add_text(texts: list[str], text: str) -> None:
@@ -624,9 +725,11 @@ def _check_exclusive(plan: QdpxPlan, codings: Codings) -> None:
                   "codes; kept")
 
 
-def _store(conn: Any, plan: QdpxPlan, codings: Codings, memos: Memos) -> None:
-    """Coders, codings (with reviews), memos and one log event, in the open transaction."""
-    wanted = sorted({k[0] for k in codings} | {k[0] for k in memos})
+def _store(conn: Any, plan: QdpxPlan, codings: Codings, memos: Memos,
+           reviews: Reviews) -> None:
+    """Coders, codings (with reviews), reviews, memos and one log event, in the open
+    transaction."""
+    wanted = sorted({k[0] for k in codings} | {k[0] for k in memos} | {k[0] for k in reviews})
     ids: dict[str, int] = {}
     for i in range(0, len(wanted), 500):
         chunk = wanted[i:i + 500]
@@ -661,6 +764,10 @@ def _store(conn: Any, plan: QdpxPlan, codings: Codings, memos: Memos) -> None:
     conn.execute("INSERT OR IGNORE INTO reviews SELECT DISTINCT excerpt_id, coder, ? "
                  "FROM refi_codings", (stamp,))
     conn.execute("DELETE FROM refi_codings")
+    before = conn.total_changes
+    conn.executemany("INSERT OR IGNORE INTO reviews VALUES (?, ?, ?)",
+                     [(ids[e], coder, stamp) for e, coder in sorted(reviews)])
+    result.reviews_added = conn.total_changes - before
     for (identity, coder), texts in memos.items():
         text = "\n\n".join(texts)
         old = conn.execute("SELECT text FROM memos WHERE excerpt_id = ? AND coder = ?",

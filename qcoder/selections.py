@@ -6,17 +6,29 @@ covers. Each item is a string, or ``{text: ..., occurrence: N}`` when the quote 
 (1-based) occurrence of that text and an earlier one is not selected. A plain item is
 searched forward from the previous match of the same text (from the start of the body for
 the first one), so repeated quotes listed in order find successive occurrences.
+
+:func:`append_to_file` adds quotes to a text document's list (``qcoder import qdpx
+--add-selections``): new items go after the existing ones, so these keep their identities.
 """
 
 from __future__ import annotations
 
+import codecs
 import hashlib
+import json
+import re
 from dataclasses import dataclass
 from typing import Any
+
+import yaml
 
 from .errors import CorpusError
 
 FIELD = "selections"
+# Characters YAML will not read raw inside a quoted string (or reads as line breaks).
+_YAML_RAW = re.compile("[\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]")
+_CLOSE = re.compile(r"(---|\.\.\.)[ \t]*")
+_KEY = re.compile(rf"{FIELD}[ \t]*:(?P<rest>.*)")
 
 
 @dataclass(frozen=True)
@@ -104,3 +116,70 @@ def selection_identity(case_id: str, stem: str, text: str, occurrence: int) -> s
     normal = " ".join(text.split())
     digest = hashlib.sha1(f"{case_id}/{stem}\0selection\0{normal}\0{occurrence}".encode())
     return digest.hexdigest()[:24]
+
+
+def yaml_json(value: Any) -> str:
+    """``value`` as JSON, which YAML reads back unchanged (raw specials escaped)."""
+    return _YAML_RAW.sub(lambda m: f"\\u{ord(m[0]):04x}", json.dumps(value, ensure_ascii=False))
+
+
+def quote_lines(quotes: list[Quote], indent: str = "  ") -> list[str]:
+    """The ``- item`` lines of a block list of ``quotes``."""
+    return [f"{indent}- {yaml_json(q.text)}" if q.occurrence is None else
+            f"{indent}- {yaml_json({'text': q.text, 'occurrence': q.occurrence})}"
+            for q in quotes]
+
+
+def quotes_to_append(body: str, spans: list[tuple[int, int]]) -> list[Quote]:
+    """Quotes that find ``spans`` when appended after any other items: a text that occurs
+    once is written plain, a repeated one with its occurrence."""
+    quotes = []
+    for start, end in sorted(set(spans)):
+        text = body[start:end]
+        if nth(body, text, 2) < 0:
+            quotes.append(Quote(text))
+            continue
+        count, pos = 0, -1
+        while pos != start:
+            pos = body.find(text, pos + 1)
+            count += 1
+        quotes.append(Quote(text, count))
+    return quotes
+
+
+def append_quotes(text: str, quotes: list[Quote]) -> str:
+    """``text`` (a text document, LF newlines) with ``quotes`` appended to the ``selections:``
+    of its front matter, which is created if absent; other lines stay as they are."""
+    lines = text.split("\n")
+    if lines[0] != "---" or len(lines) < 2:
+        return "\n".join(["---", f"{FIELD}:", *quote_lines(quotes), "---", text])
+    close = next((i for i in range(1, len(lines)) if _CLOSE.fullmatch(lines[i])), len(lines))
+    key = next((i for i in range(1, close) if _KEY.fullmatch(lines[i])), None)
+    if key is None:
+        lines[close:close] = [f"{FIELD}:", *quote_lines(quotes)]
+        return "\n".join(lines)
+    end = key + 1
+    while end < close and (not lines[end].strip() or lines[end][0] in " \t-"):
+        end += 1
+    rest = _KEY.fullmatch(lines[key])["rest"].strip()  # type: ignore[index]
+    if rest and not rest.startswith("#"):  # an inline value ([], a flow list): make a block
+        try:
+            old = parse_quotes(yaml.safe_load("\n".join(lines[key:end]))[FIELD], FIELD)
+        except (yaml.YAMLError, TypeError, KeyError) as exc:
+            raise CorpusError(f"'{FIELD}' is not a list qcoder can extend ({exc})") from None
+        lines[key:end] = [f"{FIELD}:", *quote_lines([*old, *quotes])]
+        return "\n".join(lines)
+    last = max((i for i in range(key + 1, end) if lines[i].strip()), default=key)
+    item = next((ln for ln in lines[key + 1:end] if ln.lstrip().startswith("-")), "  -")
+    lines[last + 1:last + 1] = quote_lines(quotes, item[:len(item) - len(item.lstrip())])
+    return "\n".join(lines)
+
+
+def append_to_file(raw: bytes, quotes: list[Quote]) -> bytes:
+    """The bytes of a UTF-8 text document with ``quotes`` appended (see
+    :func:`append_quotes`), keeping its byte-order mark and its kind of line breaks."""
+    text = raw.decode("utf-8-sig")
+    newline = "\r\n" if "\r\n" in text else "\r" if "\r" in text else "\n"
+    text = append_quotes(text.replace("\r\n", "\n").replace("\r", "\n"), quotes)
+    bom = codecs.BOM_UTF8 if raw.startswith(codecs.BOM_UTF8) else b""
+    return bom + text.replace("\n", newline).encode("utf-8")

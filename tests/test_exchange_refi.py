@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import re
 import sqlite3
 import subprocess
 import sys
@@ -728,3 +729,193 @@ def test_selection_not_found_warns_and_its_codings_become_orphaned(cli: Cli):
     with pytest.raises(CorpusError, match="must be a list"):
         load_document("alpha", path)
     assert "must be a list" in cli.fails("import").output
+
+
+# ------------------------------------------------------------- reviews without codes
+
+QUOTES = '---\nselections:\n  - "stick"\n---\nThe carrot and the stick.\n'
+REVIEWS_CSV = """\
+excerpt,code,coder,memo
+alpha/interview-1#4,,ann,
+alpha/notes#1,,ann,
+alpha/notes#1,,ben,
+alpha/extra#2,,ben,
+beta/quotes#2,,ann,
+beta/quotes#2,,ben,
+"""
+
+
+def reviews_of(db: Path) -> set[tuple]:
+    return rows(db, """SELECT d.case_id, d.stem, e.text, e.start, e."end", r.coder
+        FROM reviews r JOIN excerpts e ON e.id = r.excerpt_id
+        JOIN documents d ON d.id = e.document_id WHERE e.active = 1""")
+
+
+def figures(data: object, path: str = "") -> set[tuple]:
+    """Every alpha, unit count and excerpt count of ``qcoder agreement --json``, by place."""
+    if isinstance(data, list):
+        return {f for i, item in enumerate(data) for f in figures(item, f"{path}/{i}")}
+    if not isinstance(data, dict):
+        return set()
+    where = f"{path}/{data.get('id', '')}"
+    return {(where, k, v) for k, v in data.items() if k in ("alpha", "units", "excerpts")} | {
+        f for k, v in data.items() for f in figures(v, f"{where}.{k}")}
+
+
+def rewrite_qde(path: Path, out: Path, change) -> Path:
+    """A copy of the .qdpx ``path`` whose project.qde went through ``change``."""
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(out, "w") as dst:
+        for name in src.namelist():
+            data = src.read(name)
+            dst.writestr(name, change(data.decode()) if name == "project.qde" else data)
+    return out
+
+
+def test_reviews_without_codes_survive_export_and_import(coded: Cli, tmp_path: Path):
+    write_doc(coded.project / "cases" / "beta", QUOTES, "quotes.txt")
+    coded.ok("import")
+    (tmp_path / "reviews.csv").write_text(REVIEWS_CSV, encoding="utf-8")
+    coded.ok("codings", "import", str(tmp_path / "reviews.csv"))
+    before = json.loads(coded.ok("agreement", "--json").stdout)
+    out = tmp_path / "p.qdpx"
+    exported = summary(coded.ok("export", "qdpx", str(out), "--json"))
+    validate(out)
+    other = empty_project(tmp_path)
+    data = summary(other.ok("import", "qdpx", str(out), "--json"))
+    assert data["warnings"] == []
+    uncoded = rows(coded.db, """SELECT excerpt_id, coder FROM reviews r WHERE NOT EXISTS
+        (SELECT 1 FROM codings c WHERE c.excerpt_id = r.excerpt_id AND c.coder = r.coder)""")
+    assert exported["reviews"] == data["reviews"] == data["reviews_added"] == len(uncoded) > 0
+    assert reviews_of(other.db) == reviews_of(coded.db)
+    assert codings_of(other.db) == codings_of(coded.db)
+    after = json.loads(other.ok("agreement", "--json").stdout)
+    assert figures(after) == figures(before) and any(k == "alpha" for _, k, _ in figures(before))
+    again = tmp_path / "again.qdpx"
+    other.ok("export", "qdpx", str(again))
+    assert [n.text for n in refi.read_qdpx(again)[0].notes] == [
+        n.text for n in refi.read_qdpx(out)[0].notes if "reviews:" in n.text]  # the same note
+    # A note whose reviews cannot be read: a warning, and everything else still comes in.
+    odd = rewrite_qde(out, tmp_path / "odd.qdpx",
+                      lambda q: re.sub(r"(reviews:\s+\w+:) [0-9 -]+", r"\1 oops", q, count=1))
+    third = empty_project(tmp_path, "third")
+    data = summary(third.ok("import", "qdpx", str(odd), "--json"))
+    assert any("reviews of source" in w and "not readable" in w for w in data["warnings"])
+    assert codings_of(third.db) == codings_of(coded.db)
+    assert 0 < data["reviews"] < len(uncoded)
+
+
+def test_files_without_the_note_get_reviews_only_from_codings(tmp_path: Path):
+    text = "Alpha paragraph.\n\nBeta paragraph."
+    path = make_qdpx(tmp_path / "plain.qdpx", [("doc", text, [(0, 16, [f"{HELLO}/{ANA}"]),
+                                                              (18, 22, [f"{PLACE}/{BOB}"])])])
+    other = empty_project(tmp_path)
+    data = summary(other.ok("import", "qdpx", str(path), "--json"))
+    assert data["reviews"] == data["reviews_added"] == 0
+    assert reviews_of(other.db) == {(c, s, t, a, b, coder) for c, s, t, a, b, _, coder, _
+                                    in codings_of(other.db)}
+
+
+# ------------------------------------------------- selections on existing documents
+
+PLAIN = "The carrot and the stick, and the carrot again.\n\nA second paragraph.\n"
+
+
+def partner_file(path: Path, texts: dict[str, str], words: dict[str, list[tuple[str, int]]]
+                 ) -> Path:
+    """A partner's file on documents the project has: Bob codes ``words`` of each text."""
+    return make_qdpx(path, [(stem, text, [(*span(text, w, k), [f"{PLACE}/{BOB}"])
+                                          for w, k in words[stem]])
+                            for stem, text in texts.items()])
+
+
+def test_add_selections_appends_quotes_to_existing_documents(
+        cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    alpha = cli.project / "cases" / "alpha"
+    write_doc(alpha, EXTRA, "extra.txt")
+    write_doc(alpha, PLAIN, "plain.txt")
+    cli.ok("import")
+    (tmp_path / "c.csv").write_text(
+        "excerpt,code,coder,memo\nalpha/interview-1#4,linkage-visa,ann,\n"
+        "alpha/extra#2,linkage-visa,ann,\nalpha/plain#1,framing-security,ann,\n"
+        "alpha/plain#2,ptype-dialogue,ann,\n", encoding="utf-8")
+    cli.ok("codings", "import", str(tmp_path / "c.csv"))
+    names = {"interview-1": "interview-1.txt", "extra": "extra.txt", "plain": "plain.txt"}
+    docs = {stem: load_document("alpha", alpha / name) for stem, name in names.items()}
+    words = {"interview-1": [("the carrot 🥕", 1), ("Interviewer: And visas?", 1)],
+             "extra": [("every meeting", 1)], "plain": [("carrot", 2), ("stick", 1)]}
+    path = partner_file(tmp_path / "partner.qdpx", {s: d.text for s, d in docs.items()}, words)
+    args = ("import", "qdpx", str(path), "--case", "alpha", "--add-codes")
+    before, codings = snapshot(cli.project, cli.db), codings_of(cli.db)
+    result = cli.fails(*args)
+    assert "are not excerpts of this document" in result.output
+    assert "--add-selections" in result.output
+    assert snapshot(cli.project, cli.db) == before
+    # A failure after the files were staged puts every document back as it was.
+    import qcoder.refi_import as refi_import
+    from qcoder.errors import QcoderError
+
+    def broken_store(*args: object) -> None:
+        raise QcoderError("database went away")
+
+    monkeypatch.setattr(refi_import, "_store", broken_store)
+    assert "database went away" in cli.fails(*args, "--add-selections").output
+    assert snapshot(cli.project, cli.db) == before
+    monkeypatch.undo()
+
+    data = summary(cli.ok(*args, "--add-selections", "--json"))
+    assert sorted(data["documents_changed"]) == [f"cases/alpha/{n}" for n in sorted(
+        names.values())]
+    result = cli.ok(*args, "--add-selections")  # again: nothing left to append
+    assert "appended" not in result.output
+    changed = {stem: load_document("alpha", alpha / name) for stem, name in names.items()}
+    for stem, doc in docs.items():
+        new = changed[stem]
+        assert (new.text, new.title, new.kind, new.date, new.attributes) == (
+            doc.text, doc.title, doc.kind, doc.date, doc.attributes)
+        assert {e.identity for e in doc.excerpts} < {e.identity for e in new.excerpts}
+        assert {new.text[e.start:e.end] for e in new.excerpts} >= {w for w, _ in words[stem]}
+    assert (alpha / "plain.txt").read_text(encoding="utf-8").endswith("---\n" + PLAIN)
+    assert (alpha / "extra.txt").read_text(encoding="utf-8").startswith(
+        EXTRA[:EXTRA.index("\n---\n")] + "\n")  # the old list first, then the new item
+    assert codings <= codings_of(cli.db)
+    assert {(s, t, a, b) for _, s, t, a, b, _, coder, _ in codings_of(cli.db)
+            if coder == "bob"} == {(s, w, *span(docs[s].text, w, k))
+                                   for s, ws in words.items() for w, k in ws}
+    with Store(cli.db) as store:
+        assert store.counts()["orphaned_codings"] == 0
+
+
+def test_add_selections_never_rewrites_a_word_file(cli: Cli, tmp_path: Path):
+    cli.ok("import")
+    word = cli.project / "cases" / "beta" / "declaration.docx"
+    text = load_document("beta", word).text
+    path = partner_file(tmp_path / "w.qdpx", {"declaration": text},
+                        {"declaration": [("thirty days", 1)]})
+    before = snapshot(cli.project, cli.db)
+    for flags in ((), ("--add-selections",)):
+        result = cli.fails("import", "qdpx", str(path), "--case", "beta", "--add-codes", *flags)
+        assert "never rewrites a Word file" in result.output
+        assert snapshot(cli.project, cli.db) == before
+
+
+def test_appended_quotes_keep_the_list_byte_order_mark_and_line_breaks(tmp_path: Path):
+    from qcoder.selections import append_to_file, quotes_to_append
+
+    body = "Yes. No. Yes.\r\n\r\nSecond yes.\r\n"
+    fronts = ['---\r\ntitle: T\r\nselections: ["No."]\r\n---\r\n',
+              '---\r\nselections:\r\n- "No."\r\n# a comment\r\nkind: report\r\n---\r\n',
+              "---\r\ntitle: T\r\n---\r\n", ""]
+    for front in fronts:
+        raw = b"\xef\xbb\xbf" + (front + body).encode("utf-8")
+        path = write_doc(tmp_path / "c", "")
+        path.write_bytes(raw)
+        doc = load_document("c", path)
+        spans = [span(doc.text, "Yes.", 2), span(doc.text, "yes.")]
+        path.write_bytes(append_to_file(raw, quotes_to_append(doc.text, spans)))
+        new = load_document("c", path)
+        data = path.read_bytes()
+        assert data.startswith(b"\xef\xbb\xbf---\r\n") and b"\n" not in data.replace(b"\r\n", b"")
+        assert (new.text, new.title, new.kind) == (doc.text, doc.title, doc.kind)
+        assert {e.identity for e in doc.excerpts} < {e.identity for e in new.excerpts}
+        quoted = {(e.start, e.end) for e in new.excerpts if e.quoted}
+        assert quoted == {(e.start, e.end) for e in doc.excerpts if e.quoted} | set(spans)

@@ -138,8 +138,10 @@ def export_qdpx(state: State, out: str, coders: tuple[str, ...], as_json: bool) 
 
     It holds the coders as users, the codebook, the cases, each document's plain text, and
     every excerpt that has codings or memos as a selection with each coder's codings;
-    memos become notes. Offsets count Unicode code points. 'qcoder import qdpx' reads it
-    back with the same code ids, cases and documents.
+    memos become notes. Offsets count Unicode code points. A memo 'qcoder project data'
+    carries what the format cannot say (code ids, case and document metadata, excerpts a
+    coder reviewed without a code), so 'qcoder import qdpx' reads it back with the same
+    code ids, cases, documents and reviews, and agreement comes out the same.
     """
     from ..export.refi import write_qdpx
     from ..export.refi_store import export_project
@@ -152,7 +154,8 @@ def export_qdpx(state: State, out: str, coders: tuple[str, ...], as_json: bool) 
         return
     click.echo(f"{out}: {result.documents} documents in {result.cases} cases, "
                f"{result.excerpts} excerpts, {result.codes} codes, {len(result.coders)} "
-               f"coders, {result.codings} codings, {result.memos} memos")
+               f"coders, {result.codings} codings, {result.memos} memos"
+               + (f", {result.reviews} reviews without codes" if result.reviews else ""))
     if result.codings_skipped:
         click.echo(f"warning: {result.codings_skipped} codings on orphaned excerpts or codes "
                    "were left out", err=True)
@@ -197,23 +200,29 @@ def import_qdc(state: State, file: str, output: str | None, force: bool,
 @click.option("--add-codes", is_flag=True,
               help="Append codes the project's codebook lacks to its YAML "
                    "(without it, such a file is refused).")
+@click.option("--add-selections", is_flag=True,
+              help="Append selections that are not excerpts of a document the project "
+                   "already has to its front matter (.txt and .md; without it, such a file "
+                   "is refused).")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @pass_state
 def import_qdpx(state: State, file: str, case_id: str | None, add_codes: bool,
-                as_json: bool) -> None:
+                add_selections: bool, as_json: bool) -> None:
     """Import a REFI-QDA project (.qdpx) from another tool into this project.
 
     Sources become documents (cases/<case>/<name>.txt), users become coders, selections
     become excerpts (a selection that is not a whole paragraph is listed in its
     document's front matter and becomes an excerpt of its own), and codings and memos
     are kept per coder, so agreement can be computed on work done elsewhere. Codes are
-    matched with the project's codebook, or make a new one. Then the project is imported
-    as by 'qcoder import'. All of it lands, or nothing does.
+    matched with the project's codebook, or make a new one. A document the project already
+    has is never changed, unless --add-selections lets the import append the quotes it
+    needs to that document's 'selections:' (Word files are never rewritten). Then the
+    project is imported as by 'qcoder import'. All of it lands, or nothing does.
     """
     from ..refi_import import apply_qdpx, plan_qdpx
 
     project = _exchange_project(state)
-    plan = plan_qdpx(project, Path(file), case_id, add_codes)
+    plan = plan_qdpx(project, Path(file), case_id, add_codes, add_selections)
     fresh = not project.db_path.exists()
     try:
         result = apply_qdpx(plan, state.store(auto_import=False))
@@ -233,11 +242,15 @@ def import_qdpx(state: State, file: str, case_id: str | None, add_codes: bool,
                f"{result.excerpts} excerpts, {result.codes} codes ({result.codes_added} new in "
                f"{result.codebook}), {len(result.coders)} coders, {result.codings} codings "
                f"({result.codings_added} new), {result.memos} memos "
-               f"({result.memos_added} new)")
+               f"({result.memos_added} new)"
+               + (f", {result.reviews} reviews without codes ({result.reviews_added} new)"
+                  if result.reviews else ""))
     click.echo(f"  selections: {result.selections_paragraphs} matched a paragraph, "
                f"{result.selections_own} became their own excerpt"
                + (f", {result.selections_skipped} left out" if result.selections_skipped
                   else ""))
     if result.cases_added:
         click.echo(f"  new cases: {', '.join(result.cases_added)}")
+    if result.documents_changed:
+        click.echo(f"  selections appended to: {', '.join(result.documents_changed)}")
     _warn(result.warnings)

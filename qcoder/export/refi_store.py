@@ -3,13 +3,15 @@
 GUIDs are derived from stable keys (coder names, code ids, case ids, document stems and
 excerpt offsets), so exporting the same project twice gives the same file. Besides the
 standard elements, the project carries one note, :data:`PROJECT_NOTE`, holding the qcoder
-codebook and the case and document metadata as YAML: other tools show it as a memo, and
-``qcoder import qdpx`` reads it back to restore code ids, case ids and document stems.
+codebook, the case and document metadata and the reviews REFI-QDA cannot express (an excerpt
+a coder reviewed and found no code for) as YAML: other tools show it as a memo, and
+``qcoder import qdpx`` reads it back to restore code ids, case ids, document stems and reviews.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,8 +38,10 @@ from .refi import (
 PROJECT_NOTE = "qcoder project data"
 PROJECT_NOTE_GUID = stable_guid("qcoder", "project data")
 PROJECT_DATA_VERSION = 1
-_NOTE_HEADER = ("# Written by qcoder: its codebook and the ids of cases and documents, read "
-                "back by\n# 'qcoder import qdpx'. Other tools can ignore this memo.\n")
+_NOTE_HEADER = ("# Written by qcoder: its codebook, the ids of cases and documents, and reviews "
+                "without\n# codes (per document and coder, 'start-end' offsets of the excerpts), "
+                "read back by\n# 'qcoder import qdpx'. Other tools can ignore this memo.\n")
+_SPAN = re.compile(r"([0-9]+)-([0-9]+)")
 
 
 def user_guid(coder: str) -> str:
@@ -55,6 +59,24 @@ def source_guid(case_id: str, stem: str) -> str:
 def selection_guid(case_id: str, stem: str, start: int, end: int) -> str:
     """Keyed by offsets: the same span of the same text keeps its GUID through a round trip."""
     return stable_guid("selection", case_id, stem, start, end)
+
+
+def format_spans(spans: list[tuple[int, int]]) -> str:
+    """Spans as the note writes them: ``"0-12 14-30"``."""
+    return " ".join(f"{start}-{end}" for start, end in spans)
+
+
+def parse_spans(text: object) -> list[tuple[int, int]] | None:
+    """The spans of :func:`format_spans`, or ``None`` when ``text`` is not such a string."""
+    if not isinstance(text, str):
+        return None
+    spans = []
+    for item in text.split():
+        m = _SPAN.fullmatch(item)
+        if m is None or int(m[1]) >= int(m[2]):
+            return None
+        spans.append((int(m[1]), int(m[2])))
+    return spans
 
 
 def refi_codes(codebook: Codebook) -> list[RefiCode]:
@@ -78,6 +100,7 @@ class QdpxExport:
     excerpts: int = 0
     codings: int = 0
     memos: int = 0
+    reviews: int = 0  # reviews without an exported coding, carried in the note
     codings_skipped: int = 0  # on orphaned excerpts or codes
 
     def to_dict(self) -> dict[str, Any]:
@@ -102,6 +125,7 @@ def export_project(store: Store, name: str, coders: list[str] | None = None) -> 
     out.cases, out.documents = len(project.cases), len(sources)
     if chosen:
         _selections(store, chosen, sources, out)
+        _reviews(store, chosen, sources, cases["documents"], out)
     project.notes = [RefiNote(PROJECT_NOTE_GUID, _project_data(codebook, cases),
                               name=PROJECT_NOTE)]
     return out
@@ -172,6 +196,29 @@ def _selections(store: Store, coders: list[str], sources: dict[tuple[str, str], 
                                   f"Memo by {coder} on {case_id}/{stem}"))
         out.memos += 1
     out.excerpts = len(selections)
+
+
+def _reviews(store: Store, coders: list[str], sources: dict[tuple[str, str], RefiSource],
+             documents: dict[str, Any], out: QdpxExport) -> None:
+    """Reviews that no exported coding implies, as spans per coder in the documents' note
+    entries: an excerpt reviewed with no code stays *absent*, not *missing*, on import."""
+    coded = {(source.guid, sel.start, sel.end, c.user_guid) for source in sources.values()
+             for sel in source.selections for c in sel.codings}
+    marks = ",".join("?" * len(coders))
+    rows = store.query(f"""SELECT d.case_id, d.stem, e.start, e."end", r.coder
+        FROM reviews r JOIN excerpts e ON e.id = r.excerpt_id
+        JOIN documents d ON d.id = e.document_id
+        WHERE r.coder IN ({marks}) AND e.active = 1 AND d.active = 1
+        ORDER BY d.case_id, d.stem, r.coder, e.start, e."end" """, coders)
+    spans: dict[str, dict[str, list[tuple[int, int]]]] = {}
+    for case_id, stem, start, end, coder in rows:
+        source = sources.get((case_id, stem))
+        if source is None or (source.guid, start, end, user_guid(coder)) in coded:
+            continue
+        spans.setdefault(source.guid, {}).setdefault(coder, []).append((start, end))
+        out.reviews += 1
+    for guid, by_coder in spans.items():
+        documents[guid]["reviews"] = {c: format_spans(s) for c, s in by_coder.items()}
 
 
 def _project_data(codebook: Codebook, metadata: dict[str, Any]) -> str:
