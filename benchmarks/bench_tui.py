@@ -1,0 +1,317 @@
+"""Time the coding workbench on the synthetic project (default 100,000 excerpts, 60 codes).
+
+Prints:
+- start-up to first usable screen: a fresh process, from launch (Python start and imports
+  included) and from ``create_app`` to the coding screen being up; its resident memory;
+- key press to committed coding (median, 99th percentile): from the moment Pilot sends a code
+  key to the moment the core's transaction has committed, and the Pilot round trip (the key
+  handled by every widget); at a coder's pace (a key every 0.2 s, so a key does not wait for
+  the redraw of the one before) and back to back;
+- moving to the next unreviewed excerpt: a coder who has reviewed all but every 1,000th
+  excerpt presses ``n`` (each time into another document); and the worst case (one
+  unreviewed excerpt left, at the far end);
+- resident memory and Python heap of the same start-up on a corpus ten times smaller, and
+  after moving through 500 excerpts, to show that memory does not grow with the corpus.
+
+The app runs headless (``App.run_test``) through the same factory as ``qcoder``.
+
+Run: python benchmarks/bench_tui.py [EXCERPTS] [--keep DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import resource
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+CODER = "bench"
+PRESSES = 300
+
+
+def rss_mb() -> float:
+    """Current resident set size (MiB), from /proc; peak as a fallback."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
+
+
+# -- setup --------------------------------------------------------------------------------------
+def build(root: Path, excerpts: int) -> Path:
+    """A synthetic project, imported with its codings (5 coders), as a user would."""
+    sys.path.insert(0, str(HERE))
+    from synthetic import codings_csv, make_project
+
+    if (root / "qcoder.db").exists():
+        return root
+    root.mkdir(parents=True, exist_ok=True)
+    t = time.perf_counter()
+    make_project(root, excerpts=excerpts, codes=60)
+    print(f"  generated {excerpts:,} excerpts in {time.perf_counter() - t:.1f} s", flush=True)
+    qcoder = [sys.executable, "-c", "from qcoder.cli import main; main()", "--project",
+              str(root)]
+    for args in (["import"], ["codings", "import", str(codings_csv(root))]):
+        t = time.perf_counter()
+        subprocess.run([*qcoder, *args], check=True, capture_output=True)
+        print(f"  qcoder {' '.join(args[:2])}: {time.perf_counter() - t:.1f} s", flush=True)
+    return root
+
+
+def review_all_but(root: Path, every: int) -> None:
+    """Mark every excerpt reviewed by the bench coder except each ``every``-th one (SQL, fast);
+    ``every`` 0 removes the bench coder's reviews and codings."""
+    conn = sqlite3.connect(root / "qcoder.db", isolation_level=None)
+    conn.execute("BEGIN IMMEDIATE")
+    conn.execute("DELETE FROM reviews WHERE coder = ?", (CODER,))
+    conn.execute("DELETE FROM codings WHERE coder = ?", (CODER,))
+    if every:
+        conn.execute("INSERT OR IGNORE INTO coders VALUES (?, '2020-01-01')", (CODER,))
+        conn.execute("""INSERT INTO reviews SELECT e.id, ?, '2020-01-01' FROM excerpts e
+            JOIN documents d ON d.id = e.document_id JOIN cases c ON c.id = d.case_id
+            WHERE e.active = 1 AND e.id % ? != 0""", (CODER, every))
+    conn.execute("COMMIT")
+    conn.close()
+
+
+# -- measurements (each in a fresh child process) -----------------------------------------------
+async def _ready(app, pilot) -> None:  # noqa: ANN001
+    while not app.ready:
+        await pilot.pause(0.005)
+
+
+def child_startup(project: str) -> dict:
+    """Launch → usable screen; memory at start and after moving through 500 excerpts."""
+    from qcoder.tui.app import create_app
+
+    result: dict = {}
+
+    async def main() -> None:
+        t = time.perf_counter()
+        app = create_app(project, coder=CODER)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await _ready(app, pilot)
+            result["in_app_s"] = time.perf_counter() - t
+            result["ready_at"] = time.time()
+            result["rss_ready_mb"] = rss_mb()
+            for _ in range(500):
+                await pilot.press("j")
+            result["rss_after_moving_mb"] = rss_mb()
+
+    asyncio.run(main())
+    return result
+
+
+def child_heap(project: str) -> dict:
+    """Python heap (tracemalloc) when the screen is up and after moving through 500 excerpts."""
+    import tracemalloc
+
+    from qcoder.tui.app import create_app
+
+    result: dict = {}
+
+    async def main() -> None:
+        tracemalloc.start()
+        app = create_app(project, coder=CODER)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await _ready(app, pilot)
+            await app.workers.wait_for_complete()
+            result["heap_ready_mb"] = tracemalloc.get_traced_memory()[0] / 2**20
+            for _ in range(500):
+                await pilot.press("j")
+            result["heap_moved_mb"] = tracemalloc.get_traced_memory()[0] / 2**20
+
+    asyncio.run(main())
+    return result
+
+
+def child_keys(project: str, pace: float) -> dict:
+    """Key → commit latencies over PRESSES code keys on successive excerpts, a key every
+    ``pace`` seconds at least (0: back to back, each key sent as soon as the last returned)."""
+    from qcoder.tui.app import create_app
+
+    commits: list[float] = []
+    round_trips: list[float] = []
+
+    async def main() -> None:
+        app = create_app(project, coder=CODER)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await _ready(app, pilot)
+            coding = app.session.coding
+            real = coding.toggle
+            sent = [0.0]
+
+            def timed(excerpt_id: int, code_id: str):  # noqa: ANN202
+                outcome = real(excerpt_id, code_id)
+                commits.append(time.perf_counter() - sent[0])
+                return outcome
+
+            coding.toggle = timed  # type: ignore[method-assign]
+            keys = [c.key for c in app.session.codebook if c.key and not c.exclusive][:20]
+            await asyncio.sleep(1.0)  # let the first progress read settle
+            for i in range(PRESSES):
+                sent[0] = time.perf_counter()
+                await pilot.press(keys[i % len(keys)])
+                round_trips.append(time.perf_counter() - sent[0])
+                await asyncio.sleep(pace)
+                await pilot.press("j")
+                await asyncio.sleep(pace)
+
+    asyncio.run(main())
+    return {"commit_ms": [c * 1000 for c in commits], "round_trip_ms": [r * 1000 for r in
+                                                                         round_trips]}
+
+
+def child_next(project: str) -> dict:
+    """``n`` with unreviewed excerpts 1,000 apart (UI round trip and the core query)."""
+    from qcoder.tui.app import create_app
+
+    ui: list[float] = []
+    core: list[float] = []
+
+    async def main() -> None:
+        app = create_app(project, coder=CODER)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await _ready(app, pilot)
+            nav = app.session.navigation
+            await asyncio.sleep(1.0)  # let the first progress read settle
+            for _ in range(50):
+                t = time.perf_counter()
+                nav.next_unreviewed(app.screen.current)
+                core.append(time.perf_counter() - t)
+                t = time.perf_counter()
+                await pilot.press("n")
+                ui.append(time.perf_counter() - t)
+                await asyncio.sleep(0.2)
+
+    asyncio.run(main())
+    return {"ui_ms": [u * 1000 for u in ui], "core_ms": [c * 1000 for c in core]}
+
+
+def child_worst_next(project: str) -> dict:
+    """The core's next-unreviewed when only the last excerpt of the corpus is left."""
+    from qcoder.navigation import Navigation
+    from qcoder.store import Store
+
+    with Store(Path(project) / "qcoder.db") as store:
+        nav = Navigation(store, CODER)
+        first = store.scalar("SELECT MIN(id) FROM excerpts WHERE active = 1")
+        times = []
+        for _ in range(5):
+            t = time.perf_counter()
+            nav.next_unreviewed(first)
+            times.append(time.perf_counter() - t)
+            nav.refresh_progress()
+    return {"worst_ms": [t * 1000 for t in times]}
+
+
+CHILDREN = {"startup": child_startup, "keys": lambda p: child_keys(p, 0.2),
+            "keys-burst": lambda p: child_keys(p, 0.0), "next": child_next, "heap": child_heap,
+            "worst": child_worst_next}
+
+
+def run_child(name: str, project: Path) -> dict:
+    launched = time.time()
+    done = subprocess.run([sys.executable, __file__, "--child", name, str(project)],
+                          capture_output=True, text=True, check=False)
+    if done.returncode:
+        raise SystemExit(f"{name} failed:\n{done.stderr[-3000:]}")
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    if "ready_at" in result:
+        result["launch_s"] = result.pop("ready_at") - launched
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("excerpts", nargs="?", type=lambda s: int(s.replace("_", "")),
+                        default=100_000)
+    parser.add_argument("--keep", type=Path, help="Build (or reuse) the projects here.")
+    parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(CHILDREN[args.child[0]](args.child[1])))
+        return
+    base = args.keep or Path(tempfile.mkdtemp(prefix="qcoder-bench-tui-"))
+    try:
+        report(base, args.excerpts)
+    finally:
+        if args.keep is None:
+            shutil.rmtree(base, ignore_errors=True)
+
+
+def report(base: Path, excerpts: int) -> None:
+    small_n = max(1_000, excerpts // 10)
+    print(f"building synthetic projects ({excerpts:,} and {small_n:,} excerpts) …", flush=True)
+    big = build(base / f"synthetic-{excerpts}", excerpts)
+    small = build(base / f"synthetic-{small_n}", small_n)
+
+    review_all_but(big, 0)
+    review_all_but(small, 0)
+    starts = [run_child("startup", big) for _ in range(3)]
+    small_start = run_child("startup", small)
+    heap, small_heap = run_child("heap", big), run_child("heap", small)
+    keys = run_child("keys", big)
+    review_all_but(big, 0)
+    burst = run_child("keys-burst", big)
+    review_all_but(big, 1000)
+    nxt = run_child("next", big)
+    conn = sqlite3.connect(big / "qcoder.db", isolation_level=None)
+    last = conn.execute("SELECT e.id FROM excerpts e JOIN documents d ON d.id = e.document_id "
+                        "WHERE e.active = 1 ORDER BY d.case_id DESC, d.stem DESC, e.n DESC "
+                        "LIMIT 1").fetchone()[0]
+    conn.execute("INSERT OR IGNORE INTO reviews SELECT id, ?, '2020-01-01' FROM excerpts "
+                 "WHERE active = 1 AND id != ?", (CODER, last))
+    conn.execute("DELETE FROM reviews WHERE coder = ? AND excerpt_id = ?", (CODER, last))
+    conn.close()
+    worst = run_child("worst", big)
+    review_all_but(big, 0)
+
+    def ms(values: list[float]) -> str:
+        return (f"median {statistics.median(values):6.1f} ms   p99 {percentile(values, 99):6.1f}"
+                f" ms   max {max(values):6.1f} ms")
+
+    launch = statistics.median(s["launch_s"] for s in starts)
+    in_app = statistics.median(s["in_app_s"] for s in starts)
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"\nworkbench on {excerpts:,} excerpts, 60 codes, 5 coders' codings already stored "
+          f"({os.cpu_count()} CPUs, load average {load})")
+    print(f"start-up to first usable screen   {launch:5.2f} s from launch "
+          f"(Python + imports), {in_app:5.2f} s from create_app   [median of 3]")
+    print(f"key press → committed coding      {ms(keys['commit_ms'])}   [{PRESSES} keys, "
+          "one every 0.2 s]")
+    print(f"key press → handled (round trip)  {ms(keys['round_trip_ms'])}")
+    print(f"  keys back to back: committed    {ms(burst['commit_ms'])}")
+    print(f"  keys back to back: round trip   {ms(burst['round_trip_ms'])}")
+    print(f"next unreviewed (n), 1,000 apart  {ms(nxt['ui_ms'])}   (UI round trip)")
+    print(f"  of which the core query         {ms(nxt['core_ms'])}")
+    print(f"next unreviewed, worst case       {statistics.median(worst['worst_ms']):6.1f} ms "
+          "(one left, at the far end of the corpus; core)")
+    print(f"resident memory at start-up       {starts[0]['rss_ready_mb']:6.0f} MB at "
+          f"{excerpts:,} excerpts vs {small_start['rss_ready_mb']:.0f} MB at {small_n:,}; "
+          f"{starts[0]['rss_after_moving_mb']:.0f} MB after moving through 500 excerpts")
+    print(f"Python heap (tracemalloc)         {heap['heap_ready_mb']:6.1f} MB at {excerpts:,} "
+          f"excerpts vs {small_heap['heap_ready_mb']:.1f} MB at {small_n:,}; "
+          f"{heap['heap_moved_mb']:.1f} MB after moving through 500 excerpts")
+
+
+if __name__ == "__main__":
+    main()

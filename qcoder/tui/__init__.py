@@ -1,0 +1,1 @@
+"""The coding workbench (Textual): the only part of qcoder that imports Textual."""

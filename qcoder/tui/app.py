@@ -1,0 +1,186 @@
+"""The coding workbench: one factory, :func:`create_app`, used by the CLI and by the tests.
+
+Start-up runs in a worker thread (open the database, import a never-imported project, read
+the codebook and progress) behind a loading screen, so the interface never freezes; problems a
+user can fix end on a message screen, never in a traceback.
+
+Adding a screen (say, agreement reconciliation) and its key:
+
+1. Write ``qcoder/tui/screens/reconcile.py`` with a ``Screen`` subclass. It reaches the open
+   project as ``self.app.session`` (store, codebook, coder, coding, navigation) and calls the
+   core for everything; it takes its keys with ``BINDINGS = bindings("reconcile")``.
+2. Add its commands to ``COMMANDS`` in ``keymap.py`` with ``scope="reconcile"`` (and a title
+   in ``SCOPE_TITLES``), plus one command that opens it, e.g.
+   ``Command("open_reconcile", "R", "app.open('reconcile')", "Reconcile", "app")``.
+3. Register it in :data:`SCREENS` below by where it lives,
+   ``"reconcile": "qcoder.tui.screens.reconcile:ReconcileScreen"``: it is imported the first
+   time it opens, so a screen never slows the workbench's start-up.
+
+Every command then appears in the help screen and can be rebound in the user's keymap.
+"""
+
+from __future__ import annotations
+
+import gc
+import importlib
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from textual import work
+from textual.app import App
+from textual.screen import Screen
+
+from ..coding import check_coder
+from ..errors import QcoderError
+from ..project import Project, open_project
+from ..store import Store
+from .keymap import bindings, code_keys, load_keymap
+from .screens.coder_prompt import CoderPrompt
+from .screens.coding import CodingScreen
+from .screens.help import HelpScreen, help_renderable
+from .screens.message import LoadingScreen, MessageScreen
+from .session import EmptyProject, Session, open_session, open_store, shorten
+
+if TYPE_CHECKING:
+    from ..cli.base import State
+
+#: Screens that :meth:`QcoderApp.action_open` can switch to, by name: a screen class, or
+#: ``"module:Class"`` to import on first use.
+SCREENS: dict[str, Callable[[], Screen] | str] = {
+    "coding": CodingScreen,
+    "reconcile": "qcoder.tui.screens.reconcile:ReconcileScreen",
+    "compare": "qcoder.tui.screens.compare:CompareScreen",
+}
+
+
+def screen_factory(name: str) -> Callable[[], Screen]:
+    """The registered screen ``name`` (importing its module the first time)."""
+    entry = SCREENS[name]
+    if isinstance(entry, str):
+        module, _, attr = entry.partition(":")
+        entry = SCREENS[name] = getattr(importlib.import_module(module), attr)
+    return entry
+
+
+class QcoderApp(App[None]):
+    """The workbench. Build it with :func:`create_app`."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "qcoder"
+    ENABLE_COMMAND_PALETTE = False
+    BINDINGS = bindings("app")
+
+    def __init__(self, project: Project, coder: str | None = None,
+                 keymap: dict[str, str] | None = None,
+                 keymap_warnings: list[str] | None = None) -> None:
+        super().__init__()
+        self.project = project
+        self.coder = coder
+        self.keymap = dict(keymap or {})
+        self.keymap_warnings = list(keymap_warnings or [])
+        self.session: Session | None = None
+        self.store: Store | None = None
+        #: Set when the coding screen is up and usable (start-up benchmark, tests).
+        self.ready = False
+
+    # -- start-up ---------------------------------------------------------------------------
+    def on_mount(self) -> None:
+        if self.keymap:
+            self.set_keymap(self.keymap)
+        for warning in self.keymap_warnings:
+            self.notify(warning, title="Keymap", severity="warning", timeout=15)
+        self.push_screen(LoadingScreen(f"Opening {self.project.root.name} …"))
+        self._open_store()
+
+    def _say(self, message: str) -> None:
+        if isinstance(self.screen, LoadingScreen):
+            self.screen.say(message)
+
+    def fail(self, error: BaseException, title: str = "The workbench cannot open") -> None:
+        """Replace whatever is shown with a message screen."""
+        self.switch_screen(MessageScreen(title, shorten(str(error), self.project)))
+
+    @work(thread=True, exit_on_error=False, group="open")
+    def _open_store(self) -> None:
+        try:
+            store = open_store(self.project, lambda m: self.call_from_thread(self._say, m))
+            known = store.coders()
+        except (QcoderError, sqlite3.Error) as exc:
+            self.call_from_thread(self.fail, exc)
+            return
+        self.call_from_thread(self._store_open, store, known)
+
+    def _store_open(self, store: Store, known: list[str]) -> None:
+        self.store = store
+        if self.coder:
+            self._open_session(self.coder)
+        else:
+            self.push_screen(CoderPrompt(known), self._coder_chosen)
+
+    def _coder_chosen(self, coder: str | None) -> None:
+        if coder:
+            self.coder = coder
+            self._open_session(coder)
+
+    @work(thread=True, exit_on_error=False, group="open")
+    def _open_session(self, coder: str) -> None:
+        assert self.store is not None
+        self.call_from_thread(self._say, f"Reading the corpus for {coder} …")
+        try:
+            session = open_session(self.project, self.store, coder)
+        except EmptyProject as exc:
+            self.call_from_thread(self.fail, exc, "Nothing to code yet")
+            return
+        except (QcoderError, sqlite3.Error) as exc:
+            self.call_from_thread(self.fail, exc)
+            return
+        self.call_from_thread(self._session_open, session)
+
+    def _session_open(self, session: Session) -> None:
+        self.session = session
+        self.switch_screen(CodingScreen())
+
+    def mark_ready(self) -> None:
+        """Called by the coding screen once its first excerpt is on screen."""
+        self.ready = True
+        # What opening made (styles, widgets, codebook) lives as long as the app: keep it out
+        # of the collector's full passes, which otherwise pause a key press for ~50 ms here.
+        gc.freeze()
+
+    # -- commands ---------------------------------------------------------------------------
+    def action_help(self) -> None:
+        if isinstance(self.screen, HelpScreen):
+            self.pop_screen()
+            return
+        codebook = self.session.codebook if self.session is not None else None
+        keys, warnings = code_keys(codebook, self.keymap) if codebook is not None else ({}, [])
+        self.push_screen(HelpScreen(help_renderable(self.keymap, codebook, keys,
+                                                    self.keymap_warnings + warnings)))
+
+    def action_open(self, name: str) -> None:
+        """Switch to a registered screen (see :data:`SCREENS`)."""
+        if self.session is not None and name in SCREENS:
+            self.switch_screen(screen_factory(name)())
+
+    def on_unmount(self) -> None:
+        if self.store is not None:
+            self.store.close()
+
+
+def create_app(project_dir: str | Path | None = None, db: str | Path | None = None,
+               coder: str | None = None, keymap_file: Path | None = None) -> QcoderApp:
+    """The workbench for a project folder (default: the current one) and coder (None: ask).
+
+    Raises :class:`QcoderError` when the folder is not a project or the coder name is
+    invalid; everything after that is reported inside the app.
+    """
+    project = open_project(project_dir, db)
+    keymap, warnings = load_keymap(keymap_file)
+    return QcoderApp(project, check_coder(coder) if coder else None, keymap, warnings)
+
+
+def run_app(state: State) -> None:
+    """Open the workbench for the CLI's options (``qcoder`` with no command)."""
+    create_app(state.project_dir, state.db, state.coder).run()

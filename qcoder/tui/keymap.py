@@ -1,0 +1,200 @@
+"""Every key of the workbench in one table, with ids a user keymap can rebind.
+
+The screens take their ``BINDINGS`` from :data:`COMMANDS` and the help screen lists the same
+table, so the two never drift. A user keymap (YAML, ``binding_id: key``) comes from
+``$QCODER_CONFIG`` (a folder holding ``keymap.yaml``, or the file itself), else
+``~/.config/qcoder/keymap.yaml``; for example::
+
+    next_unreviewed: n
+    undo: u, ctrl+z
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+from textual.binding import Binding
+from textual.keys import _character_to_key, format_key
+
+from ..codebook import Codebook
+from ..errors import located
+
+KEYMAP_FILE = "keymap.yaml"
+
+
+@dataclass(frozen=True)
+class Command:
+    """One bindable command: ``scope`` is the screen it belongs to (``app``: everywhere)."""
+
+    id: str
+    key: str
+    action: str
+    description: str
+    scope: str
+    show: bool = False
+    priority: bool = False
+
+
+COMMANDS: tuple[Command, ...] = (
+    Command("quit", "q", "app.quit", "Quit", "app", show=True),
+    Command("help", "question_mark", "app.help", "Keys", "app", show=True),
+    Command("next_unreviewed", "n", "next_unreviewed", "Next unreviewed", "coding", show=True),
+    Command("mark_reviewed", "space", "mark_reviewed", "No code, next", "coding", show=True,
+            priority=True),
+    Command("pick_code", "enter", "pick_code", "Pick a code", "coding", show=True),
+    Command("undo", "u", "undo", "Undo", "coding", show=True),
+    Command("redo", "r", "redo", "Redo", "coding"),
+    Command("excerpt_memo", "m", "excerpt_memo", "Memo", "coding", show=True),
+    Command("coding_memo", "M", "coding_memo", "Memo on a coding", "coding"),
+    Command("filter", "slash", "filter", "Filter", "coding", show=True),
+    Command("clear_filter", "escape", "clear_filter", "Show all excerpts", "coding"),
+    Command("clear_codes", "x", "clear_codes", "Remove my codes here", "coding"),
+    Command("next_excerpt", "j", "step(1)", "Next excerpt", "coding"),
+    Command("previous_excerpt", "k", "step(-1)", "Previous excerpt", "coding"),
+    Command("first_excerpt", "g", "jump('first')", "First excerpt of the list", "coding"),
+    Command("last_excerpt", "G", "jump('last')", "Last excerpt of the list", "coding"),
+    Command("focus_left", "h", "app.focus_previous", "Panel to the left", "coding"),
+    Command("focus_right", "l", "app.focus_next", "Panel to the right", "coding"),
+    Command("refresh", "f5", "refresh", "Refresh progress", "coding"),
+    Command("open_reconcile", "R", "app.open('reconcile')", "Reconcile the coders' codings",
+            "coding"),
+    Command("keep", "k", "decide('keep')", "Keep", "reconcile", show=True),
+    Command("drop", "d", "decide('drop')", "Drop", "reconcile", show=True),
+    *(Command(f"pick_{n}", str(n), f"pick({n})", f"Pick coder {n}", "reconcile",
+              show=n == 1) for n in range(1, 10)),
+    Command("next_disagreement", "n,right", "step(1)", "Next", "reconcile", show=True),
+    Command("previous_disagreement", "p,left", "step(-1)", "Previous", "reconcile"),
+    Command("undo", "u", "undo", "Undo", "reconcile", show=True),
+    Command("redo", "r", "redo", "Redo", "reconcile"),
+    Command("close", "escape", "close", "Back to coding", "reconcile", show=True),
+    Command("open_compare", "C", "app.open('compare')", "Compare the cases", "coding"),
+    Command("close", "escape", "close", "Back to coding", "compare", show=True),
+    Command("compare_measure", "m", "cycle_measure", "Measure (% / count / documents)",
+            "compare", show=True),
+    Command("compare_by", "b", "cycle_by", "Columns (case / document / attribute)", "compare",
+            show=True),
+    Command("compare_depth", "d", "cycle_depth", "Depth", "compare", show=True),
+    Command("compare_basis", "w", "cycle_basis", "Whose codings", "compare", show=True),
+    Command("compare_go", "g", "go_to_excerpt", "Open the excerpt to code", "compare"),
+    Command("close", "escape", "close", "Close", "dialog"),
+)
+
+SCOPE_TITLES = {"app": "Everywhere", "coding": "Coding", "reconcile": "Reconcile",
+                "compare": "Comparing cases", "dialog": "Dialogs"}
+
+
+def bindings(scope: str) -> list[Binding]:
+    """The Textual bindings of one scope, each with its command id."""
+    return [Binding(c.key, c.action, c.description, show=c.show, priority=c.priority, id=c.id)
+            for c in COMMANDS if c.scope == scope]
+
+
+def key_name(text: str) -> str:
+    """A key as Textual names it: ``?`` → ``question_mark``; names pass through."""
+    text = text.strip()
+    return _character_to_key(text) if len(text) == 1 else text
+
+
+def display(keys: str) -> str:
+    """Keys for people: ``question_mark,ctrl+z`` → ``? ctrl+z``."""
+    return " ".join(format_key(k) for k in keys.split(","))
+
+
+def keymap_path() -> Path:
+    """Where the user's keymap is read from (it need not exist)."""
+    configured = os.environ.get("QCODER_CONFIG")
+    if configured:
+        path = Path(configured).expanduser()
+        return path / KEYMAP_FILE if path.is_dir() else path
+    base = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
+    return base / "qcoder" / KEYMAP_FILE
+
+
+def load_keymap(path: Path | None = None) -> tuple[dict[str, str], list[str]]:
+    """The user's keymap (command id → Textual keys) and one-line warnings about it.
+
+    A missing file is an empty keymap; a broken file or entry is skipped with a warning
+    ("FILE:LINE: what; how to fix"), so a typo never stops the workbench from opening.
+    """
+    path = path or keymap_path()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return {}, []
+    except (OSError, UnicodeDecodeError) as exc:
+        return {}, [located(path, None, f"cannot read the keymap ({exc}); save it as UTF-8")]
+    try:
+        root = yaml.compose(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        return {}, [located(path, mark.line + 1 if mark else 1, "invalid YAML; write lines "
+                            "like 'next_unreviewed: n'; keymap ignored")]
+    if root is None:
+        return {}, []
+    if not isinstance(root, yaml.MappingNode):
+        return {}, [located(path, 1, "expected lines like 'next_unreviewed: n'; keymap ignored")]
+    known = {c.id for c in COMMANDS}
+    keymap: dict[str, str] = {}
+    warnings: list[str] = []
+    for key_node, value_node in root.value:
+        line = key_node.start_mark.line + 1
+        command = str(key_node.value)
+        if command not in known:
+            warnings.append(located(path, line, f"unknown command '{command}'; use one of the "
+                                    "ids listed by '?' in the workbench"))
+            continue
+        if isinstance(value_node, yaml.SequenceNode):
+            keys = [str(v.value) for v in value_node.value]
+        elif isinstance(value_node, yaml.ScalarNode):
+            raw = str(value_node.value)
+            keys = [raw] if raw == " " else raw.split(",")
+        else:
+            keys = []
+        keys = ["space" if k == " " else key_name(k) for k in keys if k.strip() or k == " "]
+        if not keys:
+            warnings.append(located(path, line, f"no key given for '{command}'; write e.g. "
+                                    f"'{command}: n'"))
+            continue
+        keymap[command] = ",".join(keys)
+    return keymap, warnings
+
+
+def effective_keys(keymap: dict[str, str], scopes: Iterable[str]) -> dict[str, str]:
+    """Key name → command id for the commands of these scopes, after the user's keymap."""
+    out: dict[str, str] = {}
+    for command in COMMANDS:
+        if command.scope in scopes:
+            for key in keymap.get(command.id, command.key).split(","):
+                out.setdefault(key, command.id)
+    return out
+
+
+def code_keys(codebook: Codebook, keymap: dict[str, str],
+              scopes: Iterable[str] = ("app", "coding")) -> tuple[dict[str, str], list[str]]:
+    """Key name → code id for the codebook's keys that are free, and a warning per clash.
+
+    A command's key wins over a code's key; the code stays reachable with the picker.
+    """
+    taken = effective_keys(keymap, scopes)
+    free: dict[str, str] = {}
+    warnings: list[str] = []
+    for code in codebook:
+        if not code.key:
+            continue
+        key = key_name(code.key)
+        if key in taken:
+            pick = keymap.get("pick_code", "enter")
+            warnings.append(f"code key '{code.key}' of '{code.label}' is also the key of "
+                            f"'{taken[key]}'; pick that code with {display(pick)}, or change "
+                            f"its key in the codebook or '{taken[key]}' in {KEYMAP_FILE}")
+        elif code.exclusive:
+            warnings.append(f"code key '{code.key}' belongs to the exclusive group "
+                            f"'{code.label}', which cannot be applied; give the key to one of "
+                            "its codes")
+        else:
+            free[key] = code.id
+    return free, warnings

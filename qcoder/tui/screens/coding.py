@@ -1,0 +1,442 @@
+"""The coding screen: navigator, excerpt and codebook side by side; every key is one action
+on the core (``qcoder.coding``), committed before the screen shows its result."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+
+from rich.text import Text
+from textual import events, on, work
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import Static
+
+from ...codebook import Codebook
+from ...coding import Outcome
+from ...errors import QcoderError
+from ...navigation import (
+    DocumentLines,
+    Filter,
+    FilteredLines,
+    Navigation,
+    coder_progress,
+    read_progress,
+)
+from ...store import Store
+from ..keymap import bindings, code_keys
+from ..session import Session
+from ..widgets.codebook_panel import CodebookPanel
+from ..widgets.excerpt_list import ExcerptList
+from ..widgets.excerpt_view import ExcerptState, ExcerptView, code_label
+from ..widgets.key_hints import KeyHints
+from ..widgets.navigator import Navigator
+
+REFRESH_S = 30.0
+
+
+class CodingScreen(Screen[None]):
+    """Where a coder spends the day. Blind: only this coder's codings are ever read."""
+
+    BINDINGS = bindings("coding")
+    AUTO_FOCUS = "#excerpts"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.current: int | None = None
+        self.filtered: FilteredLines | None = None
+        self.key_codes: dict[str, str] = {}
+        self.others: dict[str, int] = {}
+
+    @property
+    def session(self) -> Session:
+        return self.app.session  # type: ignore[attr-defined]
+
+    @property
+    def navigation(self) -> Navigation:
+        return self.session.navigation
+
+    @property
+    def keymap(self) -> dict[str, str]:
+        return self.app.keymap  # type: ignore[attr-defined]
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="status")
+        with Horizontal(id="panels"):
+            yield Navigator(id="navigator")
+            yield ExcerptView(id="excerpt")
+            yield CodebookPanel(id="codebook")
+        yield KeyHints(self.keymap, ("coding", "app"), id="key-hints")
+
+    def on_mount(self) -> None:
+        session = self.session
+        self.key_codes, warnings = code_keys(session.codebook, self.keymap)
+        for warning in warnings:
+            self.notify(warning, title="Key clash", severity="warning", timeout=15)
+        free = {session.codebook[c].key or "" for c in self.key_codes.values()}
+        self.query_one(CodebookPanel).fill(session.codebook, free)
+        self.query_one(Navigator).tree.fill(self.navigation)
+        self.update_status()
+        self.call_after_refresh(self._first_show)
+
+    def _first_show(self) -> None:
+        start = self.session.start
+        if start is not None:
+            self.show(start)
+        else:
+            self.query_one(ExcerptView).show_nothing("No excerpt to show.")
+        self.call_after_refresh(self._ready)
+
+    def _ready(self) -> None:
+        self.app.mark_ready()  # type: ignore[attr-defined]
+        # Progress is read once the first screen is up: on a big project it is the slow part.
+        self.action_refresh()
+        self.set_interval(REFRESH_S, self.action_refresh)
+
+    # -- showing ----------------------------------------------------------------------------
+    def show(self, excerpt_id: int, from_list: bool = False) -> None:
+        """Make an excerpt current: excerpt view, codebook marks, navigator cursor."""
+        store = self.session.store
+        row = store.excerpt(excerpt_id)
+        if row is None or not row.active:
+            self.notify("That excerpt is no longer in the corpus (its document changed); "
+                        "its codings are kept as orphaned.", timeout=6)
+            return
+        if not self.navigation.knows(row.document_id):
+            # Another qcoder imported new documents since this screen read them.
+            self.navigation.reload(progress=False)
+            self.query_one(Navigator).tree.fill(self.navigation)
+            self.action_refresh()
+        self.current = excerpt_id
+        # Where the coding screen reopens when another screen hands back to it.
+        self.session.start = excerpt_id
+        before, after = self.navigation.neighbours(excerpt_id)
+        doc = self.navigation.document(row.document_id)
+        state = ExcerptState(
+            excerpt=row, title=doc.title or doc.stem,
+            position=f"{row.n} of {doc.total}",
+            before=store.excerpt(before) if before else None,
+            after=store.excerpt(after) if after else None,
+            codes=store.codes_of(excerpt_id, self.session.coder),
+            memo=store.memo_of(excerpt_id, self.session.coder),
+            reviewed=store.is_reviewed(excerpt_id, self.session.coder))
+        self.query_one(ExcerptView).show(state, self.session.codebook)
+        self.query_one(CodebookPanel).tree.mark_applied(set(state.codes))
+        if not from_list:
+            self._point_list(excerpt_id)
+
+    def _point_list(self, excerpt_id: int) -> None:
+        navigator = self.query_one(Navigator)
+        if self.filtered is not None and self.filtered.index_of(excerpt_id) is not None:
+            title = Text.assemble(("/", "reverse"), " ",
+                                  (f"{len(self.filtered)} ", "bold"),
+                                  self.filtered.filter.describe(self.session.codebook, True))
+            navigator.show(self.navigation, self.filtered, excerpt_id, title)
+            return
+        if self.filtered is not None:
+            self.filtered = None
+            self.notify("Left the filter: this excerpt is not in it.", timeout=4)
+        where = self.navigation.locate(excerpt_id)
+        if where is None:
+            return
+        doc = self.navigation.document(where[0])
+        navigator.show(self.navigation, DocumentLines(self.navigation, doc.id), excerpt_id,
+                       Text.assemble((doc.case_id + "/", "dim"), (doc.stem, "bold")))
+
+    def update_status(self) -> None:
+        session = self.session
+        reviewed, total = self.navigation.totals()
+        if not self.navigation.progress_known:
+            progress = f"… of {total} reviewed"
+        else:
+            percent = f"{100 * reviewed / total:.0f}%" if total else "–"
+            progress = f"{reviewed}/{total} reviewed ({percent})"
+        text = Text.assemble((session.codebook.name or "qcoder", "bold"), "  ",
+                             ("coder ", "dim"), (session.coder, "bold"), "  ", progress)
+        others = [f"{name} {count}" for name, count in self.others.items()
+                  if name != session.coder]
+        if others:
+            text.append("  others: " + ", ".join(others), style="dim")
+        self.query_one("#status", Static).update(text)
+
+    def after_change(self, excerpt_id: int) -> None:
+        """Re-read what an action changed: the excerpt, its list line, progress."""
+        where = self.navigation.locate(excerpt_id)
+        if where is not None and self.navigation.progress_known:
+            before = self.navigation.document(where[0]).reviewed
+            if self.navigation.refresh_document(where[0]).reviewed != before:
+                self.query_one(Navigator).tree.update_progress(self.navigation, [where[0]])
+                self.update_status()
+        self.query_one(ExcerptList).refresh_excerpt(excerpt_id)
+        self.show(excerpt_id)
+
+    # -- events from the panels -------------------------------------------------------------
+    @on(ExcerptList.Highlighted)
+    def _list_moved(self, event: ExcerptList.Highlighted) -> None:
+        self.show(event.excerpt_id, from_list=True)
+
+    @on(Navigator.DocumentChosen)
+    def _document_chosen(self, event: Navigator.DocumentChosen) -> None:
+        target = self.navigation.open_document(event.document_id)
+        if target is None:
+            self.notify("This document has no excerpts.", timeout=4)
+            return
+        self.filtered = None
+        self.show(target)
+        self.query_one(ExcerptList).focus()
+
+    @on(CodebookPanel.CodeChosen)
+    def _code_chosen(self, event: CodebookPanel.CodeChosen) -> None:
+        self.action_toggle_code(event.code_id)
+
+    def on_key(self, event: events.Key) -> None:
+        """A code's key toggles it, whichever panel has focus (command keys come first)."""
+        code_id = self.key_codes.get(event.key)
+        if code_id is not None:
+            event.stop()
+            event.prevent_default()
+            self.action_toggle_code(code_id)
+
+    # -- coding actions ---------------------------------------------------------------------
+    def _act(self, action: Callable[[int], Outcome]) -> Outcome | None:
+        """Run one core action on the current excerpt; errors become a message, not a crash."""
+        if self.current is None:
+            return None
+        excerpt = self.current
+        try:
+            return action(excerpt)
+        except QcoderError as exc:
+            self.notify(self.session.short(str(exc)), title="Not saved", severity="error",
+                        timeout=10)
+            return None
+        finally:
+            self.after_change(excerpt)
+
+    def action_toggle_code(self, code_id: str) -> None:
+        outcome = self._act(lambda e: self.session.coding.toggle(e, code_id))
+        self.query_one(CodebookPanel).highlight(code_id)
+        if outcome is not None and outcome.added and outcome.removed:
+            book = self.session.codebook
+            self.notify(f"{_label(book, outcome.removed[0])} → {_label(book, outcome.added[0])}",
+                        timeout=3)
+
+    def action_mark_reviewed(self) -> None:
+        """Decided: no code applies. The excerpt is done, so go on to the next one to do."""
+        if self._act(self.session.coding.mark_reviewed) is not None:
+            self.action_next_unreviewed()
+
+    def action_clear_codes(self) -> None:
+        self._act(self.session.coding.clear)
+
+    def action_undo(self) -> None:
+        self._replay(self.session.coding.undo, "Undone", "Nothing to undo.")
+
+    def action_redo(self) -> None:
+        self._replay(self.session.coding.redo, "Redone", "Nothing to redo.")
+
+    def _replay(self, step: Callable[[], Outcome], verb: str, nothing: str) -> None:
+        try:
+            outcome = step()
+        except QcoderError as exc:
+            self.notify(self.session.short(str(exc)), title="Not saved", severity="error")
+            return
+        if outcome.action_id is None:
+            self.notify(nothing, timeout=3)
+            return
+        target = outcome.excerpt_id if outcome.excerpt_id is not None else self.current
+        if target is not None:
+            self.after_change(target)
+            row = self.session.store.excerpt(target)
+            book = self.session.codebook
+            changes = [f"+{_label(book, c)}" for c in outcome.added]
+            changes += [f"−{_label(book, c)}" for c in outcome.removed]
+            where = f"#{row.n}" if row else ""
+            self.notify(f"{verb} {where}: {', '.join(changes) or 'review or memo'}", timeout=3)
+
+    # -- moving -----------------------------------------------------------------------------
+    def action_next_unreviewed(self) -> None:
+        if self.current is None:
+            return
+        if self.filtered is not None:
+            index = self.filtered.index_of(self.current)
+            found = self.filtered.next_unreviewed(index if index is not None else -1)
+            target = None if found is None else self.filtered.ids[found]
+        else:
+            target = self.navigation.next_unreviewed(self.current)
+        if target is None:
+            self.notify("Everything here is reviewed by you.", timeout=4)
+        elif target == self.current:
+            self.notify("This is the last excerpt you have not reviewed.", timeout=4)
+        else:
+            self.show(target)
+
+    def action_step(self, delta: int) -> None:
+        if self.current is None:
+            return
+        if self.filtered is not None:
+            self.query_one(ExcerptList).action_move(delta)
+            return
+        target = self.navigation.step(self.current, delta)
+        if target is not None:
+            self.show(target)
+
+    def action_jump(self, where: str) -> None:
+        lines = self.query_one(ExcerptList)
+        lines.move_to(0 if where == "first" else lines.count - 1)
+
+    # -- dialogs ----------------------------------------------------------------------------
+    def action_pick_code(self) -> None:
+        from .picker import CodePicker
+
+        if self.current is None:
+            return
+        applied = set(self.session.store.codes_of(self.current, self.session.coder))
+
+        def picked(code_id: str | None) -> None:
+            if code_id is not None:
+                self.action_toggle_code(code_id)
+
+        self.app.push_screen(CodePicker(self.session.codebook, applied), picked)
+
+    def action_excerpt_memo(self) -> None:
+        from .memo import MemoScreen
+
+        if self.current is None:
+            return
+        excerpt = self.current
+        row = self.session.store.excerpt(excerpt)
+
+        def save(text: str | None) -> None:
+            if text is not None:
+                self._act_on(excerpt, lambda e: self.session.coding.set_excerpt_memo(e, text))
+
+        self.app.push_screen(MemoScreen(f"Memo on {row.ref if row else excerpt}",
+                                        self.session.store.memo_of(excerpt,
+                                                                   self.session.coder)), save)
+
+    def action_coding_memo(self) -> None:
+        from .picker import CodePicker
+
+        if self.current is None:
+            return
+        excerpt = self.current
+        codes = self.session.store.codes_of(excerpt, self.session.coder)
+        if not codes:
+            self.notify("Apply a code first: a coding memo belongs to one of your codes.",
+                        timeout=5)
+            return
+        if len(codes) == 1:
+            self._edit_coding_memo(excerpt, next(iter(codes)))
+            return
+
+        def chosen(code_id: str | None) -> None:
+            if code_id is not None:
+                self._edit_coding_memo(excerpt, code_id)
+
+        self.app.push_screen(CodePicker(self.session.codebook, set(codes), only=set(codes),
+                                        title="Memo on which of your codes?"), chosen)
+
+    def _edit_coding_memo(self, excerpt: int, code_id: str) -> None:
+        from .memo import MemoScreen
+
+        codes = self.session.store.codes_of(excerpt, self.session.coder)
+        row = self.session.store.excerpt(excerpt)
+        label = code_label(self.session.codebook, code_id)
+
+        def save(text: str | None) -> None:
+            if text is not None:
+                self._act_on(excerpt, lambda e: self.session.coding.set_coding_memo(
+                    e, code_id, text))
+
+        self.app.push_screen(MemoScreen(f"Memo on {label} · {row.ref if row else excerpt}",
+                                        codes.get(code_id) or ""), save)
+
+    def _act_on(self, excerpt: int, action: Callable[[int], Outcome]) -> None:
+        self.current = excerpt
+        self._act(action)
+
+    def action_filter(self) -> None:
+        from .filter import FilterScreen
+
+        self.app.push_screen(FilterScreen(self.session.codebook), self._apply_filter)
+
+    def _apply_filter(self, flt: Filter | None) -> None:
+        if flt is None:
+            return
+        if not flt.active:
+            self.action_clear_filter()
+            return
+        self.query_one("#list-title", Static).update(Text("Filtering…", style="italic"))
+        self._run_filter(flt)
+
+    @work(thread=True, exclusive=True, group="filter", exit_on_error=False)
+    def _run_filter(self, flt: Filter) -> None:
+        session = self.session
+        try:
+            with Store(session.store.path, timeout=session.store.timeout) as store:
+                ids = Navigation(store, session.coder, session.codebook,
+                                 progress=False).matching(flt)
+        except (QcoderError, sqlite3.Error) as exc:
+            self.app.call_from_thread(self.notify, session.short(str(exc)), severity="error")
+            return
+        self.app.call_from_thread(self._filtered, flt, ids)
+
+    def _filtered(self, flt: Filter, ids: object) -> None:
+        found = FilteredLines(self.navigation, flt, ids)  # type: ignore[arg-type]
+        if not len(found):
+            self.notify(f"No excerpt is {flt.describe(self.session.codebook)}.", timeout=4)
+            if self.current is not None:
+                self._point_list(self.current)
+            return
+        self.filtered = found
+        keep = self.current is not None and found.index_of(self.current) is not None
+        self.show(self.current if keep else found.ids[0])  # type: ignore[arg-type]
+        self.query_one(ExcerptList).focus()
+
+    def action_clear_filter(self) -> None:
+        if self.filtered is None:
+            return
+        self.filtered = None
+        if self.current is not None:
+            self._point_list(self.current)
+
+    # -- refresh ----------------------------------------------------------------------------
+    def action_refresh(self) -> None:
+        self._refresh_progress()
+
+    @work(thread=True, exclusive=True, group="refresh", exit_on_error=False)
+    def _refresh_progress(self) -> None:
+        """Re-read progress (this coder's per document, everyone's totals) off the UI thread."""
+        session = self.session
+        try:
+            with Store(session.store.path, timeout=session.store.timeout) as store:
+                progress = read_progress(store, session.coder)
+                self.app.call_from_thread(self._progress_read, progress)
+                others = coder_progress(store)
+        except (QcoderError, sqlite3.Error):
+            return  # a busy database only delays the next refresh
+        self.app.call_from_thread(self._others_read, others)
+
+    def _progress_read(self, progress: dict[int, int]) -> None:
+        changed = self.navigation.set_progress(progress)
+        # A coding made while the worker was reading is newer than what it read.
+        where = self.navigation.locate(self.current) if self.current is not None else None
+        if where is not None:
+            self.navigation.refresh_document(where[0])
+        if changed:
+            self.query_one(Navigator).tree.update_progress(self.navigation, changed)
+            lines = self.query_one(ExcerptList)
+            listed = getattr(lines.source, "document_id", None)
+            if listed is None or listed in changed:
+                lines.invalidate()
+        self.update_status()
+
+    def _others_read(self, others: dict[str, int]) -> None:
+        if others != self.others:
+            self.others = others
+            self.update_status()
+
+
+def _label(codebook: Codebook, code_id: str) -> str:
+    return codebook[code_id].label if code_id in codebook else code_id

@@ -1,0 +1,123 @@
+"""The code picker: type part of a label, Enter toggles the best match (keyed or not)."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.fuzzy import FuzzySearch
+from textual.screen import ModalScreen
+from textual.widgets import Input, OptionList, Static
+from textual.widgets.option_list import Option
+
+from ...codebook import Code, Codebook
+from ..keymap import bindings
+from ..widgets.codebook_panel import definition_text
+
+SEARCH = FuzzySearch()
+
+
+def rank(codebook: Codebook, query: str, only: set[str] | None = None
+         ) -> list[tuple[Code, list[int]]]:
+    """Applicable codes best match first, with the matched offsets in each label.
+
+    A whole-word or substring hit beats a scattered fuzzy one; the codebook order breaks ties.
+    """
+    query = query.strip()
+    out: list[tuple[float, int, Code, list[int]]] = []
+    for position, code in enumerate(codebook):
+        if code.exclusive or (only is not None and code.id not in only):
+            continue
+        if not query:
+            out.append((0.0, position, code, []))
+            continue
+        label_score, offsets = SEARCH.match(query, code.label)
+        context = " ".join([*codebook.path_labels(code.id)[:-1], code.id])
+        other_score = SEARCH.match(query, context)[0] * 0.5
+        score = max(label_score, other_score)
+        if query.casefold() in code.label.casefold():
+            score += 10
+        if code.key and query == code.key:
+            score += 20
+        if score > 0:
+            out.append((score, position, code, list(offsets) if label_score else []))
+    out.sort(key=lambda item: (-item[0], item[1]))
+    return [(code, offsets) for _, _, code, offsets in out]
+
+
+class CodePicker(ModalScreen[str | None]):
+    """Returns the chosen code id (None when closed with Escape)."""
+
+    BINDINGS = [*bindings("dialog"),
+                Binding("down", "move(1)", show=False), Binding("up", "move(-1)", show=False)]
+
+    def __init__(self, codebook: Codebook, applied: set[str], only: set[str] | None = None,
+                 title: str = "Apply or remove a code") -> None:
+        super().__init__()
+        self.codebook = codebook
+        self.applied = applied
+        self.only = only
+        self.title_text = title
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog", classes="picker"):
+            yield Static(self.title_text, classes="dialog-title")
+            yield Input(placeholder="type part of a code's label", id="query")
+            yield OptionList(id="matches")
+            yield Static(id="picker-definition")
+            yield Static("Enter: choose · ↑↓: move · Esc: close", classes="dialog-hint")
+
+    def on_mount(self) -> None:
+        self._fill("")
+        self.query_one(Input).focus()
+
+    @on(Input.Changed)
+    def _changed(self, event: Input.Changed) -> None:
+        self._fill(event.value)
+
+    def _fill(self, query: str) -> None:
+        matches = self.query_one(OptionList)
+        matches.clear_options()
+        for code, offsets in rank(self.codebook, query, self.only):
+            prompt = Text()
+            prompt.append("✓ " if code.id in self.applied else "  ", style="bold green")
+            prompt.append(f"{code.key or ' '} ", style="bold cyan")
+            label = Text(code.label)
+            for offset in offsets:
+                label.stylize("bold reverse", offset, offset + 1)
+            prompt.append_text(label)
+            if code.parent is not None:
+                prompt.append(f"  {self.codebook[code.parent].label}", style="dim")
+            matches.add_option(Option(prompt, id=code.id))
+        matches.highlighted = 0 if matches.option_count else None
+        self._describe()
+
+    @on(OptionList.OptionHighlighted)
+    def _describe(self) -> None:
+        option = self.query_one(OptionList).highlighted_option
+        definition = self.query_one("#picker-definition", Static)
+        if option is None or option.id is None:
+            definition.update(Text("No code matches.", style="italic"))
+        else:
+            definition.update(definition_text(self.codebook[option.id], self.codebook))
+
+    def action_move(self, delta: int) -> None:
+        matches = self.query_one(OptionList)
+        if matches.option_count:
+            current = matches.highlighted or 0
+            matches.highlighted = max(0, min(matches.option_count - 1, current + delta))
+
+    @on(Input.Submitted)
+    def _submitted(self) -> None:
+        option = self.query_one(OptionList).highlighted_option
+        if option is not None:
+            self.dismiss(option.id)
+
+    @on(OptionList.OptionSelected)
+    def _selected(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id)
+
+    def action_close(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,84 @@
+"""What a workbench works on: the open store, codebook, coder and navigation.
+
+Opening is slow on a big or never-imported project, so the app runs these functions in a
+worker thread; they only call the core and raise :class:`QcoderError` for what a user can fix.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ..codebook import Codebook
+from ..coding import Coding, check_coder
+from ..errors import QcoderError
+from ..importer import import_project, needs_import
+from ..navigation import Navigation
+from ..project import Project
+from ..store import Store
+
+# A key press waits at most this long for another writer before the UI says so.
+WRITE_TIMEOUT_S = 3.0
+
+
+@dataclass
+class Session:
+    """One coder's open project; screens reach it as ``self.app.session``.
+
+    ``start`` is the excerpt the coding screen opens on: the first one not yet reviewed at
+    start-up, then the one last shown, so a coding screen opened again resumes there.
+    """
+
+    project: Project
+    store: Store
+    codebook: Codebook
+    coder: str
+    coding: Coding
+    navigation: Navigation
+    start: int | None
+
+    def short(self, message: str) -> str:
+        """A message with the project folder left out of its paths."""
+        return shorten(message, self.project)
+
+
+def shorten(message: str, project: Project) -> str:
+    return message.replace(f"{project.root}/", "")
+
+
+def open_store(project: Project, status: Callable[[str], None]) -> Store:
+    """Open the database, importing the project first if it never was (the demo's codings
+    arrive this way on first start)."""
+    store = Store(project.db_path, timeout=WRITE_TIMEOUT_S)
+    try:
+        if needs_import(store):
+            status("First start: importing the codebook, the cases and codings/*.csv …")
+            import_project(project, store)
+    except BaseException:
+        store.close()
+        raise
+    return store
+
+
+def open_session(project: Project, store: Store, coder: str) -> Session:
+    """Read what the coding screen needs first: codebook, documents, progress, start."""
+    coder = check_coder(coder)
+    codebook = store.codebook()
+    if not len(codebook):
+        raise QcoderError("the codebook has no codes; add codes under 'codes:' in "
+                          f"{project.codebooks_dir.name}/ and run 'qcoder import'")
+    navigation = Navigation(store, coder, codebook, progress=False)
+    if not navigation.totals()[1]:
+        raise EmptyProject(
+            f"{project.root.name}: no excerpts yet; put documents (.txt, .md, .docx) in "
+            "cases/<case-id>/ and run 'qcoder import'")
+    start = navigation.first_unreviewed()
+    if start is None and navigation.documents:
+        start = next((navigation.open_document(d.id) for d in navigation.documents if d.total),
+                     None)
+    return Session(project=project, store=store, codebook=codebook, coder=coder,
+                   coding=Coding(store, codebook, coder), navigation=navigation, start=start)
+
+
+class EmptyProject(QcoderError):
+    """The project has no excerpts to code."""

@@ -1,0 +1,1 @@
+"""The coding screen's panels, one per module."""

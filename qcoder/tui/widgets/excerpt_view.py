@@ -1,0 +1,109 @@
+"""The current excerpt in full, its neighbours dimmed, and this coder's codes and memos."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.widgets import Static
+
+from ...codebook import Codebook
+from ...store import ExcerptRow
+
+CONTEXT_LINES = 3
+
+
+@dataclass
+class ExcerptState:
+    """Everything the view shows about one excerpt, read from the store by the screen."""
+
+    excerpt: ExcerptRow
+    title: str = ""
+    position: str = ""
+    before: ExcerptRow | None = None
+    after: ExcerptRow | None = None
+    codes: dict[str, str | None] = field(default_factory=dict)
+    memo: str = ""
+    reviewed: bool = False
+
+
+def _context(row: ExcerptRow | None, tail: bool, chars: int) -> Text:
+    """A neighbour, cut to about ``chars`` characters: its end before, its start after."""
+    if row is None:
+        return Text("(start of document)" if tail else "(end of document)", style="italic")
+    text = " ".join(row.text.split())
+    if len(text) > chars:
+        text = ("…" + text[-chars:]) if tail else (text[:chars] + "…")
+    return Text(f"#{row.n}  {text}")
+
+
+def code_label(codebook: Codebook, code_id: str) -> str:
+    """``Parent › Child`` for a code, its id when the codebook no longer has it."""
+    if code_id not in codebook:
+        return code_id
+    return " › ".join(codebook.path_labels(code_id))
+
+
+class ExcerptView(VerticalScroll, can_focus=True):
+    """Reads like a page: reference line, previous excerpt, the excerpt, next excerpt, codes."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._shown: dict[str, object] = {}
+
+    def _set(self, part: str, content: Text) -> None:
+        """Update one part only when it changed (each update costs a layout pass)."""
+        if self._shown.get(part) != content:
+            self._shown[part] = content
+            self.query_one(f"#{part}", Static).update(content)
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="excerpt-ref")
+        yield Static(id="context-before", classes="context")
+        yield Static(id="excerpt-text")
+        yield Static(id="context-after", classes="context")
+        yield Static(id="excerpt-codes")
+        yield Static(id="excerpt-memo")
+
+    def show(self, state: ExcerptState, codebook: Codebook) -> None:
+        e = state.excerpt
+        ref = Text.assemble((e.ref, "bold"), "  ")
+        ref.append("reviewed" if state.reviewed else "not reviewed yet",
+                   style="green" if state.reviewed else "yellow")
+        details = [part for part in (
+            f"speaker: {e.speaker}" if e.speaker else "",
+            f"section: {e.section}" if e.section else "",
+            state.title, state.position) if part]
+        if details:
+            ref.append("\n" + " · ".join(details), style="dim")
+        self._set("excerpt-ref", ref)
+        chars = max(60, (self.size.width - 4) * CONTEXT_LINES - 8)
+        self._set("context-before", _context(state.before, True, chars))
+        self._set("excerpt-text", Text(e.text))
+        self._set("context-after", _context(state.after, False, chars))
+        codes = Text()
+        if not state.codes:
+            codes.append("My codes: none" + (" (reviewed with no code)" if state.reviewed
+                                              else ""), style="dim")
+        else:
+            codes.append("My codes", style="bold")
+            for code_id, memo in state.codes.items():
+                key = codebook[code_id].key if code_id in codebook else None
+                codes.append(f"\n {key or ' '} ", style="bold cyan")
+                codes.append(code_label(codebook, code_id))
+                if memo:
+                    codes.append(f"\n     ✎ {memo}", style="italic")
+        self._set("excerpt-codes", codes)
+        self._set("excerpt-memo", Text.assemble(("My memo  ", "bold"), (state.memo, "italic"))
+                  if state.memo else Text(""))
+        if self._shown.get("excerpt") != e.id:
+            self._shown["excerpt"] = e.id
+            self.scroll_home(animate=False)
+
+    def show_nothing(self, message: str) -> None:
+        for part in ("excerpt-ref", "context-before", "context-after", "excerpt-codes",
+                     "excerpt-memo"):
+            self._set(part, Text(""))
+        self._set("excerpt-text", Text(message, style="italic"))

@@ -1,0 +1,122 @@
+"""The comparison screen driven by keys: the heat table's numbers, a cell's excerpts, the jump
+to the coding screen, and whose codings count."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from conftest import current_ref, drive, open_store
+from textual.pilot import Pilot
+from textual.widgets import DataTable, Static
+
+from qcoder.coding import Coding
+from qcoder.tui.app import QcoderApp
+from qcoder.tui.screens.coding import CodingScreen
+from qcoder.tui.screens.compare import CompareScreen
+
+
+def prepare(project: Path, coder: str, *actions: tuple[str, str]) -> None:
+    with open_store(project) as store:
+        coding = Coding(store, store.codebook(), coder)
+        for ref, code in actions:
+            target = store.excerpt_by_ref(ref).id
+            if code:
+                coding.apply(target, code)
+            else:
+                coding.mark_reviewed(target)
+
+
+async def open_compare(app: QcoderApp, pilot: Pilot) -> CompareScreen:
+    await pilot.press("C")
+    for _ in range(300):
+        screen = app.screen
+        if isinstance(screen, CompareScreen) and screen.matrix is not None:
+            await pilot.pause()
+            return screen
+        await pilot.pause(0.02)
+    raise AssertionError(f"the comparison did not open; screen is {app.screen!r}")
+
+
+def cell_text(screen: CompareScreen, code: str, column: str) -> str:
+    table = screen.query_one("#matrix", DataTable)
+    return str(table.get_cell(code, column))
+
+
+def test_heat_table_shows_this_coders_percentages(imported: Path) -> None:
+    # ann: interview#1 security, #2 security + development, #3 reviewed; report#1 development
+    prepare(imported, "ann", ("alpha/interview#1", "framing-security"),
+            ("alpha/interview#2", "framing-security"), ("alpha/interview#2", "framing-development"),
+            ("alpha/interview#3", ""), ("beta/report#1", "framing-development"))
+    prepare(imported, "bob", ("beta/report#2", "framing-security"))
+
+    async def steps(app: QcoderApp, pilot: Pilot) -> dict[str, str]:
+        screen = await open_compare(app, pilot)
+        status = str(screen.query_one("#compare-status", Static).render())
+        cells = {"status": status,
+                 "framing alpha": cell_text(screen, "framing", "alpha"),
+                 "security alpha": cell_text(screen, "framing-security", "alpha"),
+                 "framing beta": cell_text(screen, "framing", "beta")}
+        await pilot.press("m")
+        cells["framing alpha count"] = cell_text(screen, "framing", "alpha")
+        return cells
+
+    cells = drive(imported, steps)
+    assert "codings of coder 'ann'" in cells["status"]
+    assert cells["framing alpha"] == "66.7"  # 2 of 3 reviewed in alpha, counted once
+    assert cells["security alpha"] == "66.7"
+    assert cells["framing beta"] == "100.0"  # bob's coding in beta is not ann's
+    assert cells["framing alpha count"] == "2"
+
+
+def test_a_cell_lists_its_excerpts_and_enter_opens_one_for_coding(imported: Path) -> None:
+    prepare(imported, "ann", ("alpha/interview#2", "framing-security"),
+            ("alpha/interview#4", "framing-security"), ("beta/report#1", "framing-security"))
+
+    async def steps(app: QcoderApp, pilot: Pilot) -> tuple[list[str], str, str]:
+        screen = await open_compare(app, pilot)
+        table = screen.query_one("#matrix", DataTable)
+        table.move_cursor(row=table.get_row_index("framing-security"),
+                          column=table.get_column_index("alpha"))
+        await pilot.pause()
+        listing = screen.query_one("#cell-excerpts", DataTable)
+        refs = [str(listing.get_row_at(i)[0]) for i in range(listing.row_count)]
+        title = str(screen.query_one("#cell-title", Static).render())
+        await pilot.press("enter", "down", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, CodingScreen)
+        await pilot.pause()
+        return refs, title, current_ref(app)
+
+    refs, title, opened = drive(imported, steps)
+    assert refs == ["alpha/interview#2", "alpha/interview#4"]
+    assert title.startswith("framing-security × alpha: 2 excerpts")
+    assert opened == "alpha/interview#4"
+
+
+def test_escape_goes_back_and_w_pools_the_coders(imported: Path) -> None:
+    prepare(imported, "ann", ("alpha/interview#1", "framing-security"))
+    prepare(imported, "bob", ("alpha/interview#2", "framing-development"))
+
+    async def steps(app: QcoderApp, pilot: Pilot) -> tuple[str, str, str, str]:
+        screen = await open_compare(app, pilot)
+        own = cell_text(screen, "framing", "alpha")
+        await pilot.press("m")  # counts
+        await pilot.press("w")
+        for _ in range(200):
+            if "pooled" in str(screen.query_one("#compare-status", Static).render()):
+                break
+            await pilot.pause(0.02)
+        await pilot.pause()
+        pooled = cell_text(screen, "framing", "alpha")
+        status = str(screen.query_one("#compare-status", Static).render())
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, CodingScreen)
+        await pilot.pause()
+        return own, pooled, status, current_ref(app)
+
+    own, pooled, status, back = drive(imported, steps)
+    assert own == "100.0"  # ann reviewed one alpha excerpt and coded it
+    assert pooled == "2"  # interview#1 (ann) and interview#2 (bob)
+    assert "all coders pooled (ann, bob)" in status
+    assert back == "alpha/interview#2"  # where ann's coding screen was (first unreviewed)

@@ -1,0 +1,128 @@
+"""The reconciliation screen: opened from the workbench, it walks the disagreements and
+records keep / drop / pick decisions with a reason, undoably, as the consensus coder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import codes_on, drive, open_store
+from textual.pilot import Pilot
+from textual.widgets import Static
+
+from qcoder.coding import Coding
+from qcoder.tui.app import QcoderApp
+from qcoder.tui.screens.coding import CodingScreen
+from qcoder.tui.screens.reconcile import ReasonPrompt, ReconcileScreen
+
+
+@pytest.fixture
+def disputed(imported: Path) -> Path:
+    """ann and bob differ on interview#1 (security vs development) and on notes#1."""
+    with open_store(imported) as store:
+        book = store.codebook()
+        ann, bob = Coding(store, book, "ann"), Coding(store, book, "bob")
+        first = store.excerpt_by_ref("alpha/interview#1").id
+        notes = store.excerpt_by_ref("alpha/notes#1").id
+        ann.apply(first, "framing-security", memo="control language")
+        ann.apply(first, "ptype-operational")
+        bob.apply(first, "framing-development")
+        bob.apply(first, "ptype-operational")
+        bob.set_excerpt_memo(first, "ask the team about this one")
+        ann.mark_reviewed(notes)
+        bob.apply(notes, "framing-security")
+    return imported
+
+
+async def open_reconcile(app: QcoderApp, pilot: Pilot) -> ReconcileScreen:
+    await pilot.press("R")
+    await pilot.pause()
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+    screen = app.screen
+    assert isinstance(screen, ReconcileScreen)
+    return screen
+
+
+def adjudications(project: Path) -> list[tuple]:
+    with open_store(project) as store:
+        return store.query("SELECT code_id, decision, source_coder, reason, decided_by "
+                           "FROM adjudications ORDER BY id")
+
+
+def shown_text(screen: ReconcileScreen) -> str:
+    parts = [str(w.content) for w in screen.query(Static)]
+    return "\n".join(parts)
+
+
+def test_walks_the_disagreements_worst_code_first(disputed: Path) -> None:
+    async def steps(app: QcoderApp, pilot: Pilot) -> tuple:
+        screen = await open_reconcile(app, pilot)
+        first = (screen.item.ref, screen.item.code_id)
+        text = shown_text(screen)
+        alphas = [p.alpha for p in screen.queue]
+        await pilot.press("n")
+        second = (screen.item.ref, screen.item.code_id)
+        return len(screen.queue), alphas, first, second, text
+
+    count, alphas, first, second, text = drive(disputed, steps, coder="lead")
+    assert count == 3
+    assert alphas == sorted(alphas)
+    assert first != second
+    for words in ("ann", "bob", "consensus", "control language",
+                  "ask the team about this one", "Operational"):
+        assert words in text
+
+
+def test_keep_pick_and_undo_record_the_consensus(disputed: Path) -> None:
+    async def steps(app: QcoderApp, pilot: Pilot) -> tuple:
+        screen = await open_reconcile(app, pilot)
+        kept = screen.item
+        await pilot.press("k")
+        assert isinstance(app.screen, ReasonPrompt)
+        await pilot.press(*"clearly both", "enter")
+        await pilot.pause()
+        after_keep = len(screen.queue)
+        picked = screen.item
+        await pilot.press("2")
+        await pilot.press(*"bob saw it", "enter")
+        await pilot.pause()
+        logged = adjudications(disputed)
+        await pilot.press("u")
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        return kept, picked, after_keep, logged, len(screen.queue)
+
+    kept, picked, after_keep, logged, after_undo = drive(disputed, steps, coder="lead",
+                                                         size=(120, 40))
+    assert after_keep == 2 and after_undo == 2
+    assert logged == [(kept.code_id, "keep", None, "clearly both", "lead"),
+                      (picked.code_id, "pick", "bob", "bob saw it", "lead")]
+    assert adjudications(disputed) == logged[:1]  # the pick was undone
+    assert kept.code_id in codes_on(disputed, kept.ref, "consensus")
+
+
+def test_escape_in_the_reason_prompt_decides_nothing_and_escape_goes_back(
+        disputed: Path) -> None:
+    async def steps(app: QcoderApp, pilot: Pilot) -> tuple:
+        await open_reconcile(app, pilot)
+        await pilot.press("d", *"not sure", "escape")
+        await pilot.pause()
+        still = isinstance(app.screen, ReconcileScreen)
+        await pilot.press("escape")
+        await pilot.pause()
+        return still, isinstance(app.screen, CodingScreen)
+
+    still, back = drive(disputed, steps, coder="lead")
+    assert still and back
+    assert adjudications(disputed) == []
+
+
+def test_nothing_to_reconcile_with_one_coder(imported: Path) -> None:
+    async def steps(app: QcoderApp, pilot: Pilot) -> str:
+        screen = await open_reconcile(app, pilot)
+        return shown_text(screen)
+
+    text = drive(imported, steps, coder="lead")
+    assert "at least 2 coders" in text
