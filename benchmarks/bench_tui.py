@@ -165,7 +165,7 @@ def child_keys(project: str, pace: float) -> dict:
                 return outcome
 
             coding.toggle = timed  # type: ignore[method-assign]
-            keys = [c.key for c in app.session.codebook if c.key and not c.exclusive][:20]
+            keys = list(app.screen.key_codes)[:20]  # code keys that no command takes
             await asyncio.sleep(1.0)  # let the first progress read settle
             for i in range(PRESSES):
                 sent[0] = time.perf_counter()
@@ -176,6 +176,7 @@ def child_keys(project: str, pace: float) -> dict:
                 await asyncio.sleep(pace)
 
     asyncio.run(main())
+    assert len(commits) == PRESSES, len(commits)
     return {"commit_ms": [c * 1000 for c in commits], "round_trip_ms": [r * 1000 for r in
                                                                          round_trips]}
 

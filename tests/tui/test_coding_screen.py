@@ -232,8 +232,7 @@ def test_choosing_a_document_opens_its_first_unreviewed_excerpt(imported: Path) 
         tree = app.screen.query_one("#documents")
         tree.focus()
         await pilot.pause()
-        node = next(n for n in tree._docs.values() if n.data == ("doc", excerpt_doc(app)))
-        tree.select_node(node)
+        tree.select_node(tree.node_for(excerpt_doc(app)))
         await pilot.pause()
         return current_ref(app)
 
@@ -280,3 +279,18 @@ def test_stepping_back_into_a_long_document_shows_its_last_excerpt_in_the_list(
 
     ref, rows = drive(wb, steps, size=(80, 24))
     assert ref == "alpha/notes#40" and rows
+
+
+def test_capital_and_digit_code_keys_work(wb: Path) -> None:
+    book = wb / "codebooks" / "border-talks.yaml"
+    text = book.read_text().replace("        key: d\n", "        key: '7'\n")
+    text = text.replace("definition: Training and equipment, no key on purpose.",
+                        "definition: Training and equipment.\n        key: B")
+    book.write_text(text)
+
+    async def steps(app: QcoderApp, pilot: Pilot) -> None:
+        await pilot.press("B", "7")
+
+    drive(wb, steps)
+    assert codes_on(wb, "alpha/interview#1", "ann") == {"ptype-capacity": None,
+                                                        "framing-development": None}

@@ -158,7 +158,7 @@ class CodingScreen(Screen[None]):
                   if name != session.coder]
         if others:
             text.append("  others: " + ", ".join(others), style="dim")
-        self.query_one("#status", Static).update(text)
+        self.query_one("#status", Static).update(text, layout=False)  # always one line
 
     def after_change(self, excerpt_id: int) -> None:
         """Re-read what an action changed: the excerpt, its list line, progress."""
@@ -367,7 +367,8 @@ class CodingScreen(Screen[None]):
         if not flt.active:
             self.action_clear_filter()
             return
-        self.query_one("#list-title", Static).update(Text("Filtering…", style="italic"))
+        self.query_one("#list-title", Static).update(Text("Filtering…", style="italic"),
+                                                     layout=False)
         self._run_filter(flt)
 
     @work(thread=True, exclusive=True, group="filter", exit_on_error=False)

@@ -90,6 +90,7 @@ class CodebookPanel(Vertical):
     """Code tree above, the highlighted code's definition below."""
 
     codebook: Codebook | None = None
+    described: str | None = None
 
     class CodeChosen(Message):
         def __init__(self, code_id: str) -> None:
@@ -121,7 +122,8 @@ class CodebookPanel(Vertical):
             self.describe(code_id)
 
     def describe(self, code_id: str) -> None:
-        if self.codebook is not None and code_id in self.codebook:
+        if self.codebook is not None and code_id in self.codebook and code_id != self.described:
+            self.described = code_id
             self.query_one("#code-definition", Static).update(
                 definition_text(self.codebook[code_id], self.codebook))
 

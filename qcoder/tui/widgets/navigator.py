@@ -75,6 +75,9 @@ class DocumentTree(Tree[NodeData]):
             if case_id in self._cases and case_id in touched:
                 self._cases[case_id].set_label(self._case_label(name, reviewed, total, known))
 
+    def node_for(self, document_id: int) -> TreeNode[NodeData] | None:
+        return self._docs.get(document_id)
+
     def show_document(self, document_id: int) -> None:
         node = self._docs.get(document_id)
         if node is None:
@@ -131,4 +134,4 @@ class Navigator(Vertical):
             lines.set_source(source, index or 0)
         elif index is not None:
             lines.move_to(index, announce=False)
-        self.query_one("#list-title", Static).update(title)
+        self.query_one("#list-title", Static).update(title, layout=False)  # one line
