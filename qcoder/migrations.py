@@ -128,12 +128,21 @@ def _excerpt_document_index(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX excerpts_document ON excerpts (document_id, active)")
 
 
+def _event_history_indexes(conn: sqlite3.Connection) -> None:
+    """Numbering a new action, finding the one to undo and the one to redo read these
+    indexes; without them each key press scans the whole, ever-growing history."""
+    conn.execute("CREATE INDEX events_action ON events (action_id)")
+    conn.execute("CREATE INDEX events_coder_state ON events (coder, state, action_id)")
+    conn.execute("CREATE INDEX events_coder_kind ON events (coder, kind)")
+
+
 MIGRATIONS: list[Migration] = [
     (1, "initial schema", _initial),
     (2, "adjudication log", _adjudication),
     (3, "event uids", _event_uid),
     (4, "codings index by code and coder", _codings_by_code_and_coder),
     (5, "excerpts by document", _excerpt_document_index),
+    (6, "event history indexes", _event_history_indexes),
 ]
 LATEST = MIGRATIONS[-1][0]
 

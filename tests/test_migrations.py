@@ -91,3 +91,20 @@ def test_migrations_run_once(tmp_path: Path) -> None:
 def test_versions_are_numbered_in_order() -> None:
     versions = [v for v, _, _ in MIGRATIONS]
     assert versions == list(range(1, len(versions) + 1))
+
+
+def test_coding_history_lookups_use_indexes(tmp_path: Path) -> None:
+    """Numbering an action and finding what to undo or redo must not scan the history."""
+    store = Store(tmp_path / "plan.db")
+    queries = [
+        ("SELECT COALESCE(MAX(action_id), 0) + 1 FROM events", (), "events_action"),
+        ("SELECT MAX(action_id) FROM events WHERE coder = ? AND state = 'done'", ("a",),
+         "events_coder_state (coder=? AND state=?)"),
+        ("SELECT id FROM events WHERE coder = ? AND kind = 'undo' ORDER BY id DESC LIMIT 1",
+         ("a",), "events_coder_kind (coder=? AND kind=?)"),
+    ]
+    for sql, params, index in queries:
+        plan = " ".join(row[-1] for row in store.conn.execute(f"EXPLAIN QUERY PLAN {sql}",
+                                                              params))
+        assert index in plan and "TEMP B-TREE" not in plan, (sql, plan)
+    store.close()
