@@ -4,28 +4,22 @@ or excerpts whose text contains what was typed."""
 from __future__ import annotations
 
 from rich.text import Text
-from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from ...codebook import Codebook
 from ...navigation import Filter
-from ..keymap import bindings
 from .picker import rank
+from .search_dialog import SearchDialog
 
 FIXED = (("unreviewed", "Not yet reviewed by me"), ("memo", "With a memo of mine"),
          ("all", "All excerpts (no filter)"))
 
 
-class FilterScreen(ModalScreen[Filter | None]):
+class FilterScreen(SearchDialog[Filter | None]):
     """Returns the chosen :class:`Filter` (None when closed with Escape)."""
-
-    BINDINGS = [*bindings("dialog"),
-                Binding("down", "move(1)", show=False), Binding("up", "move(-1)", show=False)]
 
     def __init__(self, codebook: Codebook) -> None:
         super().__init__()
@@ -37,14 +31,6 @@ class FilterScreen(ModalScreen[Filter | None]):
             yield Input(placeholder="text to search for, or part of a code's label", id="query")
             yield OptionList(id="choices")
             yield Static("Enter: choose · ↑↓: move · Esc: close", classes="dialog-hint")
-
-    def on_mount(self) -> None:
-        self._fill("")
-        self.query_one(Input).focus()
-
-    @on(Input.Changed)
-    def _changed(self, event: Input.Changed) -> None:
-        self._fill(event.value)
 
     def _fill(self, query: str) -> None:
         choices = self.query_one(OptionList)
@@ -60,11 +46,6 @@ class FilterScreen(ModalScreen[Filter | None]):
                                       id=f"code:{code.id}"))
         choices.highlighted = 0
 
-    def action_move(self, delta: int) -> None:
-        choices = self.query_one(OptionList)
-        current = choices.highlighted or 0
-        choices.highlighted = max(0, min(choices.option_count - 1, current + delta))
-
     def _choose(self, option_id: str | None) -> None:
         if option_id is None:
             return
@@ -74,15 +55,3 @@ class FilterScreen(ModalScreen[Filter | None]):
             self.dismiss(Filter("code", option_id.removeprefix("code:")))
         else:
             self.dismiss(Filter(option_id))  # type: ignore[arg-type]
-
-    @on(Input.Submitted)
-    def _submitted(self) -> None:
-        option = self.query_one(OptionList).highlighted_option
-        self._choose(option.id if option is not None else None)
-
-    @on(OptionList.OptionSelected)
-    def _selected(self, event: OptionList.OptionSelected) -> None:
-        self._choose(event.option.id)
-
-    def action_close(self) -> None:
-        self.dismiss(None)

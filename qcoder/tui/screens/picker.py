@@ -5,16 +5,14 @@ from __future__ import annotations
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.fuzzy import FuzzySearch
-from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from ...codebook import Code, Codebook
-from ..keymap import bindings
 from ..widgets.codebook_panel import definition_text
+from .search_dialog import SearchDialog
 
 SEARCH = FuzzySearch()
 
@@ -47,11 +45,8 @@ def rank(codebook: Codebook, query: str, only: set[str] | None = None
     return [(code, offsets) for _, _, code, offsets in out]
 
 
-class CodePicker(ModalScreen[str | None]):
+class CodePicker(SearchDialog[str | None]):
     """Returns the chosen code id (None when closed with Escape)."""
-
-    BINDINGS = [*bindings("dialog"),
-                Binding("down", "move(1)", show=False), Binding("up", "move(-1)", show=False)]
 
     def __init__(self, codebook: Codebook, applied: set[str], only: set[str] | None = None,
                  title: str = "Apply or remove a code") -> None:
@@ -68,14 +63,6 @@ class CodePicker(ModalScreen[str | None]):
             yield OptionList(id="matches")
             yield Static(id="picker-definition")
             yield Static("Enter: choose · ↑↓: move · Esc: close", classes="dialog-hint")
-
-    def on_mount(self) -> None:
-        self._fill("")
-        self.query_one(Input).focus()
-
-    @on(Input.Changed)
-    def _changed(self, event: Input.Changed) -> None:
-        self._fill(event.value)
 
     def _fill(self, query: str) -> None:
         matches = self.query_one(OptionList)
@@ -103,21 +90,6 @@ class CodePicker(ModalScreen[str | None]):
         else:
             definition.update(definition_text(self.codebook[option.id], self.codebook))
 
-    def action_move(self, delta: int) -> None:
-        matches = self.query_one(OptionList)
-        if matches.option_count:
-            current = matches.highlighted or 0
-            matches.highlighted = max(0, min(matches.option_count - 1, current + delta))
-
-    @on(Input.Submitted)
-    def _submitted(self) -> None:
-        option = self.query_one(OptionList).highlighted_option
-        if option is not None:
-            self.dismiss(option.id)
-
-    @on(OptionList.OptionSelected)
-    def _selected(self, event: OptionList.OptionSelected) -> None:
-        self.dismiss(event.option.id)
-
-    def action_close(self) -> None:
-        self.dismiss(None)
+    def _choose(self, option_id: str | None) -> None:
+        if option_id is not None:
+            self.dismiss(option_id)
