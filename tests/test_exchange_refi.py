@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
 import sqlite3
-import subprocess
-import sys
 import uuid
 import zipfile
 from pathlib import Path
@@ -16,6 +13,7 @@ from xml.etree import ElementTree as ET
 import pytest
 import yaml
 from conftest import Cli
+from refi_support import SAMPLES, validate
 
 from qcoder.codebook import codebook_to_dict
 from qcoder.coding import Coding
@@ -24,9 +22,6 @@ from qcoder.errors import CorpusError
 from qcoder.export import refi
 from qcoder.store import Store
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "refi-qda"
-SAMPLES = SHARED / "samples"
-VALIDATE = SHARED / "validate.py"
 SAMPLE_FILES = (sorted(p.name for p in SAMPLES.iterdir() if p.suffix in (".qdc", ".qdpx"))
                 if SAMPLES.is_dir() else [])
 needs_samples = pytest.mark.skipif(not SAMPLE_FILES, reason="../shared/refi-qda/samples absent")
@@ -60,16 +55,6 @@ selections:
 Visas were the carrot 🥕 in every meeting, a carrot 🥕 again.
 """
 
-
-def validate(path: Path) -> None:
-    """The shared validator in strict mode accepts ``path`` (skipped where it is absent)."""
-    if not VALIDATE.is_file():
-        pytest.skip("../shared/refi-qda/validate.py absent")
-    if not (importlib.util.find_spec("lxml") or importlib.util.find_spec("xmlschema")):
-        pytest.skip("validate.py needs lxml or xmlschema")
-    out = subprocess.run([sys.executable, str(VALIDATE), "--strict", str(path)],
-                         capture_output=True, text=True, check=False)
-    assert out.returncode == 0 and out.stdout.strip() == "OK", out.stdout + out.stderr
 
 
 def rows(db: Path, sql: str) -> set[tuple]:

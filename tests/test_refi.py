@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import copy
-import importlib.util
 import re
-import subprocess
-import sys
 import zipfile
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
 import pytest
+from refi_support import SAMPLES, validate
 
 from qcoder.errors import QcoderError
 from qcoder.export import refi
@@ -28,9 +26,6 @@ from qcoder.export.refi import (
     stable_guid,
 )
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "refi-qda"
-SAMPLES = SHARED / "samples"
-VALIDATE = SHARED / "validate.py"
 SAMPLE_FILES = (sorted(p.name for p in SAMPLES.iterdir() if p.suffix in (".qdc", ".qdpx"))
                 if SAMPLES.is_dir() else [])
 needs_samples = pytest.mark.skipif(not SAMPLE_FILES, reason="../shared/refi-qda/samples absent")
@@ -46,16 +41,6 @@ EXPECTED_WARNINGS = {
 
 EMOJI_TEXT = "Grüße 😀 aus Zürich.\n\nThe 🇨🇭 flag and 日本語 text; then 𝄞 music ends."
 
-
-def validate(path: Path) -> None:
-    """Run the shared validator in strict mode on ``path``; skip where it is absent."""
-    if not VALIDATE.is_file():
-        pytest.skip("../shared/refi-qda/validate.py absent")
-    if not (importlib.util.find_spec("lxml") or importlib.util.find_spec("xmlschema")):
-        pytest.skip("validate.py needs lxml or xmlschema")
-    out = subprocess.run([sys.executable, str(VALIDATE), "--strict", str(path)],
-                         capture_output=True, text=True, check=False)
-    assert out.returncode == 0 and out.stdout.strip() == "OK", out.stdout + out.stderr
 
 
 def local(el: ET.Element) -> str:
