@@ -182,13 +182,6 @@ class Store:
                      "value = excluded.value", (key, value))
 
     # -- codebook ---------------------------------------------------------------------------
-    def codings_per_code(self, active_only: bool = False) -> dict[str, int]:
-        sql = "SELECT code_id, COUNT(*) FROM codings GROUP BY code_id"
-        counts = dict(self.query(sql))
-        if active_only:
-            counts = {k: v for k, v in counts.items() if k in self.active_code_ids()}
-        return counts
-
     def active_code_ids(self) -> set[str]:
         return {r[0] for r in self.query("SELECT id FROM codes WHERE active = 1")}
 
@@ -459,13 +452,6 @@ class Store:
         totals = dict(sorted(totals.items()))
         return [{"coder": c, "case": case_id, "reviewed": done.get((c, case_id), 0),
                  "total": total} for c in coders for case_id, total in totals.items()]
-
-    def document_progress(self, coder: str) -> dict[int, tuple[int, int]]:
-        """Per document id: (reviewed by ``coder``, total) over active excerpts."""
-        rows = self.query("""SELECT e.document_id, COUNT(*), COUNT(r.coder) FROM excerpts e
-            LEFT JOIN reviews r ON r.excerpt_id = e.id AND r.coder = ?
-            WHERE e.active = 1 GROUP BY e.document_id""", (coder,))
-        return {r[0]: (r[2], r[1]) for r in rows}
 
     def counts(self) -> dict[str, int]:
         """Totals for status: cases, documents, excerpts, codes, coders, codings."""
