@@ -17,7 +17,7 @@ from typing import Any, TextIO
 from .codebook import Codebook
 from .coding import CODER_PATTERN
 from .errors import InputError, located
-from .store import Store, now
+from .store import Store, log_import, now
 
 REQUIRED = ("excerpt", "code", "coder")
 EXPORT_COLUMNS = ("excerpt", "code", "coder", "memo", "case", "document", "time")
@@ -170,10 +170,7 @@ def import_codings(store: Store, codebook: Codebook, path: str | Path,
     result.reviews_added = conn.total_changes - before
     conn.execute("DELETE FROM staging")
     result.coders = tuple(sorted(coders))
-    conn.execute(
-        "INSERT INTO events (action_id, coder, at, kind, after, state) VALUES "
-        "((SELECT COALESCE(MAX(action_id), 0) + 1 FROM events), ?, ?, 'import', ?, 'log')",
-        (",".join(result.coders), stamp, json.dumps(result.to_dict())))
+    log_import(conn, result.coders, stamp, result.to_dict())
     return result
 
 

@@ -58,7 +58,7 @@ from .selections import (
     yaml_json,
 )
 from .staging import Staging
-from .store import Store, SyncReport, now
+from .store import Store, SyncReport, log_import, now
 
 MAX_LISTED = 3
 _UNSAFE_STEM = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|#]+')
@@ -782,10 +782,7 @@ def _store(conn: Any, plan: QdpxPlan, codings: Codings, memos: Memos,
         plan.warn(f"{differ} memos differ from the ones already in the project; the project's "
                   "were kept")
     summary = {k: v for k, v in result.to_dict().items() if k != "warnings"}
-    conn.execute(
-        "INSERT INTO events (action_id, coder, at, kind, after, state) VALUES "
-        "((SELECT COALESCE(MAX(action_id), 0) + 1 FROM events), ?, ?, 'import', ?, 'log')",
-        (",".join(result.coders), stamp, json.dumps(summary, ensure_ascii=False)))
+    log_import(conn, result.coders, stamp, summary)
 
 
 def _report_sync(plan: QdpxPlan, sync: SyncReport) -> None:

@@ -533,6 +533,15 @@ class Store:
                  "at": r[8]} for r in rows]
 
 
+def log_import(conn: sqlite3.Connection, coders: Iterable[str], at: str,
+               summary: dict[str, Any]) -> None:
+    """Record an import in the audit trail (a log entry: undo passes over it)."""
+    conn.execute(
+        "INSERT INTO events (action_id, coder, at, kind, after, state) VALUES "
+        "((SELECT COALESCE(MAX(action_id), 0) + 1 FROM events), ?, ?, 'import', ?, 'log')",
+        (",".join(coders), at, json.dumps(summary, ensure_ascii=False)))
+
+
 def _chunks(items: list, size: int) -> Iterator[list]:
     for i in range(0, len(items), size):
         yield items[i:i + size]
