@@ -30,18 +30,15 @@ def cli(ctx: click.Context, project_dir: str | None, db: str | None, coder: str 
         ctx.invoke(open_workbench)
 
 
-def _register() -> None:
-    from . import project_cmds  # noqa: F401  (commands register on import)
-
-    for name in ("agreement_cmds", "compare_cmds", "export_cmds", "exchange_cmds"):
-        try:
-            __import__(f"{__name__}.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{__name__}.{name}":
-                raise
-
-
-_register()
+# Each command module registers its commands on ``cli`` when imported.
+from . import (  # noqa: E402,F401
+    agreement_cmds,
+    compare_cmds,
+    consensus_cmds,
+    exchange_cmds,
+    export_cmds,
+    project_cmds,
+)
 
 
 def main() -> None:

@@ -187,6 +187,3 @@ def _codes_text(codes: Sequence[str], disputed: Sequence[str]) -> str:
     if not codes:
         return "(no code)"
     return ", ".join(f"*{c}" if c in disputed else c for c in codes)
-
-
-from . import consensus_cmds  # noqa: E402,F401  (registers consensus and adjudications)
