@@ -1,4 +1,4 @@
-"""Time qcoder.agreement.report() on random data: 60 codes, 5 coders, 100,000 excerpts.
+"""Time qcoder.reliability.agreement.report() on random data: 60 codes, 5 coders, 100,000 excerpts.
 
 Of the 60 codes, 12 are the children of 3 exclusive groups (4 children each); 4 of the others
 are parents rolled up from 3 children each. Each coder reviews an excerpt with probability 0.6
@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from qcoder.agreement import AgreementData, report
+from qcoder.reliability.agreement import AgreementData, report
 
 CODERS = ("ann", "bob", "cat", "dan", "eve")
 N_CODES, N_GROUPS, GROUP_SIZE, N_CASES = 60, 3, 4, 20

@@ -23,7 +23,6 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from qcoder.codebook import codebook_from_dict  # noqa: E402
 from qcoder.compare import (  # noqa: E402
     code_case_matrix,
     cooccurrence,
@@ -32,7 +31,8 @@ from qcoder.compare import (  # noqa: E402
     framework_matrix,
     resolve_basis,
 )
-from qcoder.store import Store, SyncReport  # noqa: E402
+from qcoder.project.codebook import codebook_from_dict  # noqa: E402
+from qcoder.store.database import Store, SyncReport  # noqa: E402
 
 CODERS = ("ann", "bob", "cat", "dan", "eve")
 CASES = ("eu-third-countries", "mexico-usa", "mexico-diaspora", "switzerland-balkans")
@@ -100,9 +100,9 @@ def _open(root: Path, excerpts: int) -> Store:
         store = Store(root / "qcoder.db")
         generate(store, excerpts)
         return store
-    from qcoder.codings_csv import import_codings
+    from qcoder.exchange.codings_csv import import_codings
     from qcoder.importer import import_project
-    from qcoder.project import open_project
+    from qcoder.project.folder import open_project
 
     project = open_project(make_project(root, excerpts=excerpts, coders=len(CODERS)))
     store = Store(project.db_path)

@@ -22,13 +22,13 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from qcoder.codings_csv import import_codings  # noqa: E402
+from qcoder.exchange.codings_csv import import_codings  # noqa: E402
 from qcoder.export.appendix import Table, gather, resolve_basis  # noqa: E402
 from qcoder.export.atomic import write_bytes  # noqa: E402
 from qcoder.export.docx import render_docx  # noqa: E402
 from qcoder.importer import import_project  # noqa: E402
-from qcoder.project import open_project  # noqa: E402
-from qcoder.store import Store  # noqa: E402
+from qcoder.project.folder import open_project  # noqa: E402
+from qcoder.store.database import Store  # noqa: E402
 
 WORDS = ("partnership", "migration", "return", "visa", "mobility", "readmission",
          "cooperation", "border", "capacity", "dialogue", "funding", "ministry", "agreement",

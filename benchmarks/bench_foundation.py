@@ -47,7 +47,7 @@ def floor_import(project: str, db: str) -> None:
     """Read codebook and cases, split paragraphs, insert with executemany."""
     import yaml
 
-    from qcoder.migrations import migrate
+    from qcoder.store.migrations import migrate
 
     conn = _connect(db)
     migrate(conn)

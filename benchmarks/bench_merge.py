@@ -32,12 +32,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from synthetic import codings_csv, make_project  # noqa: E402
 
-from qcoder.codebook import load_codebook  # noqa: E402
-from qcoder.codings_csv import import_codings  # noqa: E402
+from qcoder.exchange.codings_csv import import_codings  # noqa: E402
+from qcoder.exchange.merge import merge_database  # noqa: E402
 from qcoder.importer import import_project  # noqa: E402
-from qcoder.merge import merge_database  # noqa: E402
-from qcoder.project import open_project  # noqa: E402
-from qcoder.store import Store  # noqa: E402
+from qcoder.project.codebook import load_codebook  # noqa: E402
+from qcoder.project.folder import open_project  # noqa: E402
+from qcoder.store.database import Store  # noqa: E402
 
 
 def build(folder: Path, excerpts: int) -> tuple[Path, Path, Path]:

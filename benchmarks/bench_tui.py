@@ -210,7 +210,7 @@ def child_next(project: str) -> dict:
 def child_worst_next(project: str) -> dict:
     """The core's next-unreviewed when only the last excerpt of the corpus is left."""
     from qcoder.navigation import Navigation
-    from qcoder.store import Store
+    from qcoder.store.database import Store
 
     with Store(Path(project) / "qcoder.db") as store:
         nav = Navigation(store, CODER)

@@ -12,10 +12,10 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
-from .codebook import Codebook
 from .errors import InputError
-from .migrations import new_uid
-from .store import Store, now
+from .project.codebook import Codebook
+from .store.database import Store, now
+from .store.migrations import new_uid
 
 CODER_PATTERN = re.compile(r"^[\w][\w.@+-]{0,39}$")
 

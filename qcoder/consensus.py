@@ -22,13 +22,13 @@ from typing import Any
 
 import numpy as np
 
-from .agreement import CONSENSUS, AgreementData, disagreement_pairs, report
-from .codebook import Codebook
 from .coding import Coding, Outcome, check_coder, write_adjudication
 from .errors import InputError, QcoderError
-from .migrations import new_uid
-from .reliability import excerpt_refs, load_agreement_data, select_case, select_coders
-from .store import Store, now
+from .project.codebook import Codebook
+from .reliability.agreement import CONSENSUS, AgreementData, disagreement_pairs, report
+from .reliability.data import excerpt_refs, load_agreement_data, select_case, select_coders
+from .store.database import Store, now
+from .store.migrations import new_uid
 
 DECISIONS = ("keep", "drop", "pick")
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import sqlite3
 
-from .codebook import Codebook, load_codebook
-from .codings_csv import file_sha, import_codings
-from .corpus import Case, load_corpus
-from .project import Project
-from .store import Store, SyncReport, now
+from .exchange.codings_csv import file_sha, import_codings
+from .project.codebook import Codebook, load_codebook
+from .project.corpus import Case, load_corpus
+from .project.folder import Project
+from .store.database import Store, SyncReport, now
 
 
 def import_project(project: Project, store: Store, allow_orphans: bool = False) -> SyncReport:

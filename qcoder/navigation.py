@@ -13,9 +13,9 @@ from array import array
 from dataclasses import dataclass
 from typing import Literal
 
-from .codebook import Codebook
-from .corpus import format_ref
-from .store import CONSENSUS, Store
+from .project.codebook import Codebook
+from .project.corpus import format_ref
+from .store.database import CONSENSUS, Store
 
 FilterKind = Literal["all", "unreviewed", "code", "memo", "search"]
 

@@ -191,7 +191,7 @@ def cli(project: Path, db_path: Path) -> Cli:
 @pytest.fixture
 def store(cli: Cli):
     """The tiny project imported into a fresh database; the Store is closed afterwards."""
-    from qcoder.store import Store
+    from qcoder.store.database import Store
 
     cli.ok("import")
     s = Store(cli.db)

@@ -9,8 +9,8 @@ import krippendorff
 import numpy as np
 import pytest
 
-from qcoder import agreement
-from qcoder.agreement import (
+from qcoder.reliability import agreement
+from qcoder.reliability.agreement import (
     AgreementData,
     CodeAgreement,
     GroupAgreement,

@@ -8,9 +8,14 @@ from pathlib import Path
 import pytest
 from conftest import CODEBOOK, assert_clean_failure
 
-from qcoder.codebook import codebook_from_dict, codebook_to_dict, lint_codebook, load_codebook
 from qcoder.errors import CodebookError, QcoderError
-from qcoder.project import open_project
+from qcoder.project.codebook import (
+    codebook_from_dict,
+    codebook_to_dict,
+    lint_codebook,
+    load_codebook,
+)
+from qcoder.project.folder import open_project
 
 
 def write(tmp_path: Path, text: str, name: str = "book.yaml") -> Path:

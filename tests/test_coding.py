@@ -8,7 +8,7 @@ import pytest
 
 from qcoder.coding import Coding, check_coder
 from qcoder.errors import InputError
-from qcoder.store import Store
+from qcoder.store.database import Store
 
 
 @pytest.fixture

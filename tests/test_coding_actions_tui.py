@@ -6,7 +6,7 @@ import pytest
 
 from qcoder.coding import Coding
 from qcoder.errors import InputError
-from qcoder.store import Store
+from qcoder.store.database import Store
 
 
 def first_excerpt(store: Store) -> int:

@@ -31,7 +31,6 @@ import pytest
 from click.testing import CliRunner
 
 from qcoder.cli import cli
-from qcoder.codings_csv import import_codings
 from qcoder.compare import (
     Basis,
     CodeRow,
@@ -52,9 +51,10 @@ from qcoder.compare import (
     trim_quote,
 )
 from qcoder.errors import QcoderError
+from qcoder.exchange.codings_csv import import_codings
 from qcoder.importer import import_project
-from qcoder.project import open_project
-from qcoder.store import Store
+from qcoder.project.folder import open_project
+from qcoder.store.database import Store
 
 CODEBOOK = """\
 name: Comparison test
@@ -256,7 +256,7 @@ def test_orphaned_excerpts_and_inactive_codes_are_left_out(root: Path, store: St
 def test_an_older_database_gets_the_index_the_tables_read(tmp_path: Path) -> None:
     import sqlite3
 
-    from qcoder.migrations import migrate
+    from qcoder.store.migrations import migrate
 
     conn = sqlite3.connect(tmp_path / "old.db", isolation_level=None)
     migrate(conn, upto=3)

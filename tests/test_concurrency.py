@@ -13,7 +13,7 @@ import pytest
 
 from qcoder.coding import Coding
 from qcoder.errors import StoreError
-from qcoder.store import Store
+from qcoder.store.database import Store
 
 PARAGRAPHS = 120
 CODES = ("framing-security", "linkage-visa")
@@ -22,7 +22,7 @@ WRITER = textwrap.dedent("""
     import sys, time
     from pathlib import Path
     from qcoder.coding import Coding
-    from qcoder.store import Store
+    from qcoder.store.database import Store
 
     db, coder, go = sys.argv[1], sys.argv[2], Path(sys.argv[3])
     store = Store(db)
@@ -92,7 +92,7 @@ def test_a_writer_holding_the_lock_too_long_gives_a_clear_error(big_store: Store
 KILLED = textwrap.dedent("""
     import sys, time
     from qcoder.coding import Coding
-    from qcoder.store import Store
+    from qcoder.store.database import Store
 
     store = Store(sys.argv[1])
     coding = Coding(store, store.codebook(), "ann")
@@ -127,9 +127,9 @@ def test_a_coding_is_on_disk_when_apply_returns(big_store: Store) -> None:
 def test_the_cli_reports_a_lock_in_one_line_and_writes_nothing(cli, big_store: Store,
                                                                tmp_path: Path,
                                                                monkeypatch) -> None:
-    import qcoder.store
+    import qcoder.store.database
 
-    monkeypatch.setattr(qcoder.store, "Store", lambda path: Store(path, timeout=0.2))
+    monkeypatch.setattr(qcoder.store.database, "Store", lambda path: Store(path, timeout=0.2))
     rows = tmp_path / "c.csv"
     rows.write_text("excerpt,code,coder\nalpha/notes#1,framing,ann\n", encoding="utf-8")
     blocker = sqlite3.connect(big_store.path, isolation_level=None)

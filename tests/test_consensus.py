@@ -10,7 +10,7 @@ from conftest import Cli
 
 from qcoder.consensus import Consensus
 from qcoder.errors import QcoderError
-from qcoder.store import Store
+from qcoder.store.database import Store
 
 X1 = "alpha/interview-1#2"  # ann: security + operational; bob: security + dialogue
 X2 = "alpha/interview-1#4"  # ann: visa; bob: reviewed, no code

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from conftest import write_docx
 
-from qcoder.corpus import load_case, load_corpus, load_document, parse_ref
 from qcoder.errors import CorpusError
+from qcoder.project.corpus import load_case, load_corpus, load_document, parse_ref
 
 
 def doc(tmp_path: Path, name: str, text: str | bytes, case: str = "alpha"):

@@ -15,12 +15,12 @@ import yaml
 from conftest import Cli
 from refi_support import SAMPLES, validate
 
-from qcoder.codebook import codebook_to_dict
 from qcoder.coding import Coding
-from qcoder.corpus import load_document
 from qcoder.errors import CorpusError
-from qcoder.export import refi
-from qcoder.store import Store
+from qcoder.exchange.refi import qdpx as refi
+from qcoder.project.codebook import codebook_to_dict
+from qcoder.project.corpus import load_document
+from qcoder.store.database import Store
 
 SAMPLE_FILES = (sorted(p.name for p in SAMPLES.iterdir() if p.suffix in (".qdc", ".qdpx"))
                 if SAMPLES.is_dir() else [])
@@ -608,7 +608,7 @@ def test_malformed_files_are_refused_with_nothing_written(cli: Cli, tmp_path: Pa
 def failing_placement(monkeypatch: pytest.MonkeyPatch, at: int) -> list[Path]:
     """Make the ``at``-th new file fail to move into place; returns the files tried."""
     from qcoder.errors import QcoderError
-    from qcoder.staging import Staging
+    from qcoder.project.staging import Staging
 
     place = Staging._place_new
     calls: list[Path] = []
@@ -646,7 +646,7 @@ def test_a_failure_while_moving_files_in_leaves_nothing(coded: Cli, tmp_path: Pa
 
 def test_a_failure_in_the_database_leaves_nothing(coded: Cli, tmp_path: Path,
                                                  monkeypatch: pytest.MonkeyPatch):
-    import qcoder.refi_import as refi_import
+    import qcoder.exchange.refi.project_import as refi_import
     from qcoder.errors import QcoderError
 
     def broken_store(*args: object) -> None:
@@ -836,7 +836,7 @@ def test_add_selections_appends_quotes_to_existing_documents(
     assert "--add-selections" in result.output
     assert snapshot(cli.project, cli.db) == before
     # A failure after the files were staged puts every document back as it was.
-    import qcoder.refi_import as refi_import
+    import qcoder.exchange.refi.project_import as refi_import
     from qcoder.errors import QcoderError
 
     def broken_store(*args: object) -> None:
@@ -884,7 +884,7 @@ def test_add_selections_never_rewrites_a_word_file(cli: Cli, tmp_path: Path):
 
 
 def test_appended_quotes_keep_the_list_byte_order_mark_and_line_breaks(tmp_path: Path):
-    from qcoder.selections import append_to_file, quotes_to_append
+    from qcoder.project.selections import append_to_file, quotes_to_append
 
     body = "Yes. No. Yes.\r\n\r\nSecond yes.\r\n"
     fronts = ['---\r\ntitle: T\r\nselections: ["No."]\r\n---\r\n',

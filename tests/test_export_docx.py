@@ -11,9 +11,9 @@ import docx
 import pytest
 from conftest import Cli
 
-from qcoder.codebook import load_codebook
 from qcoder.export.appendix import Appendix, Basis, CaseExcerpts, CodeExcerpts, ExcerptEntry
 from qcoder.export.docx import render_docx
+from qcoder.project.codebook import load_codebook
 
 CODINGS = """excerpt,code,coder,memo
 alpha/interview-1#2,framing-security,ann,
@@ -377,7 +377,7 @@ def test_adjudication_log_is_printed_when_it_has_rows(coded: Cli, tmp_path: Path
 
 def test_comparison_tables_hold_the_compare_numbers(coded: Cli, tmp_path: Path) -> None:
     from qcoder.compare import code_case_matrix, distribution, resolve_basis
-    from qcoder.store import Store
+    from qcoder.store.database import Store
 
     document = export(coded, tmp_path / "out.docx", "--pooled")
     with Store(coded.db) as store:

@@ -11,8 +11,8 @@ import pytest
 from conftest import Cli
 from test_export_docx import CODINGS, expected_codings
 
-from qcoder.codebook import load_codebook
 from qcoder.export.tabular import COLUMNS
+from qcoder.project.codebook import load_codebook
 
 
 @pytest.fixture

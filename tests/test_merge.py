@@ -1,4 +1,4 @@
-"""Merging coders' databases (qcoder.merge) and the copies they take away."""
+"""Merging coders' databases (qcoder.exchange.merge) and the copies they take away."""
 
 from __future__ import annotations
 
@@ -17,11 +17,11 @@ from conftest import CODEBOOK, Cli
 
 from qcoder.coding import Coding
 from qcoder.errors import StoreError
+from qcoder.exchange.merge import MEMO_MARKER, copy_for_coder, merge_database, merge_memo
 from qcoder.importer import import_project
-from qcoder.merge import MEMO_MARKER, copy_for_coder, merge_database, merge_memo
-from qcoder.migrations import LATEST, migrate
-from qcoder.project import open_project
-from qcoder.store import Store
+from qcoder.project.folder import open_project
+from qcoder.store.database import Store
+from qcoder.store.migrations import LATEST, migrate
 
 CODINGS_SQL = """SELECT d.case_id || '/' || d.stem || '#' || e.n, c.code_id, c.coder, c.memo
     FROM codings c JOIN excerpts e ON e.id = c.excerpt_id
@@ -440,7 +440,7 @@ WRITER = """
 import json, sys
 from pathlib import Path
 from qcoder.coding import Coding
-from qcoder.store import Store
+from qcoder.store.database import Store
 db, started, stop = sys.argv[1:]
 store = Store(db)
 coding = Coding(store, store.codebook(), "writer")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from qcoder.migrations import LATEST, MIGRATIONS, migrate
-from qcoder.store import Store
+from qcoder.store.database import Store
+from qcoder.store.migrations import LATEST, MIGRATIONS, migrate
 
 DATA_TABLES = ("cases", "documents", "excerpts", "codes", "coders", "codings", "reviews",
                "memos", "events", "meta")
@@ -65,8 +65,8 @@ def test_first_schema_database_is_migrated_with_data_intact(tmp_path: Path) -> N
 
 
 def test_migrated_database_is_usable(tmp_path: Path) -> None:
-    from qcoder.codebook import Code, Codebook
     from qcoder.coding import Coding
+    from qcoder.project.codebook import Code, Codebook
 
     path = tmp_path / "old.db"
     first_schema_db(path)

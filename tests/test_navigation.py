@@ -9,8 +9,8 @@ import pytest
 from qcoder.coding import Coding
 from qcoder.importer import import_project
 from qcoder.navigation import Filter, Navigation
-from qcoder.project import open_project
-from qcoder.store import Store
+from qcoder.project.folder import open_project
+from qcoder.store.database import Store
 
 CODEBOOK = """\
 name: Tiny

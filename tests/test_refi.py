@@ -1,4 +1,4 @@
-"""REFI-QDA reading and writing (qcoder.export.refi)."""
+"""REFI-QDA reading and writing (qcoder.exchange.refi.qdpx)."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ import pytest
 from refi_support import SAMPLES, validate
 
 from qcoder.errors import QcoderError
-from qcoder.export import refi
-from qcoder.export.refi import (
+from qcoder.exchange.refi import qdpx as refi
+from qcoder.exchange.refi.qdpx import (
     RefiCase,
     RefiCode,
     RefiCoding,
@@ -566,7 +566,7 @@ def test_codes_from_duck_typed_codebook():
 
 
 def test_codebook_round_trip_through_qdc(tmp_path):
-    codebook_mod = pytest.importorskip("qcoder.codebook")
+    codebook_mod = pytest.importorskip("qcoder.project.codebook")
     book = codebook_mod.codebook_from_dict(CODEBOOK_DATA)
     out = tmp_path / "book.qdc"
     refi.write_qdc(refi.codes_from_codebook(book), out)
@@ -596,7 +596,7 @@ def test_code_ids_are_unique_slugs():
 
 @needs_samples
 def test_sample_codebooks_become_valid_yaml_codebooks():
-    codebook_mod = pytest.importorskip("qcoder.codebook")
+    codebook_mod = pytest.importorskip("qcoder.project.codebook")
     for name in SAMPLE_FILES:
         path = SAMPLES / name
         codes = (refi.read_qdc(path) if path.suffix == ".qdc" else

@@ -10,10 +10,10 @@ import pytest
 from conftest import CODEBOOK, Cli
 from test_agreement import CASES, CODINGS, REVIEWS
 
-from qcoder.agreement import AgreementData, disagreement_pairs, disagreements, report
 from qcoder.errors import QcoderError
-from qcoder.reliability import load_agreement_data, project_agreement, select_codes
-from qcoder.store import Store
+from qcoder.reliability.agreement import AgreementData, disagreement_pairs, disagreements, report
+from qcoder.reliability.data import load_agreement_data, project_agreement, select_codes
+from qcoder.store.database import Store
 
 
 def same(a: AgreementData, b: AgreementData) -> None:

@@ -12,9 +12,9 @@ from conftest import assert_clean_failure
 from qcoder.cli import cli as qcoder_cli
 from qcoder.errors import StoreError
 from qcoder.importer import import_project
-from qcoder.migrations import LATEST
-from qcoder.project import open_project
-from qcoder.store import Store
+from qcoder.project.folder import open_project
+from qcoder.store.database import Store
+from qcoder.store.migrations import LATEST
 
 TABLES = ("cases", "documents", "excerpts", "codes", "coders", "codings", "reviews", "memos",
           "events", "meta", "migrations", "imports")
@@ -169,7 +169,7 @@ def test_import_project_directly(project: Path, db_path: Path) -> None:
 
 
 def test_progress_counts_the_same_however_fragmented(cli, project: Path, monkeypatch) -> None:
-    import qcoder.store
+    import qcoder.store.database
     from qcoder.coding import Coding
 
     cli.ok("import")
@@ -184,7 +184,7 @@ def test_progress_counts_the_same_however_fragmented(cli, project: Path, monkeyp
     cli.ok("import")
     with Store(cli.db) as store:
         by_runs = store.progress()
-        monkeypatch.setattr(qcoder.store, "PROGRESS_RUNS", 0)
+        monkeypatch.setattr(qcoder.store.database, "PROGRESS_RUNS", 0)
         assert store.progress() == by_runs
         reviewed = {(p["coder"], p["case"]): (p["reviewed"], p["total"]) for p in by_runs}
     assert reviewed == {("ann", "alpha"): (6, 7), ("ann", "beta"): (3, 3),

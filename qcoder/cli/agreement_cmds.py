@@ -12,11 +12,11 @@ from . import cli
 from .base import State, emit_json, pass_state, split_ids
 
 if TYPE_CHECKING:
-    from ..agreement import CodeAgreement
-    from ..codebook import Codebook
-    from ..reliability import ProjectAgreement
+    from ..project.codebook import Codebook
+    from ..reliability.agreement import CodeAgreement
+    from ..reliability.data import ProjectAgreement
 
-DEFAULT_SEED = 1  # keep equal to qcoder.reliability.DEFAULT_SEED (not imported: fast --help)
+DEFAULT_SEED = 1  # keep equal to qcoder.reliability.data.DEFAULT_SEED (not imported: fast --help)
 
 
 def _num(value: float | None, digits: int = 3) -> str:
@@ -65,7 +65,7 @@ def _result_cells(r: CodeAgreement, two: bool, boot: bool) -> list[str]:
 
 def print_agreement(result: ProjectAgreement, codebook: Codebook) -> None:
     """The report as tables: codes and groups worst first, then cases and pairs."""
-    from ..reliability import case_summary, pair_worst, worst_first
+    from ..reliability.data import case_summary, pair_worst, worst_first
 
     report = result.report
     two, boot = len(result.coders) == 2, bool(result.bootstrap)
@@ -124,7 +124,7 @@ def agreement(state: State, coders: str | None, case: str | None, codes: str | N
     An excerpt counts for a coder once they reviewed it; only excerpts reviewed by two or
     more of the coders count. A parent code counts as applied when a code below it is.
     """
-    from ..reliability import project_agreement
+    from ..reliability.data import project_agreement
 
     store = state.store()
     codebook = store.codebook()
@@ -150,7 +150,7 @@ def disagreements(state: State, code: str | None, case: str | None, coders: str 
                   limit: int | None, as_json: bool) -> None:
     """Each excerpt on which the coders differ: its reference, a quote, the codes in
     dispute and what each coder applied."""
-    from ..reliability import project_disagreements
+    from ..reliability.data import project_disagreements
 
     store = state.store()
     codebook = store.codebook()

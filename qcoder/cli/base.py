@@ -12,8 +12,8 @@ import click
 from ..errors import QcoderError
 
 if TYPE_CHECKING:  # the store pulls in sqlite-utils: only load it for commands that need it
-    from ..project import Project
-    from ..store import Store
+    from ..project.folder import Project
+    from ..store.database import Store
 
 
 class QcoderGroup(click.Group):
@@ -38,7 +38,7 @@ class State:
 
     def project(self) -> Project:
         if self._project is None:
-            from ..project import open_project
+            from ..project.folder import open_project
 
             self._project = open_project(self.project_dir, self.db)
         return self._project
@@ -47,7 +47,7 @@ class State:
         """The project's store; a database that never saw ``qcoder import`` gets one first."""
         if self._store is None:
             from ..importer import import_project, needs_import
-            from ..store import Store
+            from ..store.database import Store
 
             self._store = Store(self.project().db_path)
             if auto_import and needs_import(self._store):

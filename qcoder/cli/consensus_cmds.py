@@ -27,7 +27,7 @@ def _item_lines(item: Item) -> list[str]:
 
 
 def _quote(text: str) -> str:
-    from ..reliability import trim_quote
+    from ..reliability.data import trim_quote
 
     return trim_quote(text)
 

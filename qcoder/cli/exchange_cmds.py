@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from ..errors import QcoderError
-from ..project import CONFIG_FILE, DB_FILE, Project
+from ..project.folder import CONFIG_FILE, DB_FILE, Project
 from . import cli
 from .base import State, emit_json, pass_state
 from .export_cmds import export_group
@@ -32,7 +32,7 @@ def merge(state: State, other: str, dry_run: bool, as_json: bool) -> None:
     changes nothing. OTHER.db itself is never changed; a copy from an older qcoder is read
     through an upgraded temporary copy, one from a newer qcoder is refused.
     """
-    from ..merge import merge_database
+    from ..exchange.merge import merge_database
 
     summary = merge_database(state.store(), other, dry_run=dry_run)
     if as_json:
@@ -74,7 +74,7 @@ def export_coder(state: State, name: str, out: str) -> None:
     project folder, e.g. 'qcoder --db OUT.db --coder NAME', and the lead brings the work
     back with 'qcoder merge OUT.db'.
     """
-    from ..merge import copy_for_coder
+    from ..exchange.merge import copy_for_coder
 
     path = copy_for_coder(state.store(), name, out)
     click.echo(f"wrote {path} for {name}; code with 'qcoder --db {path} --coder {name}', "
@@ -114,9 +114,9 @@ def export_qdc(state: State, out: str, as_json: bool) -> None:
     colours; exclusive groups are folders. GUIDs come from the code ids, so every export
     of a code has the same one.
     """
-    from ..codebook import load_codebook
-    from ..export.refi import write_qdc
-    from ..export.refi_store import refi_codes
+    from ..exchange.refi.qdpx import write_qdc
+    from ..exchange.refi.store_data import refi_codes
+    from ..project.codebook import load_codebook
 
     book = load_codebook(state.project().codebook_path())
     write_qdc(refi_codes(book), out)
@@ -143,8 +143,8 @@ def export_qdpx(state: State, out: str, coders: tuple[str, ...], as_json: bool) 
     coder reviewed without a code), so 'qcoder import qdpx' reads it back with the same
     code ids, cases, documents and reviews, and agreement comes out the same.
     """
-    from ..export.refi import write_qdpx
-    from ..export.refi_store import export_project
+    from ..exchange.refi.qdpx import write_qdpx
+    from ..exchange.refi.store_data import export_project
     from .export_cmds import _many
 
     result = export_project(state.store(), state.project().root.name, _many(coders))
@@ -173,8 +173,8 @@ def import_qdc(state: State, file: str, output: str | None, force: bool,
                as_json: bool) -> None:
     """Convert a REFI-QDA codebook (.qdc, or the codebook of a .qdpx) from another tool
     into qcoder's YAML codebook; ids are made from the code names."""
-    from ..refi_codebook import slug
-    from ..refi_import import import_qdc as convert
+    from ..exchange.refi.codebook import slug
+    from ..exchange.refi.project_import import import_qdc as convert
 
     project = _exchange_project(state)
     target = (project.root / output if output
@@ -219,7 +219,7 @@ def import_qdpx(state: State, file: str, case_id: str | None, add_codes: bool,
     needs to that document's 'selections:' (Word files are never rewritten). Then the
     project is imported as by 'qcoder import'. All of it lands, or nothing does.
     """
-    from ..refi_import import apply_qdpx, plan_qdpx
+    from ..exchange.refi.project_import import apply_qdpx, plan_qdpx
 
     project = _exchange_project(state)
     plan = plan_qdpx(project, Path(file), case_id, add_codes, add_selections)

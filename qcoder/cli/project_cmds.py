@@ -127,7 +127,7 @@ def codebook_check(state: State, file: str | None) -> None:
     Exits 1 on any problem. A missing definition does not stop `qcoder import` (coding can
     start while definitions are written) but it fails this check.
     """
-    from ..codebook import lint_codebook
+    from ..project.codebook import lint_codebook
 
     path = Path(file) if file else state.project().codebook_path()
     book, problems = lint_codebook(path)
@@ -152,7 +152,7 @@ def codings() -> None:
 @pass_state
 def codings_import(state: State, file: str, as_json: bool) -> None:
     """Import FILE.csv with header excerpt,code,coder[,memo] (all rows or none)."""
-    from ..codings_csv import import_codings
+    from ..exchange.codings_csv import import_codings
 
     store = state.store()
     result = import_codings(store, store.codebook(), file)
@@ -173,7 +173,7 @@ def codings_import(state: State, file: str, as_json: bool) -> None:
 def codings_export(state: State, only: str | None, fmt: str, output: str | None,
                    include_orphans: bool) -> None:
     """Write codings: excerpt,code,coder,memo then case,document,time (re-importable)."""
-    from ..codings_csv import write_csv, write_json
+    from ..exchange.codings_csv import write_csv, write_json
 
     store = state.store()
     if only is not None and only not in store.coders():

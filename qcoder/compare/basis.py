@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import QcoderError
-from ..store import CONSENSUS, Store
+from ..store.database import CONSENSUS, Store
 
 
 @dataclass(frozen=True)

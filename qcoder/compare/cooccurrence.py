@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from ..store import Store
+from ..store.database import Store
 from .basis import Basis
 from .data import union_ids
 from .matrix import Matrix, code_case_matrix

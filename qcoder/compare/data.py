@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..store import Store
+from ..store.database import Store
 from .basis import Basis
 
 

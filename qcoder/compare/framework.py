@@ -8,9 +8,9 @@ from typing import Any
 
 import numpy as np
 
-from ..corpus import format_ref
 from ..errors import QcoderError
-from ..store import Store
+from ..project.corpus import format_ref
+from ..store.database import Store
 from .basis import Basis
 from .data import load_codings
 from .matrix import tabulate

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import QcoderError
-from ..store import Store
+from ..store.database import Store
 from .basis import Basis
 from .data import CodingData, load_codings, union_ids
 from .scope import MEASURES, CodeRow, Column, Scope, column_scope, needed_codes, select_rows

@@ -7,9 +7,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..codebook import Codebook
 from ..errors import QcoderError
-from ..store import Store
+from ..project.codebook import Codebook
+from ..store.database import Store
 
 MEASURES = ("count", "percent", "documents")
 NO_VALUE = "(none)"

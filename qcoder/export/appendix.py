@@ -11,9 +11,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date as Date
 
-from ..codebook import Codebook
 from ..compare import Basis, resolve_basis
-from ..store import Store
+from ..project.codebook import Codebook
+from ..store.database import Store
 from .atomic import ExportError
 
 SECTIONS = ("codebook", "excerpts", "agreement", "comparison")

@@ -9,16 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ..codebook import Codebook
 from ..compare import Basis, Matrix, code_case_matrix, distribution
-from ..reliability import (
+from ..project.codebook import Codebook
+from ..reliability.data import (
     DEFAULT_SEED,
     ProjectAgreement,
     case_summary,
     pair_worst,
     project_agreement,
 )
-from ..store import CONSENSUS, Store
+from ..store.database import CONSENSUS, Store
 from .appendix import Table, relative_depths
 
 

@@ -8,9 +8,9 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from .. import codings_csv
-from ..codebook import Codebook
-from ..store import Store
+from ..exchange import codings_csv
+from ..project.codebook import Codebook
+from ..store.database import Store
 from .appendix import select_cases, select_codes
 from .atomic import ExportError, atomic_file
 

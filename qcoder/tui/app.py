@@ -34,8 +34,8 @@ from textual.screen import Screen
 
 from ..coding import check_coder
 from ..errors import QcoderError
-from ..project import Project, open_project
-from ..store import Store
+from ..project.folder import Project, open_project
+from ..store.database import Store
 from .keymap import bindings, code_keys, load_keymap
 from .screens.coder_prompt import CoderPrompt
 from .screens.coding import CodingScreen

@@ -20,8 +20,8 @@ import yaml
 from textual.binding import Binding
 from textual.keys import _character_to_key, format_key
 
-from ..codebook import Codebook
 from ..errors import located
+from ..project.codebook import Codebook
 
 KEYMAP_FILE = "keymap.yaml"
 

@@ -9,13 +9,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ..codebook import Codebook
 from ..coding import Coding, check_coder
 from ..errors import QcoderError
 from ..importer import import_project, needs_import
 from ..navigation import Navigation
-from ..project import Project
-from ..store import Store
+from ..project.codebook import Codebook
+from ..project.folder import Project
+from ..store.database import Store
 
 # A key press waits at most this long for another writer before the UI says so.
 WRITE_TIMEOUT_S = 3.0

@@ -14,8 +14,8 @@ import pytest
 from textual.pilot import Pilot
 
 from qcoder.importer import import_project
-from qcoder.project import open_project
-from qcoder.store import Store
+from qcoder.project.folder import open_project
+from qcoder.store.database import Store
 from qcoder.tui.app import QcoderApp, create_app
 
 CODEBOOK = """\

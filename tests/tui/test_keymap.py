@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from qcoder.codebook import codebook_from_dict
+from qcoder.project.codebook import codebook_from_dict
 from qcoder.tui.keymap import (
     COMMANDS,
     bindings,

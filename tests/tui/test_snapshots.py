@@ -10,7 +10,7 @@ from conftest import until_ready
 from textual.pilot import Pilot
 
 from qcoder.coding import Coding
-from qcoder.store import Store
+from qcoder.store.database import Store
 from qcoder.tui.app import create_app
 from qcoder.tui.screens.coder_prompt import CoderPrompt
 from qcoder.tui.screens.message import MessageScreen

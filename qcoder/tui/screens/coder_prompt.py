@@ -11,7 +11,7 @@ from textual.widgets import Input, OptionList, Static
 
 from ...coding import check_coder
 from ...errors import QcoderError
-from ...store import CONSENSUS
+from ...store.database import CONSENSUS
 
 
 class CoderPrompt(Screen[str]):

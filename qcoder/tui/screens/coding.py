@@ -13,7 +13,6 @@ from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import Static
 
-from ...codebook import Codebook
 from ...coding import Outcome
 from ...errors import QcoderError
 from ...navigation import (
@@ -24,7 +23,8 @@ from ...navigation import (
     coder_progress,
     read_progress,
 )
-from ...store import Store
+from ...project.codebook import Codebook
+from ...store.database import Store
 from ..keymap import bindings, code_keys
 from ..session import Session
 from ..widgets.codebook_panel import CodebookPanel

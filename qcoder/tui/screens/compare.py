@@ -25,7 +25,7 @@ from textual.widgets import DataTable, Footer, Static
 
 from ...compare import Basis, Matrix, code_case_matrix, excerpt_texts, resolve_basis, trim_quote
 from ...errors import QcoderError
-from ...store import CONSENSUS
+from ...store.database import CONSENSUS
 from ..keymap import bindings
 from ..session import Session
 

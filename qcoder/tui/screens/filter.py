@@ -9,8 +9,8 @@ from textual.containers import Vertical
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from ...codebook import Codebook
 from ...navigation import Filter
+from ...project.codebook import Codebook
 from .picker import rank
 from .search_dialog import SearchDialog
 

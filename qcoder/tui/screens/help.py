@@ -13,7 +13,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from ...codebook import Codebook
+from ...project.codebook import Codebook
 from ..keymap import COMMANDS, SCOPE_TITLES, display, keymap_path
 
 

@@ -10,7 +10,7 @@ from textual.fuzzy import FuzzySearch
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from ...codebook import Code, Codebook
+from ...project.codebook import Code, Codebook
 from ..widgets.codebook_panel import definition_text
 from .search_dialog import SearchDialog
 

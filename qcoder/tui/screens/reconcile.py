@@ -17,12 +17,12 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, Input, Static
 
-from ...agreement import CodeAgreement
 from ...coding import Outcome
 from ...consensus import Consensus, Item, Pending, Version
 from ...errors import QcoderError
-from ...reliability import DEFAULT_SEED, project_agreement
-from ...store import CONSENSUS, Store
+from ...reliability.agreement import CodeAgreement
+from ...reliability.data import DEFAULT_SEED, project_agreement
+from ...store.database import CONSENSUS, Store
 from ..keymap import bindings
 from ..session import Session
 from ..widgets.excerpt_view import code_label

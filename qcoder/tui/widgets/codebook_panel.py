@@ -10,7 +10,7 @@ from textual.message import Message
 from textual.widgets import Static, Tree
 from textual.widgets.tree import TreeNode
 
-from ...codebook import Code, Codebook
+from ...project.codebook import Code, Codebook
 
 
 def definition_text(code: Code, codebook: Codebook) -> Text:

@@ -9,8 +9,8 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from ...codebook import Codebook
-from ...store import ExcerptRow
+from ...project.codebook import Codebook
+from ...store.database import ExcerptRow
 
 CONTEXT_LINES = 3
 

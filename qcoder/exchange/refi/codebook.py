@@ -10,9 +10,9 @@ from typing import Any
 
 import yaml
 
-from .codebook import Code, Codebook, dump_yaml, lint_text
-from .errors import CodebookError, QcoderError
-from .export.refi import RefiCode, code_guid, code_ids, iter_codes
+from ...errors import CodebookError, QcoderError
+from ...project.codebook import Code, Codebook, dump_yaml, lint_text
+from .qdpx import RefiCode, code_guid, code_ids, iter_codes
 
 MAX_LISTED = 5
 # Fields of a qcoder code that REFI-QDA cannot carry; they come back from the project note.

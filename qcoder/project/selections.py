@@ -22,7 +22,7 @@ from typing import Any
 
 import yaml
 
-from .errors import CorpusError
+from ..errors import CorpusError
 
 FIELD = "selections"
 # Characters YAML will not read raw inside a quoted string (or reads as line breaks).

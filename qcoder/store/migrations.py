@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from .errors import StoreError
+from ..errors import StoreError
 
 Migration = tuple[int, str, Callable[[sqlite3.Connection], None]]
 

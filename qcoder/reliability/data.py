@@ -1,4 +1,4 @@
-"""Agreement between coders on a project: reads the store, calls :mod:`qcoder.agreement`.
+"""Agreement between coders on a project: reads the store, calls :mod:`.agreement`.
 
 The statistics stay pure in ``agreement``; this module turns a project into their input
 (reviews and codings of active excerpts and active codes, as arrays of excerpt ids fetched
@@ -15,6 +15,10 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import QcoderError
+from ..project.codebook import Codebook
+from ..project.corpus import format_ref
+from ..store.database import Store
 from .agreement import (
     CONSENSUS,
     AgreementData,
@@ -24,10 +28,6 @@ from .agreement import (
     disagreement_pairs,
     report,
 )
-from .codebook import Codebook
-from .corpus import format_ref
-from .errors import QcoderError
-from .store import Store
 
 #: Bootstrap seed used unless the user gives one, so a report can be reproduced.
 DEFAULT_SEED = 1

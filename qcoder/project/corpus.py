@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from .errors import CorpusError, located
+from ..errors import CorpusError, located
 from .selections import FIELD as SELECTIONS
 from .selections import Quote, locate, parse_quotes, selection_identity
 

@@ -20,9 +20,11 @@ from typing import Any
 
 import yaml
 
-from .codebook import Codebook, codebook_from_dict, dump_yaml, lint_text, load_codebook
-from .coding import CODER_PATTERN
-from .corpus import (
+from ...coding import CODER_PATTERN
+from ...errors import CodebookError, CorpusError, QcoderError
+from ...importer import sync_project
+from ...project.codebook import Codebook, codebook_from_dict, dump_yaml, lint_text, load_codebook
+from ...project.corpus import (
     CASE_FILE,
     CASE_ID,
     FRONT_MATTER_FIELDS,
@@ -34,8 +36,20 @@ from .corpus import (
     load_document,
     segment,
 )
-from .errors import CodebookError, CorpusError, QcoderError
-from .export.refi import (
+from ...project.folder import CONFIG_FILE, Project
+from ...project.selections import FIELD as SELECTIONS_FIELD
+from ...project.selections import (
+    Quote,
+    append_to_file,
+    quote_lines,
+    quotes_for,
+    quotes_to_append,
+    yaml_json,
+)
+from ...project.staging import Staging
+from ...store.database import Store, SyncReport, log_import, now
+from .codebook import CodePlan, extend_codebook, new_codebook, slug, unique
+from .qdpx import (
     RefiCode,
     RefiProject,
     RefiSelection,
@@ -44,21 +58,7 @@ from .export.refi import (
     read_qdc,
     read_qdpx,
 )
-from .export.refi_store import PROJECT_DATA_VERSION, PROJECT_NOTE, parse_spans, user_guid
-from .importer import sync_project
-from .project import CONFIG_FILE, Project
-from .refi_codebook import CodePlan, extend_codebook, new_codebook, slug, unique
-from .selections import FIELD as SELECTIONS_FIELD
-from .selections import (
-    Quote,
-    append_to_file,
-    quote_lines,
-    quotes_for,
-    quotes_to_append,
-    yaml_json,
-)
-from .staging import Staging
-from .store import Store, SyncReport, log_import, now
+from .store_data import PROJECT_DATA_VERSION, PROJECT_NOTE, parse_spans, user_guid
 
 MAX_LISTED = 3
 _UNSAFE_STEM = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|#]+')

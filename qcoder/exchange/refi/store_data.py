@@ -1,4 +1,4 @@
-"""A project's store as a REFI-QDA model (see :mod:`qcoder.export.refi` for the files).
+"""A project's store as a REFI-QDA model (see :mod:`qcoder.exchange.refi.qdpx` for the files).
 
 GUIDs are derived from stable keys (coder names, code ids, case ids, document stems and
 excerpt offsets), so exporting the same project twice gives the same file. Besides the
@@ -17,10 +17,10 @@ from typing import Any
 
 import yaml
 
-from ..codebook import Codebook, codebook_to_dict
-from ..errors import QcoderError
-from ..store import Store
-from .refi import (
+from ...errors import QcoderError
+from ...project.codebook import Codebook, codebook_to_dict
+from ...store.database import Store
+from .qdpx import (
     RefiCase,
     RefiCode,
     RefiCoding,
@@ -90,7 +90,7 @@ def refi_codes(codebook: Codebook) -> list[RefiCode]:
 
 @dataclass
 class QdpxExport:
-    """A project ready for :func:`qcoder.export.refi.write_qdpx`, with what it holds."""
+    """A project ready for :func:`qcoder.exchange.refi.qdpx.write_qdpx`, with what it holds."""
 
     project: RefiProject
     coders: list[str] = field(default_factory=list)

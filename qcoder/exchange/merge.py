@@ -29,11 +29,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .coding import check_coder
-from .corpus import format_ref
-from .errors import StoreError
-from .migrations import LATEST
-from .store import Store, now
+from ..coding import check_coder
+from ..errors import StoreError
+from ..project.corpus import format_ref
+from ..store.database import Store, now
+from ..store.migrations import LATEST
 
 SOURCE = "merge_src"
 SAMPLE = 20

@@ -11,7 +11,7 @@ from typing import Any
 
 import yaml
 
-from .errors import CodebookError, located
+from ..errors import CodebookError, located
 
 try:  # the C loader is an order of magnitude faster; fall back where libyaml is absent
     from yaml import CSafeLoader as _Loader

@@ -14,10 +14,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, TextIO
 
-from .codebook import Codebook
-from .coding import CODER_PATTERN
-from .errors import InputError, located
-from .store import Store, log_import, now
+from ..coding import CODER_PATTERN
+from ..errors import InputError, located
+from ..project.codebook import Codebook
+from ..store.database import Store, log_import, now
 
 REQUIRED = ("excerpt", "code", "coder")
 EXPORT_COLUMNS = ("excerpt", "code", "coder", "memo", "case", "document", "time")

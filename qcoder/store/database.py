@@ -11,9 +11,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .codebook import Code, Codebook
-from .corpus import Case, format_ref, parse_ref
-from .errors import QcoderError, StoreError
+from ..errors import QcoderError, StoreError
+from ..project.codebook import Code, Codebook
+from ..project.corpus import Case, format_ref, parse_ref
 from .migrations import migrate
 
 if TYPE_CHECKING:

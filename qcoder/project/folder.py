@@ -8,7 +8,7 @@ from pathlib import Path
 
 import yaml
 
-from .errors import QcoderError, located
+from ..errors import QcoderError, located
 
 CONFIG_FILE = "qcoder.yaml"
 DB_FILE = "qcoder.db"

@@ -8,7 +8,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from .errors import QcoderError
+from ..errors import QcoderError
 
 
 class Staging:

@@ -1,0 +1,1 @@
+"""Exchange with other tools and copies: REFI-QDA, codings CSV, merging databases."""

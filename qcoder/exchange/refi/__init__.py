@@ -1,0 +1,1 @@
+"""REFI-QDA: QDC codebooks and QDPX projects, read and written."""

@@ -1,0 +1,1 @@
+"""What is on disk: the project folder, its codebook, cases and documents."""

@@ -1,0 +1,1 @@
+"""Agreement between coders: the statistics and the report built from the store."""
