@@ -16,14 +16,18 @@ from .base import QcoderGroup, State
               help="Database file (default: <project>/qcoder.db; env QCODER_DB).")
 @click.option("--coder", metavar="NAME", envvar="QCODER_CODER",
               help="Who is coding (env QCODER_CODER).")
+@click.option("--lead", is_flag=True, envvar="QCODER_LEAD",
+              help="Open the workbench as the team's lead: reconciliation and other coders' "
+                   "codings (env QCODER_LEAD=1).")
 @click.version_option(__version__, prog_name="qcoder")
 @click.pass_context
-def cli(ctx: click.Context, project_dir: str | None, db: str | None, coder: str | None) -> None:
+def cli(ctx: click.Context, project_dir: str | None, db: str | None, coder: str | None,
+        lead: bool) -> None:
     """qcoder: qualitative coding for comparative case studies.
 
     Run without a command to open the coding workbench on the project.
     """
-    ctx.obj = State(project_dir=project_dir, db=db, coder=coder)
+    ctx.obj = State(project_dir=project_dir, db=db, coder=coder, lead=lead)
     if ctx.invoked_subcommand is None:
         from .project_cmds import open_workbench
 

@@ -33,6 +33,7 @@ class State:
     project_dir: str | None = None
     db: str | None = None
     coder: str | None = None
+    lead: bool = False
     _project: Project | None = field(default=None, repr=False)
     _store: Store | None = field(default=None, repr=False)
 

@@ -55,6 +55,10 @@ SCREENS: dict[str, Callable[[], Screen] | str] = {
 }
 
 
+#: Screens that show other coders' codings: for a lead only (what each shows, for the prompt).
+LEAD_SCREENS = {"reconcile": "reconciliation"}
+
+
 def screen_factory(name: str) -> Callable[[], Screen]:
     """The registered screen ``name`` (importing its module the first time)."""
     entry = SCREENS[name]
@@ -74,10 +78,12 @@ class QcoderApp(App[None]):
 
     def __init__(self, project: Project, coder: str | None = None,
                  keymap: dict[str, str] | None = None,
-                 keymap_warnings: list[str] | None = None) -> None:
+                 keymap_warnings: list[str] | None = None, lead: bool = False) -> None:
         super().__init__()
         self.project = project
         self.coder = coder
+        #: Started as the team's lead (``--lead``), or confirmed being one (logged).
+        self.lead = lead
         self.keymap = dict(keymap or {})
         self.keymap_warnings = list(keymap_warnings or [])
         self.session: Session | None = None
@@ -160,9 +166,45 @@ class QcoderApp(App[None]):
                                                     self.keymap_warnings + warnings)))
 
     def action_open(self, name: str) -> None:
-        """Switch to a registered screen (see :data:`SCREENS`)."""
-        if self.session is not None and name in SCREENS:
+        """Switch to a registered screen (see :data:`SCREENS`); those in :data:`LEAD_SCREENS`
+        show other coders' codings and open only for a lead (see :meth:`as_lead`)."""
+        if self.session is None or name not in SCREENS:
+            return
+        if name in LEAD_SCREENS:
+            self.as_lead(LEAD_SCREENS[name], lambda: self.switch_screen(screen_factory(name)()))
+        else:
             self.switch_screen(screen_factory(name)())
+
+    def as_lead(self, what: str, then: Callable[[], None]) -> None:
+        """Run ``then`` if this coder may see other coders' codings: never during a blind
+        round that includes them; at once for a lead; else after a confirmation, logged."""
+        from ..blindness import blind_for, record_unblinding
+        from .screens.lead_prompt import LeadPrompt
+
+        session = self.session
+        if session is None:
+            return
+        blind = blind_for(session.store, session.coder)
+        if blind is not None:
+            self.notify(f"{what.capitalize()} would show other coders' codings: {blind}.",
+                        title="Blind", severity="warning", timeout=8)
+            return
+        if self.lead:
+            then()
+            return
+
+        def confirmed(yes: bool | None) -> None:
+            if not yes:
+                return
+            try:
+                record_unblinding(session.store, session.coder, what)
+            except (QcoderError, sqlite3.Error) as exc:
+                self.notify(session.short(str(exc)), title="Not opened", severity="error")
+                return
+            self.lead = True
+            then()
+
+        self.push_screen(LeadPrompt(what, session.coder), confirmed)
 
     def on_unmount(self) -> None:
         if self.store is not None:
@@ -170,17 +212,19 @@ class QcoderApp(App[None]):
 
 
 def create_app(project_dir: str | Path | None = None, db: str | Path | None = None,
-               coder: str | None = None, keymap_file: Path | None = None) -> QcoderApp:
-    """The workbench for a project folder (default: the current one) and coder (None: ask).
+               coder: str | None = None, keymap_file: Path | None = None,
+               lead: bool = False) -> QcoderApp:
+    """The workbench for a project folder (default: the current one) and coder (None: ask);
+    ``lead``: the coder leads the team and may see the other coders' codings.
 
     Raises :class:`QcoderError` when the folder is not a project or the coder name is
     invalid; everything after that is reported inside the app.
     """
     project = open_project(project_dir, db)
     keymap, warnings = load_keymap(keymap_file)
-    return QcoderApp(project, check_coder(coder) if coder else None, keymap, warnings)
+    return QcoderApp(project, check_coder(coder) if coder else None, keymap, warnings, lead)
 
 
 def run_app(state: State) -> None:
     """Open the workbench for the CLI's options (``qcoder`` with no command)."""
-    create_app(state.project_dir, state.db, state.coder).run()
+    create_app(state.project_dir, state.db, state.coder, lead=state.lead).run()

@@ -150,11 +150,11 @@ async def until_ready(app: QcoderApp, pilot: Pilot) -> None:
 
 def drive(project_dir: Path, steps: Callable[[QcoderApp, Pilot], Awaitable[Any]],
           coder: str | None = "ann", size: tuple[int, int] = (100, 30),
-          ready: bool = True) -> Any:
+          ready: bool = True, lead: bool = False) -> Any:
     """Start the workbench with :func:`create_app`, run ``steps`` with a Pilot, close it."""
 
     async def main() -> Any:
-        app = create_app(project_dir, coder=coder)
+        app = create_app(project_dir, coder=coder, lead=lead)
         async with app.run_test(size=size) as pilot:
             if ready:
                 await until_ready(app, pilot)

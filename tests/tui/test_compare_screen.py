@@ -93,7 +93,7 @@ def test_a_cell_lists_its_excerpts_and_enter_opens_one_for_coding(imported: Path
     assert opened == "alpha/interview#4"
 
 
-def test_escape_goes_back_and_w_pools_the_coders(imported: Path) -> None:
+def test_escape_goes_back_and_w_pools_the_coders_for_a_lead(imported: Path) -> None:
     prepare(imported, "ann", ("alpha/interview#1", "framing-security"))
     prepare(imported, "bob", ("alpha/interview#2", "framing-development"))
 
@@ -115,8 +115,54 @@ def test_escape_goes_back_and_w_pools_the_coders(imported: Path) -> None:
         await pilot.pause()
         return own, pooled, status, current_ref(app)
 
-    own, pooled, status, back = drive(imported, steps)
+    own, pooled, status, back = drive(imported, steps, lead=True)
     assert own == "100.0"  # ann reviewed one alpha excerpt and coded it
     assert pooled == "2"  # interview#1 (ann) and interview#2 (bob)
     assert "all coders pooled (ann, bob)" in status
     assert back == "alpha/interview#2"  # where ann's coding screen was (first unreviewed)
+
+
+def test_a_coder_sees_only_their_own_codings_even_with_none(imported: Path) -> None:
+    # bob coded interview#1; ann has coded nothing: blind, she sees no pooled view.
+    prepare(imported, "bob", ("alpha/interview#1", "framing-security"))
+
+    async def steps(app: QcoderApp, pilot: Pilot) -> tuple[str, str, str, list[str], str]:
+        screen = await open_compare(app, pilot)
+        status = str(screen.query_one("#compare-status", Static).render())
+        cell = cell_text(screen, "framing-security", "alpha")
+        await pilot.press("w")  # other bases: asks, Escape says no
+        await pilot.pause()
+        asked = type(app.screen).__name__
+        await pilot.press("escape")
+        await pilot.pause()
+        listing = screen.query_one("#cell-excerpts", DataTable)
+        refs = [str(listing.get_row_at(i)[0]) for i in range(listing.row_count)]
+        return status, cell, asked, refs, str(screen.query_one("#compare-status",
+                                                               Static).render())
+
+    status, cell, asked, refs, after = drive(imported, steps)
+    assert "codings of coder 'ann'" in status
+    assert cell == "–"  # ann reviewed nothing in alpha: no percentage, not bob's 100
+    assert asked == "LeadPrompt"
+    assert "codings of coder 'ann'" in after and refs == []
+    with open_store(imported) as store:
+        assert store.query("SELECT COUNT(*) FROM events WHERE kind = 'unblind'") == [(0,)]
+
+
+def test_confirming_as_lead_is_logged_and_shows_the_pooled_view(imported: Path) -> None:
+    prepare(imported, "ann", ("alpha/interview#1", "framing-security"))
+    prepare(imported, "bob", ("alpha/interview#2", "framing-development"))
+
+    async def steps(app: QcoderApp, pilot: Pilot) -> str:
+        screen = await open_compare(app, pilot)
+        await pilot.press("w", "y")
+        for _ in range(200):
+            if "pooled" in str(screen.query_one("#compare-status", Static).render()):
+                break
+            await pilot.pause(0.02)
+        return str(screen.query_one("#compare-status", Static).render())
+
+    assert "all coders pooled (ann, bob)" in drive(imported, steps)
+    with open_store(imported) as store:
+        logged = store.query("SELECT coder, after FROM events WHERE kind = 'unblind'")
+    assert logged == [("ann", '{"screen": "other coders\' codings in the comparison"}')]

@@ -65,7 +65,7 @@ def test_walks_the_disagreements_worst_code_first(disputed: Path) -> None:
         second = (screen.item.ref, screen.item.code_id)
         return len(screen.queue), alphas, first, second, text
 
-    count, alphas, first, second, text = drive(disputed, steps, coder="lead")
+    count, alphas, first, second, text = drive(disputed, steps, coder="lead", lead=True)
     assert count == 3
     assert alphas == sorted(alphas)
     assert first != second
@@ -94,7 +94,7 @@ def test_keep_pick_and_undo_record_the_consensus(disputed: Path) -> None:
         await pilot.pause()
         return kept, picked, after_keep, logged, len(screen.queue)
 
-    kept, picked, after_keep, logged, after_undo = drive(disputed, steps, coder="lead",
+    kept, picked, after_keep, logged, after_undo = drive(disputed, steps, coder="lead", lead=True,
                                                          size=(120, 40))
     assert after_keep == 2 and after_undo == 2
     assert logged == [(kept.code_id, "keep", None, "clearly both", "lead"),
@@ -114,7 +114,7 @@ def test_escape_in_the_reason_prompt_decides_nothing_and_escape_goes_back(
         await pilot.pause()
         return still, isinstance(app.screen, CodingScreen)
 
-    still, back = drive(disputed, steps, coder="lead")
+    still, back = drive(disputed, steps, coder="lead", lead=True)
     assert still and back
     assert adjudications(disputed) == []
 
@@ -124,5 +124,42 @@ def test_nothing_to_reconcile_with_one_coder(imported: Path) -> None:
         screen = await open_reconcile(app, pilot)
         return shown_text(screen)
 
-    text = drive(imported, steps, coder="lead")
+    text = drive(imported, steps, coder="lead", lead=True)
     assert "at least 2 coders" in text
+
+
+def test_a_coder_who_is_not_the_lead_is_asked_before_reconciling(disputed: Path) -> None:
+    async def steps(app: QcoderApp, pilot: Pilot) -> tuple[str, str, str]:
+        await pilot.press("R")
+        await pilot.pause()
+        asked = type(app.screen).__name__
+        await pilot.press("escape")
+        await pilot.pause()
+        declined = type(app.screen).__name__
+        await pilot.press("R", "y")
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        return asked, declined, type(app.screen).__name__
+
+    asked, declined, opened = drive(disputed, steps, coder="ann")
+    assert (asked, declined, opened) == ("LeadPrompt", "CodingScreen", "ReconcileScreen")
+    with open_store(disputed) as store:
+        assert store.query("SELECT coder FROM events WHERE kind = 'unblind'") == [("ann",)]
+
+
+def test_no_one_reconciles_during_a_blind_round(disputed: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    import qcoder.blindness
+
+    monkeypatch.setattr(qcoder.blindness, "blind_for",
+                        lambda store, coder: "round 1 is open and blind")
+
+    async def steps(app: QcoderApp, pilot: Pilot) -> tuple[str, list[str]]:
+        await pilot.press("R")
+        await pilot.pause()
+        return type(app.screen).__name__, [n.message for n in app._notifications]
+
+    screen, notes = drive(disputed, steps, coder="lead", lead=True)
+    assert screen == "CodingScreen"
+    assert any("round 1 is open and blind" in n for n in notes)

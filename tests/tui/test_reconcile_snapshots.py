@@ -31,11 +31,11 @@ def reconciling(*keys: str):
 
 @pytest.mark.parametrize("size", SIZES)
 def test_reconcile_screen(snap_compare, disputed: Path, size: tuple[int, int]) -> None:  # noqa: F811
-    assert snap_compare(create_app(disputed, coder="lead"), terminal_size=size,
+    assert snap_compare(create_app(disputed, coder="lead", lead=True), terminal_size=size,
                         run_before=reconciling())
 
 
 @pytest.mark.parametrize("size", SIZES)
 def test_reason_prompt(snap_compare, disputed: Path, size: tuple[int, int]) -> None:  # noqa: F811
-    assert snap_compare(create_app(disputed, coder="lead"), terminal_size=size,
+    assert snap_compare(create_app(disputed, coder="lead", lead=True), terminal_size=size,
                         run_before=reconciling("2", *"bob read the minutes"))

@@ -4,10 +4,10 @@ Move to a cell to list its excerpts; Enter on the matrix goes to that list, Ente
 on an excerpt opens it on the coding screen. The table is computed by the core
 (:func:`qcoder.compare.code_case_matrix`) in a worker thread.
 
-Whose codings count: in the workbench the default is the consensus where the project has
-one, else the coder's own codings, so opening this screen never shows a coder the others'
-codings by accident; ``w`` cycles to pooled coders and to each coder, and the status line
-always says which.
+Whose codings count: a coder sees only their own codings (coders code blind). A lead
+(``--lead``, or a confirmed and logged choice, see ``QcoderApp.as_lead``) starts on the
+consensus where the project has one, else their own codings, and ``w`` cycles to pooled
+coders and to each coder; the status line always says which.
 """
 
 from __future__ import annotations
@@ -103,6 +103,7 @@ class CompareScreen(Screen[None]):
                 self.bases = self._bases()
                 attributes = sorted({k for c in store.cases() for k in c["attributes"]})
                 self.by_options = ["case", "document", "kind", *attributes]
+            view = View(**{**view.__dict__, "basis": min(view.basis, len(self.bases) - 1)})
             matrix = code_case_matrix(store, self.bases[view.basis], view.by,
                                       depth=view.depth)
         except (QcoderError, sqlite3.Error) as exc:
@@ -111,12 +112,15 @@ class CompareScreen(Screen[None]):
         self.app.call_from_thread(self._show, view, matrix)
 
     def _bases(self) -> list[Basis]:
-        """The coder's own codings (or the consensus) first, then pooled, then each coder."""
+        """The coder's own codings alone; for a lead, the consensus (or their own codings)
+        first, then pooled, then each coder."""
         store, me = self.session.store, self.session.coder
+        own = Basis("coder", (me,))
+        if not self.app.lead:  # type: ignore[attr-defined]
+            return [own]
         default = resolve_basis(store)
         known = store.coders()
-        own = Basis("coder", (me,)) if me in known else None
-        first = [default] if default.kind == "consensus" else [own] if own else [default]
+        first = [default] if default.kind == "consensus" else [own]
         rest = [resolve_basis(store, pooled=True)]
         rest += [Basis("consensus" if c == CONSENSUS else "coder", (c,)) for c in known]
         out: list[Basis] = []
@@ -244,7 +248,16 @@ class CompareScreen(Screen[None]):
         self._change(depth=_next(DEPTHS, self.view.depth))
 
     def action_cycle_basis(self) -> None:
+        if not self.app.lead:  # type: ignore[attr-defined]
+            self.app.as_lead("other coders' codings in the comparison",  # type: ignore
+                             self._unblinded)
+            return
         self._change(basis=(self.view.basis + 1) % max(len(self.bases), 1))
+
+    def _unblinded(self) -> None:
+        """Now a lead: read every basis again and go on to the next one."""
+        self.bases = []
+        self._change(basis=1)
 
 
 def _next(options: tuple | list, current: object) -> object:
