@@ -108,3 +108,17 @@ def test_coding_history_lookups_use_indexes(tmp_path: Path) -> None:
                                                               params))
         assert index in plan and "TEMP B-TREE" not in plan, (sql, plan)
     store.close()
+
+
+def test_rounds_migration_on_a_schema_6_database(tmp_path: Path) -> None:
+    """A database from before rounds opens with empty round tables and its data intact."""
+    path = tmp_path / "six.db"
+    rows = first_schema_db(path)
+    conn = sqlite3.connect(path, isolation_level=None)
+    migrate(conn, upto=6)
+    conn.close()
+    with Store(path) as store:
+        for table in ("rounds", "round_coders", "round_excerpts", "round_reviews",
+                      "round_codings"):
+            assert store.scalar(f"SELECT COUNT(*) FROM {table}") == 0
+        assert select_all(store.conn, "codings", rows["codings"]["columns"]) == rows["codings"]

@@ -42,6 +42,7 @@ from . import (  # noqa: E402,F401
     exchange_cmds,
     export_cmds,
     project_cmds,
+    round_cmds,
 )
 
 

@@ -76,6 +76,7 @@ def print_table(title: str | None, columns: list[str], rows: list[list[Any]],
     """A readable table on the terminal (rich), plain when output is piped."""
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     table = Table(title=title, title_justify="left", show_edge=False, pad_edge=False)
     for i, name in enumerate(columns):
@@ -83,7 +84,8 @@ def print_table(title: str | None, columns: list[str], rows: list[list[Any]],
             isinstance(r[i], int | float) or r[i] in ("", None, "–") for r in rows)
         table.add_column(name, justify="right" if numeric else "left", overflow="fold")
     for row in rows:
-        table.add_row(*["" if v is None else str(v) for v in row])
+        # Cells are data (names, labels): never read as Rich markup.
+        table.add_row(*[Text("" if v is None else str(v)) for v in row])
     # Piped output is read by scripts: never fold a cell over two lines there.
     width = None if sys.stdout.isatty() else 10_000
     Console(file=sys.stdout, soft_wrap=False, width=width).print(table)

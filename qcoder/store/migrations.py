@@ -136,6 +136,13 @@ def _event_history_indexes(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX events_coder_kind ON events (coder, kind)")
 
 
+def _rounds(conn: sqlite3.Connection) -> None:
+    """Reliability rounds: who codes which drawn excerpts, and what they had at close."""
+    from .rounds import SCHEMA
+
+    _run(conn, SCHEMA)
+
+
 MIGRATIONS: list[Migration] = [
     (1, "initial schema", _initial),
     (2, "adjudication log", _adjudication),
@@ -143,6 +150,7 @@ MIGRATIONS: list[Migration] = [
     (4, "codings index by code and coder", _codings_by_code_and_coder),
     (5, "excerpts by document", _excerpt_document_index),
     (6, "event history indexes", _event_history_indexes),
+    (7, "reliability rounds", _rounds),
 ]
 LATEST = MIGRATIONS[-1][0]
 

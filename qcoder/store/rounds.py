@@ -1,0 +1,204 @@
+"""SQL of reliability rounds: the rounds, their coders, their excerpts, the frozen codings."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from ..project.corpus import format_ref
+
+SCHEMA = """
+CREATE TABLE rounds (
+    id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, kind TEXT NOT NULL,
+    percent REAL, strata TEXT NOT NULL DEFAULT 'none', seed INTEGER,
+    from_unreviewed INTEGER NOT NULL DEFAULT 0, pool INTEGER NOT NULL DEFAULT 0,
+    strata_sizes TEXT NOT NULL DEFAULT '{}',
+    codebook_version TEXT NOT NULL DEFAULT '', started_by TEXT NOT NULL DEFAULT '',
+    started TEXT NOT NULL, closed TEXT);
+CREATE TABLE round_coders (
+    round_id INTEGER NOT NULL REFERENCES rounds(id), coder TEXT NOT NULL REFERENCES coders(name),
+    PRIMARY KEY (round_id, coder));
+CREATE TABLE round_excerpts (
+    round_id INTEGER NOT NULL REFERENCES rounds(id),
+    excerpt_id INTEGER NOT NULL REFERENCES excerpts(id), stratum TEXT NOT NULL DEFAULT '',
+    position INTEGER NOT NULL, PRIMARY KEY (round_id, excerpt_id));
+CREATE INDEX round_excerpts_excerpt ON round_excerpts (excerpt_id);
+CREATE TABLE round_reviews (
+    round_id INTEGER NOT NULL REFERENCES rounds(id), excerpt_id INTEGER NOT NULL,
+    coder TEXT NOT NULL, reviewed_at TEXT NOT NULL, PRIMARY KEY (round_id, excerpt_id, coder));
+CREATE TABLE round_codings (
+    round_id INTEGER NOT NULL REFERENCES rounds(id), excerpt_id INTEGER NOT NULL,
+    code_id TEXT NOT NULL, coder TEXT NOT NULL, created TEXT NOT NULL,
+    PRIMARY KEY (round_id, excerpt_id, code_id, coder));
+"""
+
+ROUND_COLUMNS = ("id", "name", "kind", "percent", "strata", "seed", "from_unreviewed", "pool",
+                 "strata_sizes", "codebook_version", "started_by", "started", "closed")
+
+
+def _marks(values: Sequence[Any]) -> str:
+    return ",".join("?" * len(values))
+
+
+# -- reading --------------------------------------------------------------------------------
+def round_rows(conn: sqlite3.Connection, name: str | None = None) -> list[dict[str, Any]]:
+    """Every round (or the one named), oldest first, as dicts of its columns."""
+    sql = f"SELECT {', '.join(ROUND_COLUMNS)} FROM rounds"
+    params: tuple = ()
+    if name is not None:
+        sql += " WHERE name = ?"
+        params = (name,)
+    return [dict(zip(ROUND_COLUMNS, r, strict=True))
+            for r in conn.execute(sql + " ORDER BY started, id", params)]
+
+
+def round_coders(conn: sqlite3.Connection, round_id: int) -> list[str]:
+    return [r[0] for r in conn.execute(
+        "SELECT coder FROM round_coders WHERE round_id = ? ORDER BY rowid", (round_id,))]
+
+
+def round_excerpt_ids(conn: sqlite3.Connection, round_id: int) -> list[int]:
+    """The round's excerpt ids in the order they were drawn (corpus order)."""
+    return [r[0] for r in conn.execute(
+        "SELECT excerpt_id FROM round_excerpts WHERE round_id = ? ORDER BY position",
+        (round_id,))]
+
+
+def round_excerpt_refs(conn: sqlite3.Connection, round_id: int) -> list[dict[str, Any]]:
+    """The round's excerpts in order: reference, stratum, whether still active."""
+    rows = conn.execute("""SELECT d.case_id, d.stem, e.n, r.stratum, e.active, e.id
+        FROM round_excerpts r JOIN excerpts e ON e.id = r.excerpt_id
+        JOIN documents d ON d.id = e.document_id WHERE r.round_id = ? ORDER BY r.position""",
+                        (round_id,))
+    return [{"excerpt": format_ref(c, s, n), "stratum": stratum, "active": bool(active),
+             "id": eid} for c, s, n, stratum, active, eid in rows]
+
+
+def strata_counts(conn: sqlite3.Connection, round_id: int) -> list[tuple[str, int]]:
+    return conn.execute("SELECT stratum, COUNT(*) FROM round_excerpts WHERE round_id = ? "
+                        "GROUP BY stratum ORDER BY stratum", (round_id,)).fetchall()
+
+
+def reviewed_counts(conn: sqlite3.Connection, round_id: int, frozen: bool) -> dict[str, int]:
+    """Per coder of the round: how many of its excerpts they reviewed (at close if frozen)."""
+    if frozen:
+        rows = conn.execute("SELECT coder, COUNT(*) FROM round_reviews WHERE round_id = ? "
+                            "GROUP BY coder", (round_id,))
+    else:
+        rows = conn.execute("""SELECT k.coder, COUNT(v.excerpt_id) FROM round_coders k
+            JOIN round_excerpts x ON x.round_id = k.round_id
+            LEFT JOIN reviews v ON v.excerpt_id = x.excerpt_id AND v.coder = k.coder
+            WHERE k.round_id = ? GROUP BY k.coder""", (round_id,))
+    return dict(rows.fetchall())
+
+
+def open_rounds_of(conn: sqlite3.Connection, coder: str) -> list[str]:
+    """Names of the open rounds ``coder`` codes in."""
+    return [r[0] for r in conn.execute("""SELECT r.name FROM rounds r
+        JOIN round_coders k ON k.round_id = r.id
+        WHERE k.coder = ? AND r.closed IS NULL ORDER BY r.started, r.id""", (coder,))]
+
+
+def open_round_excerpts_of(conn: sqlite3.Connection, coder: str) -> list[int]:
+    """Excerpt ids of every open round ``coder`` codes in."""
+    return [r[0] for r in conn.execute("""SELECT DISTINCT x.excerpt_id FROM round_excerpts x
+        JOIN rounds r ON r.id = x.round_id AND r.closed IS NULL
+        JOIN round_coders k ON k.round_id = r.id AND k.coder = ?""", (coder,))]
+
+
+def excerpt_pool(conn: sqlite3.Connection) -> list[tuple[int, str, str, str, int]]:
+    """Active excerpts of active documents in corpus order: (id, identity, case id, document
+    stem, 1 when some coder other than consensus reviewed it)."""
+    return conn.execute("""SELECT e.id, e.identity, d.case_id, d.stem,
+            EXISTS (SELECT 1 FROM reviews v WHERE v.excerpt_id = e.id
+                    AND v.coder != 'consensus')
+        FROM excerpts e JOIN documents d ON d.id = e.document_id AND d.active = 1
+        JOIN cases c ON c.id = d.case_id
+        WHERE e.active = 1 ORDER BY c.position, d.case_id, d.stem, e.n""").fetchall()
+
+
+def document_excerpts(conn: sqlite3.Connection, case_id: str, stem: str
+                      ) -> list[tuple[int, str]] | None:
+    """(id, identity) of an active document's active excerpts in order; None: no document."""
+    doc = conn.execute("SELECT id FROM documents WHERE case_id = ? AND stem = ? AND active = 1",
+                       (case_id, stem)).fetchone()
+    if doc is None:
+        return None
+    return conn.execute("SELECT id, identity FROM excerpts WHERE document_id = ? AND "
+                        "active = 1 ORDER BY n", (doc[0],)).fetchall()
+
+
+def document_refs(conn: sqlite3.Connection) -> list[str]:
+    return [f"{c}/{s}" for c, s in conn.execute(
+        "SELECT case_id, stem FROM documents WHERE active = 1 ORDER BY case_id, stem")]
+
+
+def frozen_reviews(conn: sqlite3.Connection, round_id: int, coders: Sequence[str]
+                   ) -> list[tuple[str, str]]:
+    """(coder, packed excerpt ids) of a closed round's reviews."""
+    return conn.execute(f"""SELECT coder, group_concat(excerpt_id) FROM round_reviews
+        WHERE round_id = ? AND coder IN ({_marks(coders)}) GROUP BY coder""",
+                        (round_id, *coders)).fetchall()
+
+
+def frozen_codings(conn: sqlite3.Connection, round_id: int, coders: Sequence[str]
+                   ) -> list[tuple[str, str, str]]:
+    """(code, coder, packed excerpt ids) of a closed round's codings of active codes."""
+    return conn.execute(f"""SELECT code_id, coder, group_concat(excerpt_id) FROM round_codings
+        WHERE round_id = ? AND coder IN ({_marks(coders)})
+          AND code_id IN (SELECT id FROM codes WHERE active = 1)
+        GROUP BY code_id, coder""", (round_id, *coders)).fetchall()
+
+
+# -- writing --------------------------------------------------------------------------------
+def insert_round(conn: sqlite3.Connection, values: dict[str, Any]) -> int:
+    names = [c for c in ROUND_COLUMNS if c in values]
+    cur = conn.execute(f"INSERT INTO rounds ({', '.join(names)}) VALUES ({_marks(names)})",
+                       [values[n] for n in names])
+    return int(cur.lastrowid or 0)
+
+
+def insert_round_coders(conn: sqlite3.Connection, round_id: int, coders: Sequence[str],
+                        at: str) -> None:
+    conn.executemany("INSERT OR IGNORE INTO coders VALUES (?, ?)", [(c, at) for c in coders])
+    conn.executemany("INSERT INTO round_coders VALUES (?, ?)", [(round_id, c) for c in coders])
+
+
+def insert_round_excerpts(conn: sqlite3.Connection, round_id: int,
+                          rows: Iterable[tuple[int, str]]) -> None:
+    """``rows``: (excerpt id, stratum) in queue order."""
+    conn.executemany("INSERT INTO round_excerpts VALUES (?, ?, ?, ?)",
+                     [(round_id, e, s, i) for i, (e, s) in enumerate(rows)])
+
+
+def close_round(conn: sqlite3.Connection, round_id: int, at: str) -> None:
+    """Mark the round closed and freeze its coders' reviews and codings on its excerpts."""
+    conn.execute("UPDATE rounds SET closed = ? WHERE id = ?", (at, round_id))
+    conn.execute("""INSERT INTO round_reviews SELECT x.round_id, v.excerpt_id, v.coder,
+            v.reviewed_at FROM round_excerpts x
+        JOIN round_coders k ON k.round_id = x.round_id
+        JOIN reviews v ON v.excerpt_id = x.excerpt_id AND v.coder = k.coder
+        WHERE x.round_id = ?""", (round_id,))
+    conn.execute("""INSERT INTO round_codings SELECT x.round_id, c.excerpt_id, c.code_id,
+            c.coder, c.created FROM round_excerpts x
+        JOIN round_coders k ON k.round_id = x.round_id
+        JOIN codings c ON c.excerpt_id = x.excerpt_id AND c.coder = k.coder
+        WHERE x.round_id = ?""", (round_id,))
+
+
+def strip_others_on(conn: sqlite3.Connection, excerpt_ids: Sequence[int], coder: str) -> None:
+    """In a coder's copy: delete everything other coders left on these excerpts (codings,
+    reviews, memos, their history and the adjudication log), overwriting the freed pages."""
+    conn.execute("PRAGMA secure_delete = ON")
+    conn.execute("CREATE TEMP TABLE blind (excerpt_id INTEGER PRIMARY KEY)")
+    conn.executemany("INSERT INTO blind VALUES (?)", [(e,) for e in excerpt_ids])
+    for table in ("codings", "reviews", "memos", "events"):
+        conn.execute(f"DELETE FROM {table} WHERE coder != ? AND excerpt_id IN "
+                     "(SELECT excerpt_id FROM blind)", (coder,))
+    conn.execute("DELETE FROM adjudications WHERE excerpt_id IN (SELECT excerpt_id FROM blind)")
+    conn.execute("DELETE FROM round_reviews WHERE coder != ? AND excerpt_id IN "
+                 "(SELECT excerpt_id FROM blind)", (coder,))
+    conn.execute("DELETE FROM round_codings WHERE coder != ? AND excerpt_id IN "
+                 "(SELECT excerpt_id FROM blind)", (coder,))
+    conn.execute("DROP TABLE blind")
