@@ -6,7 +6,6 @@ coding is on disk the moment the call returns, and undo/redo survive a restart.
 
 from __future__ import annotations
 
-import json
 import re
 import sqlite3
 from dataclasses import dataclass
@@ -14,8 +13,11 @@ from typing import Any
 
 from .errors import InputError
 from .project.codebook import Codebook
+from .store import codings as db
+from .store import events
+from .store.adjudications import write_adjudication
+from .store.corpus import excerpt_is_active
 from .store.database import Store, now
-from .store.migrations import new_uid
 
 CODER_PATTERN = re.compile(r"^[\w][\w.@+-]{0,39}$")
 
@@ -52,52 +54,51 @@ class Coding:
 
     # -- helpers ----------------------------------------------------------------------------
     def _new_action(self, conn: sqlite3.Connection) -> int:
-        self.store.ensure_coder(conn, self.coder)
-        # A new action ends the redo history, as in any editor.
-        conn.execute("UPDATE events SET state = 'dropped' WHERE coder = ? AND state = 'undone'",
-                     (self.coder,))
-        return int(conn.execute("SELECT COALESCE(MAX(action_id), 0) + 1 FROM events")
-                   .fetchone()[0])
+        db.ensure_coder(conn, self.coder)
+        events.drop_redo(conn, self.coder)  # a new action ends the redo history
+        return events.next_action_id(conn)
 
     def _event(self, conn: sqlite3.Connection, action: int, kind: str, excerpt_id: int | None,
                code_id: str | None = None, before: Any = None, after: Any = None,
                state: str = "done") -> None:
-        conn.execute(
-            "INSERT INTO events (action_id, coder, at, kind, excerpt_id, code_id, before, after,"
-            " state, uid) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (action, self.coder, now(), kind, excerpt_id, code_id,
-             None if before is None else json.dumps(before, ensure_ascii=False),
-             None if after is None else json.dumps(after, ensure_ascii=False), state, new_uid()))
+        events.append(conn, action, self.coder, now(), kind, excerpt_id, code_id, before,
+                      after, state)
 
     def _add(self, conn: sqlite3.Connection, action: int, excerpt_id: int, code_id: str,
              memo: str | None = None, created: str | None = None) -> None:
         created = created or now()
-        conn.execute("INSERT INTO codings (excerpt_id, code_id, coder, created, memo) "
-                     "VALUES (?, ?, ?, ?, ?)", (excerpt_id, code_id, self.coder, created, memo))
+        db.insert_coding(conn, excerpt_id, code_id, self.coder, created, memo)
         self._event(conn, action, "add", excerpt_id, code_id,
                     after={"memo": memo, "created": created})
 
     def _remove(self, conn: sqlite3.Connection, action: int, excerpt_id: int,
                 code_id: str) -> None:
-        row = conn.execute("SELECT memo, created FROM codings WHERE excerpt_id = ? AND "
-                           "code_id = ? AND coder = ?", (excerpt_id, code_id, self.coder)
-                           ).fetchone()
-        conn.execute("DELETE FROM codings WHERE excerpt_id = ? AND code_id = ? AND coder = ?",
-                     (excerpt_id, code_id, self.coder))
+        state = db.coding_state(conn, excerpt_id, code_id, self.coder)
+        assert state is not None
+        db.delete_coding(conn, excerpt_id, code_id, self.coder)
         self._event(conn, action, "remove", excerpt_id, code_id,
-                    before={"memo": row[0], "created": row[1]})
+                    before={"memo": state[0], "created": state[1]})
 
     def _review(self, conn: sqlite3.Connection, action: int, excerpt_id: int) -> None:
-        cur = conn.execute("INSERT OR IGNORE INTO reviews VALUES (?, ?, ?)",
-                           (excerpt_id, self.coder, now()))
-        if cur.rowcount:
+        if db.add_review(conn, excerpt_id, self.coder, now()):
             self._event(conn, action, "review", excerpt_id)
 
     def _check_excerpt(self, conn: sqlite3.Connection, excerpt_id: int) -> None:
-        if not conn.execute("SELECT 1 FROM excerpts WHERE id = ? AND active = 1",
-                            (excerpt_id,)).fetchone():
+        if not excerpt_is_active(conn, excerpt_id):
             raise InputError(f"excerpt {excerpt_id} does not exist (or is orphaned); "
                              "run 'qcoder import' to refresh the cases")
+
+    def _replace_siblings(self, conn: sqlite3.Connection, action: int, excerpt_id: int,
+                          code_id: str, present: dict[str, str | None] | set[str]) -> list[str]:
+        """Remove the other codes of ``code_id``'s exclusive group (the one conflict check
+        of exclusive groups); the codes removed."""
+        removed: list[str] = []
+        group = self.codebook.group_of(code_id)
+        for sibling in self.codebook[group].children if group is not None else ():
+            if sibling != code_id and sibling in present:
+                self._remove(conn, action, excerpt_id, sibling)
+                removed.append(sibling)
+        return removed
 
     def _check_code(self, code_id: str) -> None:
         if code_id not in self.codebook:
@@ -111,17 +112,9 @@ class Coding:
         self._check_code(code_id)
         with self.store.transaction() as conn:
             self._check_excerpt(conn, excerpt_id)
-            present = {r[0] for r in conn.execute(
-                "SELECT code_id FROM codings WHERE excerpt_id = ? AND coder = ?",
-                (excerpt_id, self.coder))}
+            present = db.codes_present(conn, excerpt_id, self.coder)
             action = self._new_action(conn)
-            removed: list[str] = []
-            group = self.codebook.group_of(code_id)
-            if group is not None:
-                for sibling in self.codebook[group].children:
-                    if sibling != code_id and sibling in present:
-                        self._remove(conn, action, excerpt_id, sibling)
-                        removed.append(sibling)
+            removed = self._replace_siblings(conn, action, excerpt_id, code_id, present)
             added = []
             if code_id not in present:
                 self._add(conn, action, excerpt_id, code_id, memo)
@@ -133,8 +126,7 @@ class Coding:
         """Remove a code this coder applied; the excerpt stays reviewed."""
         with self.store.transaction() as conn:
             self._check_excerpt(conn, excerpt_id)
-            if not conn.execute("SELECT 1 FROM codings WHERE excerpt_id = ? AND code_id = ? "
-                                "AND coder = ?", (excerpt_id, code_id, self.coder)).fetchone():
+            if db.coding_state(conn, excerpt_id, code_id, self.coder) is None:
                 return Outcome(None, [], [])
             action = self._new_action(conn)
             self._remove(conn, action, excerpt_id, code_id)
@@ -151,8 +143,7 @@ class Coding:
         """Remove every code this coder applied; the excerpt stays reviewed."""
         with self.store.transaction() as conn:
             self._check_excerpt(conn, excerpt_id)
-            codes = [r[0] for r in conn.execute("SELECT code_id FROM codings WHERE "
-                     "excerpt_id = ? AND coder = ? ORDER BY id", (excerpt_id, self.coder))]
+            codes = list(db.codes_present(conn, excerpt_id, self.coder))
             action = self._new_action(conn)
             for code_id in codes:
                 self._remove(conn, action, excerpt_id, code_id)
@@ -163,8 +154,7 @@ class Coding:
         """Record that this coder decided the excerpt (with no code, if none is applied)."""
         with self.store.transaction() as conn:
             self._check_excerpt(conn, excerpt_id)
-            if conn.execute("SELECT 1 FROM reviews WHERE excerpt_id = ? AND coder = ?",
-                            (excerpt_id, self.coder)).fetchone():
+            if db.has_review(conn, excerpt_id, self.coder):
                 return Outcome(None, [], [])
             action = self._new_action(conn)
             self._review(conn, action, excerpt_id)
@@ -174,16 +164,14 @@ class Coding:
         """Set the memo of one of this coder's codings (empty text removes it)."""
         memo_value = memo.strip() or None
         with self.store.transaction() as conn:
-            row = conn.execute("SELECT memo FROM codings WHERE excerpt_id = ? AND code_id = ? "
-                               "AND coder = ?", (excerpt_id, code_id, self.coder)).fetchone()
+            row = db.coding_state(conn, excerpt_id, code_id, self.coder)
             if row is None:
                 raise InputError(f"no coding of '{code_id}' by {self.coder} on this excerpt; "
                                  "apply the code before writing its memo")
             if row[0] == memo_value:
                 return Outcome(None, [], [])
             action = self._new_action(conn)
-            conn.execute("UPDATE codings SET memo = ? WHERE excerpt_id = ? AND code_id = ? AND "
-                         "coder = ?", (memo_value, excerpt_id, code_id, self.coder))
+            db.update_coding_memo(conn, excerpt_id, code_id, self.coder, memo_value)
             self._event(conn, action, "coding-memo", excerpt_id, code_id, before=row[0],
                         after=memo_value)
             return Outcome(action, [], [])
@@ -193,13 +181,11 @@ class Coding:
         memo_value = memo.strip() or None
         with self.store.transaction() as conn:
             self._check_excerpt(conn, excerpt_id)
-            row = conn.execute("SELECT text FROM memos WHERE excerpt_id = ? AND coder = ?",
-                               (excerpt_id, self.coder)).fetchone()
-            before = row[0] if row else None
+            before = db.excerpt_memo(conn, excerpt_id, self.coder)
             if before == memo_value:
                 return Outcome(None, [], [])
             action = self._new_action(conn)
-            _write_memo(conn, excerpt_id, self.coder, memo_value)
+            db.write_excerpt_memo(conn, excerpt_id, self.coder, memo_value)
             self._event(conn, action, "excerpt-memo", excerpt_id, before=before,
                         after=memo_value)
             return Outcome(action, [], [])
@@ -207,59 +193,27 @@ class Coding:
     # -- undo / redo ------------------------------------------------------------------------
     def undo(self) -> Outcome:
         """Undo this coder's latest action still in effect (persisted: works after restart)."""
-        return self._step(_latest_done, "undone", "undo", reverse=True)
+        return self._step(events.latest_done, "undone", "undo", reverse=True)
 
     def redo(self) -> Outcome:
         """Redo the action undone last, unless a new action came after it."""
-        return self._step(_latest_undone, "done", "redo", reverse=False)
+        return self._step(events.latest_undone, "done", "redo", reverse=False)
 
     def _step(self, pick: Any, to_state: str, log: str, reverse: bool) -> Outcome:
         with self.store.transaction() as conn:
             action = pick(conn, self.coder)
             if action is None:
                 return Outcome(None, [], [])
-            events = conn.execute(
-                f"SELECT kind, excerpt_id, code_id, before, after FROM events WHERE "
-                f"action_id = ? AND coder = ? AND state != 'log' ORDER BY id "
-                f"{'DESC' if reverse else 'ASC'}", (action, self.coder)).fetchall()
+            replayed = events.action_events(conn, action, self.coder, reverse)
             added: list[str] = []
             removed: list[str] = []
-            for kind, excerpt_id, code_id, before, after in events:
-                _replay(conn, self.coder, kind, excerpt_id, code_id,
-                        json.loads(before) if before else None,
-                        json.loads(after) if after else None, reverse, added, removed,
-                        action)
-            conn.execute("UPDATE events SET state = ? WHERE action_id = ? AND coder = ? AND "
-                         "state != 'log'", (to_state, action, self.coder))
+            for kind, excerpt_id, code_id, before, after in replayed:
+                _replay(conn, self.coder, kind, excerpt_id, code_id, before, after, reverse,
+                        added, removed, action)
+            events.set_action_state(conn, action, self.coder, to_state)
             self._event(conn, action, log, None, after={"action_id": action}, state="log")
-            touched = next((e[1] for e in events if e[1] is not None), None)
+            touched = next((e[1] for e in replayed if e[1] is not None), None)
             return Outcome(action, added, removed, touched)
-
-
-def _latest_done(conn: sqlite3.Connection, coder: str) -> int | None:
-    """The action to undo: this coder's latest one still in effect."""
-    return conn.execute("SELECT MAX(action_id) FROM events WHERE coder = ? AND state = 'done'",
-                        (coder,)).fetchone()[0]
-
-
-def _latest_undone(conn: sqlite3.Connection, coder: str) -> int | None:
-    """The undone action to redo first: the one undone last (latest undo log entry)."""
-    row = conn.execute(
-        """SELECT e.action_id FROM events l JOIN events e
-               ON e.action_id = l.action_id AND e.coder = l.coder AND e.state = 'undone'
-           WHERE l.coder = ? AND l.kind = 'undo' ORDER BY l.id DESC LIMIT 1""",
-        (coder,)).fetchone()
-    return row[0] if row else None
-
-
-def _write_memo(conn: sqlite3.Connection, excerpt_id: int, coder: str,
-                memo: str | None) -> None:
-    if memo is None:
-        conn.execute("DELETE FROM memos WHERE excerpt_id = ? AND coder = ?", (excerpt_id, coder))
-    else:
-        conn.execute("INSERT INTO memos VALUES (?, ?, ?, ?) ON CONFLICT(excerpt_id, coder) "
-                     "DO UPDATE SET text = excluded.text, updated = excluded.updated",
-                     (excerpt_id, coder, memo, now()))
 
 
 def _replay(conn: sqlite3.Connection, coder: str, kind: str, excerpt_id: int,
@@ -270,43 +224,24 @@ def _replay(conn: sqlite3.Connection, coder: str, kind: str, excerpt_id: int,
     if kind in ("add", "remove"):
         if kind == add_kind:
             state = before if reverse else after
-            conn.execute("INSERT OR IGNORE INTO codings (excerpt_id, code_id, coder, created, "
-                         "memo) VALUES (?, ?, ?, ?, ?)",
-                         (excerpt_id, code_id, coder, state["created"], state["memo"]))
+            db.insert_coding(conn, excerpt_id, str(code_id), coder, state["created"],
+                             state["memo"], replay=True)
             added.append(str(code_id))
         else:
-            conn.execute("DELETE FROM codings WHERE excerpt_id = ? AND code_id = ? AND "
-                         "coder = ?", (excerpt_id, code_id, coder))
+            db.delete_coding(conn, excerpt_id, str(code_id), coder)
             removed.append(str(code_id))
     elif kind == "review":
         if reverse:
-            conn.execute("DELETE FROM reviews WHERE excerpt_id = ? AND coder = ?",
-                         (excerpt_id, coder))
+            db.delete_review(conn, excerpt_id, coder)
         else:
-            conn.execute("INSERT OR IGNORE INTO reviews VALUES (?, ?, ?)",
-                         (excerpt_id, coder, now()))
+            db.add_review(conn, excerpt_id, coder, now())
     elif kind == "coding-memo":
-        conn.execute("UPDATE codings SET memo = ? WHERE excerpt_id = ? AND code_id = ? AND "
-                     "coder = ?", (before if reverse else after, excerpt_id, code_id, coder))
+        db.update_coding_memo(conn, excerpt_id, str(code_id), coder,
+                              before if reverse else after)
     elif kind == "excerpt-memo":
-        _write_memo(conn, excerpt_id, coder, before if reverse else after)
+        db.write_excerpt_memo(conn, excerpt_id, coder, before if reverse else after)
     elif kind == "adjudication":
         write_adjudication(conn, excerpt_id, str(code_id), after, action, remove=reverse)
 
 
-def write_adjudication(conn: sqlite3.Connection, excerpt_id: int, code_id: str,
-                       record: dict[str, Any], action: int | None, remove: bool = False) -> None:
-    """Add a row to the adjudication log, or remove it (found by what it records, as merge
-    matches it): the ``adjudication`` event's do and undo. ``record`` holds decision,
-    source_coder, reason, decided_by and at."""
-    if remove:
-        conn.execute("DELETE FROM adjudications WHERE excerpt_id = ? AND code_id = ? AND "
-                     "decision = ? AND source_coder IS ? AND reason = ? AND decided_by = ? "
-                     "AND at = ?", (excerpt_id, code_id, record["decision"],
-                                    record["source_coder"], record["reason"],
-                                    record["decided_by"], record["at"]))
-    else:
-        conn.execute("INSERT INTO adjudications (excerpt_id, code_id, decision, source_coder, "
-                     "reason, decided_by, at, action_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                     (excerpt_id, code_id, record["decision"], record["source_coder"],
-                      record["reason"], record["decided_by"], record["at"], action))
+__all__ = ["Coding", "Outcome", "check_coder", "write_adjudication"]

@@ -22,13 +22,15 @@ from typing import Any
 
 import numpy as np
 
-from .coding import Coding, Outcome, check_coder, write_adjudication
+from .coding import Coding, Outcome, check_coder
 from .errors import InputError, QcoderError
 from .project.codebook import Codebook
 from .reliability.agreement import CONSENSUS, AgreementData, disagreement_pairs, report
 from .reliability.data import excerpt_refs, load_agreement_data, select_case, select_coders
+from .store import codings as db
+from .store import events
+from .store.adjudications import write_adjudication
 from .store.database import Store, now
-from .store.migrations import new_uid
 
 DECISIONS = ("keep", "drop", "pick")
 
@@ -103,25 +105,17 @@ class _ConsensusCoding(Coding):
         """Make consensus have the code (``want``) or not, log ``record``; one action."""
         with self.store.transaction() as conn:
             self._check_excerpt(conn, excerpt_id)
-            present = dict(conn.execute(
-                "SELECT code_id, memo FROM codings WHERE excerpt_id = ? AND coder = ?",
-                (excerpt_id, self.coder)).fetchall())
+            present = db.codes_present(conn, excerpt_id, self.coder)
             action = self._new_action(conn)
             added: list[str] = []
             removed: list[str] = []
             if want:
-                group = self.codebook.group_of(code_id)
-                for sibling in self.codebook[group].children if group else ():
-                    if sibling != code_id and sibling in present:
-                        self._remove(conn, action, excerpt_id, sibling)
-                        removed.append(sibling)
+                removed = self._replace_siblings(conn, action, excerpt_id, code_id, present)
                 if code_id not in present:
                     self._add(conn, action, excerpt_id, code_id, memo)
                     added.append(code_id)
                 elif set_memo and present[code_id] != memo:
-                    conn.execute("UPDATE codings SET memo = ? WHERE excerpt_id = ? AND "
-                                 "code_id = ? AND coder = ?",
-                                 (memo, excerpt_id, code_id, self.coder))
+                    db.update_coding_memo(conn, excerpt_id, code_id, self.coder, memo)
                     self._event(conn, action, "coding-memo", excerpt_id, code_id,
                                 before=present[code_id], after=memo)
             elif code_id in present:
@@ -138,17 +132,12 @@ class _ConsensusCoding(Coding):
             action = self._new_action(conn)
             stamp = now()
             after = json.dumps({"memo": None, "created": stamp})
-            conn.executemany(
-                "INSERT INTO codings (excerpt_id, code_id, coder, created) VALUES (?, ?, ?, ?)",
-                [(e, c, self.coder, stamp) for e, c in codings])
-            conn.executemany("INSERT INTO reviews VALUES (?, ?, ?)",
-                             [(e, self.coder, stamp) for e in reviews])
-            event = ("INSERT INTO events (action_id, coder, at, kind, excerpt_id, code_id, "
-                     "after, state, uid) VALUES (?, ?, ?, ?, ?, ?, ?, 'done', ?)")
-            conn.executemany(event, [(action, self.coder, stamp, "add", e, c, after, new_uid())
-                                     for e, c in codings])
-            conn.executemany(event, [(action, self.coder, stamp, "review", e, None, None,
-                                      new_uid()) for e in reviews])
+            db.insert_codings(conn, [(e, c, self.coder, stamp) for e, c in codings])
+            db.insert_reviews(conn, [(e, self.coder, stamp) for e in reviews])
+            events.append_many(conn, [(action, self.coder, stamp, "add", e, c, None, after,
+                                       "done") for e, c in codings])
+            events.append_many(conn, [(action, self.coder, stamp, "review", e, None, None, None,
+                                       "done") for e in reviews])
             return action
 
 
@@ -202,8 +191,7 @@ class Consensus:
                 for e, c in zip(excerpts[by_rank].tolist(), codes[by_rank].tolist(), strict=True)]
 
     def _decided(self) -> set[tuple[int, str]]:
-        return {(e, c) for e, c in self.store.query(
-            "SELECT DISTINCT excerpt_id, code_id FROM adjudications")}
+        return self.store.decided_pairs()
 
     def item(self, pending: Pending) -> Item:
         """The excerpt, each coder's version and consensus's codes so far."""
@@ -265,8 +253,7 @@ class Consensus:
         code_ids = [c.id for c in self.codebook if not c.exclusive and c.id in data.code_ids]
         reviewers = data.reviewed.sum(axis=0)
         pairable = reviewers >= 2
-        have = {(e, c) for e, c in self.store.query(
-            "SELECT excerpt_id, code_id FROM codings WHERE coder = ?", (CONSENSUS,))}
+        have = self.store.coded_pairs(CONSENSUS)
         held = {e for e, _ in have}
         skip = have | self._decided()
         groups = {c: self.codebook.group_of(c) for c in code_ids}
@@ -280,8 +267,7 @@ class Consensus:
                 if (excerpt_id, code_id) in skip or (excerpt_id, groups[code_id]) in taken:
                     continue
                 codings.append((excerpt_id, code_id))
-        reviewed = {e for e, in self.store.query(
-            "SELECT excerpt_id FROM reviews WHERE coder = ?", (CONSENSUS,))}
+        reviewed = self.store.reviewed_ids(CONSENSUS)
         agreed = set(data.excerpt_ids[pairable & ~disputed].tolist())
         reviews = sorted((agreed | {e for e, _ in codings}) - reviewed - held)
         if not codings and not reviews:

@@ -8,6 +8,7 @@ from .exchange.codings_csv import file_sha, import_codings
 from .project.codebook import Codebook, load_codebook
 from .project.corpus import Case, load_corpus
 from .project.folder import Project
+from .store import sync
 from .store.database import Store, SyncReport, now
 
 
@@ -35,16 +36,15 @@ def sync_project(project: Project, store: Store, conn: sqlite3.Connection, codeb
     seeds = sorted(project.codings_dir.glob("*.csv")) if project.codings_dir.is_dir() else []
     for path in seeds:
         sha = file_sha(path)
-        if conn.execute("SELECT 1 FROM imports WHERE sha = ? AND kind = 'codings'",
-                        (sha,)).fetchone():
+        if sync.was_imported(conn, sha):
             continue
         result = import_codings(store, codebook, path, conn)
-        conn.execute("INSERT INTO imports VALUES (?, 'codings', ?, ?, ?)",
-                     (sha, path.relative_to(project.root).as_posix(), now(), result.rows))
+        sync.record_import(conn, sha, path.relative_to(project.root).as_posix(), now(),
+                           result.rows)
         report.seed_files.append((path.name, result.codings_added))
     return report
 
 
 def needs_import(store: Store) -> bool:
     """True for a database that has never imported the project."""
-    return not store.scalar("SELECT COUNT(*) FROM documents")
+    return not store.has_documents()

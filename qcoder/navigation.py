@@ -15,31 +15,10 @@ from typing import Literal
 
 from .project.codebook import Codebook
 from .project.corpus import format_ref
-from .store.database import CONSENSUS, Store
+from .store import navigation as q
+from .store.database import Store
 
 FilterKind = Literal["all", "unreviewed", "code", "memo", "search"]
-
-CORPUS_ORDER = "ORDER BY c.position, d.case_id, d.stem, e.n"
-CORPUS_JOIN = ("JOIN documents d ON d.id = e.document_id AND d.active = 1 "
-               "JOIN cases c ON c.id = d.case_id")
-
-# One row per excerpt line, with this coder's state only (:coder is always bound).
-LINE_SELECT = """
-SELECT e.id, d.case_id, d.stem, e.n, e.speaker, substr(e.text, 1, 240),
-       EXISTS (SELECT 1 FROM reviews r WHERE r.excerpt_id = e.id AND r.coder = :coder),
-       (SELECT COUNT(*) FROM codings k WHERE k.excerpt_id = e.id AND k.coder = :coder),
-       EXISTS (SELECT 1 FROM memos m WHERE m.excerpt_id = e.id AND m.coder = :coder)
-         OR EXISTS (SELECT 1 FROM codings k WHERE k.excerpt_id = e.id AND k.coder = :coder
-                    AND k.memo IS NOT NULL)
-FROM excerpts e JOIN documents d ON d.id = e.document_id
-"""
-
-UNREVIEWED_IN_DOCUMENT = """
-SELECT e.id FROM excerpts e
-WHERE e.document_id = ? AND e.active = 1 AND e.n > ? AND e.n < ?
-  AND NOT EXISTS (SELECT 1 FROM reviews r WHERE r.excerpt_id = e.id AND r.coder = ?)
-ORDER BY e.n LIMIT 1
-"""
 
 
 @dataclass(frozen=True)
@@ -101,16 +80,12 @@ class ExcerptLine:
 
 def read_progress(store: Store, coder: str) -> dict[int, int]:
     """Excerpts ``coder`` reviewed, per document id (documents without reviews left out)."""
-    return dict(store.query("""SELECT e.document_id, COUNT(*) FROM reviews r JOIN excerpts e
-        ON e.id = r.excerpt_id AND e.active = 1 WHERE r.coder = ? GROUP BY e.document_id""",
-                            (coder,)))
+    return q.reviewed_per_document(store, coder)
 
 
 def coder_progress(store: Store) -> dict[str, int]:
     """Excerpts reviewed per coder (progress only, never codes), consensus left out."""
-    return dict(store.query("""SELECT r.coder, COUNT(*) FROM reviews r JOIN excerpts e
-        ON e.id = r.excerpt_id AND e.active = 1 WHERE r.coder != ? GROUP BY r.coder
-        ORDER BY r.coder""", (CONSENSUS,)))
+    return q.reviewed_per_coder(store)
 
 
 def _line(row: tuple) -> ExcerptLine:
@@ -142,11 +117,8 @@ class Navigation:
     # -- documents and progress -------------------------------------------------------------
     def reload(self, progress: bool = True) -> None:
         """Read the documents (in corpus order) and, unless told not to, this coder's progress."""
-        totals = dict(self.store.query(
-            "SELECT document_id, COUNT(*) FROM excerpts WHERE active = 1 GROUP BY document_id"))
-        rows = self.store.query("""SELECT d.id, d.case_id, d.stem, d.title, d.kind
-            FROM documents d JOIN cases c ON c.id = d.case_id WHERE d.active = 1
-            ORDER BY c.position, d.case_id, d.stem""")
+        totals = q.excerpts_per_document(self.store)
+        rows = q.documents_in_order(self.store)
         self.documents = [DocumentEntry(id=r[0], case_id=r[1], stem=r[2], title=r[3], kind=r[4],
                                         total=totals.get(r[0], 0)) for r in rows]
         self._position = {d.id: i for i, d in enumerate(self.documents)}
@@ -176,10 +148,7 @@ class Navigation:
     def refresh_document(self, document_id: int) -> DocumentEntry:
         """Re-count one document's progress (after an action on one of its excerpts)."""
         doc = self.document(document_id)
-        doc.reviewed, doc.total = self.store.query(
-            """SELECT COUNT(r.coder), COUNT(*) FROM excerpts e LEFT JOIN reviews r
-               ON r.excerpt_id = e.id AND r.coder = ? WHERE e.document_id = ? AND e.active = 1""",
-            (self.coder, document_id))[0]
+        doc.reviewed, doc.total = q.document_progress(self.store, self.coder, document_id)
         return doc
 
     def document(self, document_id: int) -> DocumentEntry:
@@ -209,22 +178,18 @@ class Navigation:
     # -- moving -----------------------------------------------------------------------------
     def locate(self, excerpt_id: int) -> tuple[int, int] | None:
         """(document id, n) of an active excerpt, or None."""
-        rows = self.store.query("SELECT document_id, n FROM excerpts WHERE id = ? AND active = 1",
-                                (excerpt_id,))
-        return (rows[0][0], rows[0][1]) if rows else None
+        return q.locate(self.store, excerpt_id)
 
     def index_in_document(self, excerpt_id: int) -> int:
         """0-based position of an excerpt among its document's active excerpts."""
         where = self.locate(excerpt_id)
         if where is None:
             return 0
-        return int(self.store.scalar("SELECT COUNT(*) FROM excerpts WHERE document_id = ? AND "
-                                     "active = 1 AND n < ?", where))
+        return q.count_before(self.store, *where)
 
     def _unreviewed_in(self, document_id: int, after_n: int = 0,
                        before_n: int = 2**62) -> int | None:
-        return self.store.scalar(UNREVIEWED_IN_DOCUMENT,
-                                 (document_id, after_n, before_n, self.coder))
+        return q.unreviewed_in(self.store, self.coder, document_id, after_n, before_n)
 
     def next_unreviewed(self, after: int | None = None) -> int | None:
         """The first excerpt this coder has not reviewed after ``after`` in corpus order,
@@ -259,9 +224,7 @@ class Navigation:
 
     def open_document(self, document_id: int) -> int | None:
         """Where to land in a document: its first unreviewed excerpt, else its first."""
-        return self._unreviewed_in(document_id) or self.store.scalar(
-            "SELECT id FROM excerpts WHERE document_id = ? AND active = 1 ORDER BY n LIMIT 1",
-            (document_id,))
+        return self._unreviewed_in(document_id) or q.first_in(self.store, document_id)
 
     def step(self, excerpt_id: int, delta: int) -> int | None:
         """The excerpt before (-1) or after (+1) in corpus order, across documents."""
@@ -269,16 +232,12 @@ class Navigation:
         if where is None:
             return None
         doc_id, n = where
-        op, order = (">", "ASC") if delta > 0 else ("<", "DESC")
-        found = self.store.scalar(f"SELECT id FROM excerpts WHERE document_id = ? AND active = 1"
-                                  f" AND n {op} ? ORDER BY n {order} LIMIT 1", (doc_id, n))
+        found = q.adjacent(self.store, doc_id, n, forward=delta > 0)
         if found is not None:
             return found
         i = self._position[doc_id] + (1 if delta > 0 else -1)
         while 0 <= i < len(self.documents):
-            found = self.store.scalar(f"SELECT id FROM excerpts WHERE document_id = ? AND "
-                                      f"active = 1 ORDER BY n {order} LIMIT 1",
-                                      (self.documents[i].id,))
+            found = q.first_in(self.store, self.documents[i].id, last=delta < 0)
             if found is not None:
                 return found
             i += 1 if delta > 0 else -1
@@ -289,68 +248,32 @@ class Navigation:
         where = self.locate(excerpt_id)
         if where is None:
             return None, None
-        before = self.store.scalar("SELECT id FROM excerpts WHERE document_id = ? AND active = 1"
-                                   " AND n < ? ORDER BY n DESC LIMIT 1", where)
-        after = self.store.scalar("SELECT id FROM excerpts WHERE document_id = ? AND active = 1"
-                                  " AND n > ? ORDER BY n LIMIT 1", where)
+        before = q.adjacent(self.store, *where, forward=False)
+        after = q.adjacent(self.store, *where, forward=True)
         return before, after
 
     # -- lines for the navigator --------------------------------------------------------------
     def document_lines(self, document_id: int, offset: int, limit: int) -> list[ExcerptLine]:
         """A page of a document's excerpt lines, in order."""
-        rows = self.store.query(LINE_SELECT + " WHERE e.document_id = :doc AND e.active = 1 "
-                                "ORDER BY e.n LIMIT :limit OFFSET :offset",
-                                {"coder": self.coder, "doc": document_id, "limit": limit,
-                                 "offset": offset})
-        return [_line(r) for r in rows]
+        return [_line(r) for r in q.document_lines(self.store, self.coder, document_id,
+                                                   offset, limit)]
 
     def lines(self, ids: list[int]) -> list[ExcerptLine]:
         """The lines of these excerpts, in the order given."""
         if not ids:
             return []
-        params: dict[str, object] = {"coder": self.coder}
-        params.update({f"i{k}": v for k, v in enumerate(ids)})
-        marks = ",".join(f":i{k}" for k in range(len(ids)))
-        rows = self.store.query(LINE_SELECT + f" WHERE e.id IN ({marks})", params)
-        by_id = {r[0]: _line(r) for r in rows}
+        by_id = {r[0]: _line(r) for r in q.lines(self.store, self.coder, ids)}
         return [by_id[i] for i in ids if i in by_id]
 
     def matching(self, flt: Filter) -> array:
         """Ids of the active excerpts a filter keeps, in corpus order (compact int array)."""
-        where, params = self._condition(flt)
-        cur = self.store.conn.execute(
-            f"SELECT e.id FROM excerpts e {CORPUS_JOIN} WHERE e.active = 1 AND {where} "
-            f"{CORPUS_ORDER}", params)
-        out = array("q")
-        while rows := cur.fetchmany(10_000):
-            out.extend(r[0] for r in rows)
-        return out
-
-    def _condition(self, flt: Filter) -> tuple[str, dict[str, object]]:
-        params: dict[str, object] = {"coder": self.coder}
-        if flt.kind == "unreviewed":
-            return ("NOT EXISTS (SELECT 1 FROM reviews r WHERE r.excerpt_id = e.id AND "
-                    "r.coder = :coder)", params)
-        if flt.kind == "memo":
-            return ("(EXISTS (SELECT 1 FROM memos m WHERE m.excerpt_id = e.id AND m.coder = "
-                    ":coder) OR EXISTS (SELECT 1 FROM codings k WHERE k.excerpt_id = e.id AND "
-                    "k.coder = :coder AND k.memo IS NOT NULL))", params)
+        codes: list[str] = []
         if flt.kind == "code":
             codes = [flt.value]
             if flt.value in self.codebook:
                 codes += self.codebook.descendants(flt.value)
-            params.update({f"c{k}": c for k, c in enumerate(codes)})
-            marks = ",".join(f":c{k}" for k in range(len(codes)))
-            return (f"EXISTS (SELECT 1 FROM codings k WHERE k.excerpt_id = e.id AND "
-                    f"k.coder = :coder AND k.code_id IN ({marks}))", params)
-        if flt.kind == "search":
-            needle = " ".join(flt.value.split()).casefold()
-            if not needle:
-                return "1", params
-            self.store.conn.create_function("qcoder_contains", 2, _contains, deterministic=True)
-            params["needle"] = needle
-            return "qcoder_contains(e.text, :needle)", params
-        return "1", params
+        needle = " ".join(flt.value.split()).casefold() if flt.kind == "search" else ""
+        return q.matching(self.store, self.coder, flt.kind, codes, needle, _contains)
 
 
 def _contains(text: str | None, needle: str) -> bool:
@@ -408,10 +331,7 @@ class FilteredLines:
         order = [*range(after_index + 1, count), *range(0, after_index + 1)]
         for start in range(0, len(order), 500):
             chunk = [self.ids[i] for i in order[start:start + 500]]
-            marks = ",".join("?" * len(chunk))
-            done = {r[0] for r in self.navigation.store.query(
-                f"SELECT excerpt_id FROM reviews WHERE coder = ? AND excerpt_id IN ({marks})",
-                (self.navigation.coder, *chunk))}
+            done = q.reviewed_among(self.navigation.store, self.navigation.coder, chunk)
             for index, excerpt_id in zip(order[start:start + 500], chunk, strict=True):
                 if excerpt_id not in done:
                     return index

@@ -169,7 +169,7 @@ def test_import_project_directly(project: Path, db_path: Path) -> None:
 
 
 def test_progress_counts_the_same_however_fragmented(cli, project: Path, monkeypatch) -> None:
-    import qcoder.store.database
+    import qcoder.store.codings
     from qcoder.coding import Coding
 
     cli.ok("import")
@@ -184,7 +184,7 @@ def test_progress_counts_the_same_however_fragmented(cli, project: Path, monkeyp
     cli.ok("import")
     with Store(cli.db) as store:
         by_runs = store.progress()
-        monkeypatch.setattr(qcoder.store.database, "PROGRESS_RUNS", 0)
+        monkeypatch.setattr(qcoder.store.codings, "PROGRESS_RUNS", 0)
         assert store.progress() == by_runs
         reviewed = {(p["coder"], p["case"]): (p["reviewed"], p["total"]) for p in by_runs}
     assert reviewed == {("ann", "alpha"): (6, 7), ("ann", "beta"): (3, 3),

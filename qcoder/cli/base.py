@@ -11,7 +11,7 @@ import click
 
 from ..errors import QcoderError
 
-if TYPE_CHECKING:  # the store pulls in sqlite-utils: only load it for commands that need it
+if TYPE_CHECKING:  # the store is loaded only by the commands that need it
     from ..project.folder import Project
     from ..store.database import Store
 
