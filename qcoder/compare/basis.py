@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import QcoderError
+from ..store import reads
 from ..store.database import CONSENSUS, Store
 
 
@@ -84,6 +85,4 @@ def resolve_basis(store: Store, coders: Sequence[str] | None = None, consensus: 
 
 
 def _has_consensus(store: Store) -> bool:
-    return bool(store.scalar(
-        "SELECT EXISTS (SELECT 1 FROM codings WHERE coder = ?) "
-        "OR EXISTS (SELECT 1 FROM reviews WHERE coder = ?)", (CONSENSUS, CONSENSUS)))
+    return reads.has_consensus(store)

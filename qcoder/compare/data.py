@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..store import reads
 from ..store.database import Store
 from .basis import Basis
 
@@ -40,13 +41,6 @@ def _is_set(a: np.ndarray) -> bool:
 
 def _ids(values: Iterable[int]) -> np.ndarray:
     return union_ids([np.fromiter(values, dtype=np.int64)])
-
-
-def _packed(text: str | None) -> np.ndarray:
-    """Parse a ``group_concat`` of integers (empty for NULL)."""
-    if not text:
-        return np.empty(0, dtype=np.int64)
-    return np.fromstring(text, dtype=np.int64, sep=",")
 
 
 @dataclass(frozen=True, eq=False)
@@ -118,22 +112,14 @@ def load_codings(store: Store, basis: Basis, code_ids: Sequence[str] | None = No
     as one packed list of excerpt ids.
     """
     coders = list(basis.coders)
-    rows = store.query("SELECT group_concat(id), group_concat(document_id) FROM excerpts "
-                       "WHERE active = 1")
-    ids, docs = _packed(rows[0][0]), _packed(rows[0][1])
+    ids, docs = reads.active_excerpts(store)
     document_of = _index_array(ids, docs) if ids.size else np.full(1, -1, dtype=np.int64)
     if not coders:
         return CodingData({}, np.empty(0, dtype=np.int64), document_of)
-    who = ",".join("?" * len(coders))
     if code_ids is None:
         code_ids = sorted(store.active_code_ids())
     coded: dict[str, dict[str, np.ndarray]] = {}
-    for code_id, coder, packed in store.query(
-            "SELECT code_id, coder, group_concat(excerpt_id) FROM codings "
-            f"INDEXED BY codings_code_coder WHERE code_id IN ({','.join('?' * len(code_ids))}) "
-            f"AND coder IN ({who}) GROUP BY code_id, coder", [*code_ids, *coders]):
-        coded.setdefault(code_id, {})[coder] = union_ids([_packed(packed)])
-    reviewed = [_packed(r[0]) for r in store.query(
-        f"SELECT group_concat(excerpt_id) FROM reviews WHERE coder IN ({who}) GROUP BY coder",
-        coders)]
+    for (code_id, coder), ids in reads.coded_by_code_and_coder(store, coders, code_ids).items():
+        coded.setdefault(code_id, {})[coder] = union_ids([ids])
+    reviewed = list(reads.reviewed_by_coder(store, coders).values())
     return CodingData(coded, union_ids(reviewed), document_of)

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import QcoderError
-from ..project.corpus import format_ref
+from ..store import reads
 from ..store.database import Store
 from .basis import Basis
 from .data import load_codings
@@ -146,11 +146,4 @@ def framework_matrix(store: Store, basis: Basis, by: str = "case",
 
 def excerpt_texts(store: Store, ids: list[int]) -> dict[int, tuple[str, str]]:
     """Reference and text of each excerpt id (any number of ids)."""
-    out: dict[int, tuple[str, str]] = {}
-    for start in range(0, len(ids), 500):
-        chunk = ids[start:start + 500]
-        for excerpt_id, case_id, stem, n, text in store.query(
-                "SELECT e.id, d.case_id, d.stem, e.n, e.text FROM excerpts e JOIN documents d "
-                f"ON d.id = e.document_id WHERE e.id IN ({','.join('?' * len(chunk))})", chunk):
-            out[excerpt_id] = (format_ref(case_id, stem, n), text)
-    return out
+    return {i: (ref, text) for i, (ref, _, text) in reads.excerpt_texts(store, ids).items()}

@@ -17,6 +17,7 @@ from typing import Any, TextIO
 from ..coding import CODER_PATTERN
 from ..errors import InputError, located
 from ..project.codebook import Codebook
+from ..store import sync
 from ..store.database import Store, log_import, now
 
 REQUIRED = ("excerpt", "code", "coder")
@@ -124,9 +125,7 @@ def import_codings(store: Store, codebook: Codebook, path: str | Path,
     refs = store.excerpt_ids_by_ref()
     usable = {c.id for c in codebook if not c.exclusive}
     result = CsvImport(path=str(path))
-    conn.execute("CREATE TEMP TABLE IF NOT EXISTS staging (line INTEGER, excerpt_id INTEGER, "
-                 "code_id TEXT, coder TEXT, memo TEXT, created TEXT)")
-    conn.execute("DELETE FROM staging")
+    sync.open_staging(conn)
     coders: set[str] = set()
     batch: list[tuple] = []
     with _open_csv(path) as fh:
@@ -151,24 +150,12 @@ def import_codings(store: Store, codebook: Codebook, path: str | Path,
             batch.append((line, excerpt_id, code, coder, row.get("memo") or None, created))
             result.rows += 1
             if len(batch) >= BATCH:
-                conn.executemany("INSERT INTO staging VALUES (?, ?, ?, ?, ?, ?)", batch)
+                sync.stage(conn, batch)
                 batch.clear()
-    conn.executemany("INSERT INTO staging VALUES (?, ?, ?, ?, ?, ?)", batch)
+    sync.stage(conn, batch)
     _check_exclusive(conn, path, codebook)
     stamp = now()
-    conn.executemany("INSERT OR IGNORE INTO coders VALUES (?, ?)", [(c, stamp) for c in coders])
-    before = conn.total_changes
-    conn.execute("""INSERT INTO codings (excerpt_id, code_id, coder, created, memo)
-        SELECT excerpt_id, code_id, coder, COALESCE(created, ?), memo FROM staging
-        WHERE code_id != ''
-        ON CONFLICT(excerpt_id, code_id, coder) DO UPDATE SET memo = excluded.memo
-        WHERE codings.memo IS NULL AND excluded.memo IS NOT NULL""", (stamp,))
-    result.codings_added = conn.total_changes - before
-    before = conn.total_changes
-    conn.execute("INSERT OR IGNORE INTO reviews SELECT excerpt_id, coder, "
-                 "COALESCE(created, ?) FROM staging", (stamp,))
-    result.reviews_added = conn.total_changes - before
-    conn.execute("DELETE FROM staging")
+    result.codings_added, result.reviews_added = sync.write_staged(conn, sorted(coders), stamp)
     result.coders = tuple(sorted(coders))
     log_import(conn, result.coders, stamp, result.to_dict())
     return result
@@ -190,24 +177,7 @@ def _check_exclusive(conn: sqlite3.Connection, path: Path, codebook: Codebook) -
     if not groups:
         return
     member = {child: group for group, children in groups.items() for child in children}
-    conn.execute("CREATE TEMP TABLE IF NOT EXISTS exclusive_member (code_id TEXT PRIMARY KEY, "
-                 "group_id TEXT)")
-    conn.execute("DELETE FROM exclusive_member")
-    conn.executemany("INSERT INTO exclusive_member VALUES (?, ?)", member.items())
-    row = conn.execute("""
-        WITH chosen AS (
-            SELECT s.line, s.excerpt_id, s.coder, s.code_id, m.group_id FROM staging s
-            JOIN exclusive_member m ON m.code_id = s.code_id)
-        SELECT a.line, a.code_id, b.code_id, b.line, a.group_id FROM chosen a
-        JOIN (SELECT line, excerpt_id, coder, code_id, group_id FROM chosen
-              UNION ALL
-              SELECT NULL, c.excerpt_id, c.coder, c.code_id, m.group_id FROM codings c
-              JOIN exclusive_member m ON m.code_id = c.code_id
-              WHERE EXISTS (SELECT 1 FROM chosen x WHERE x.excerpt_id = c.excerpt_id
-                            AND x.coder = c.coder)) b
-          ON b.excerpt_id = a.excerpt_id AND b.coder = a.coder AND b.group_id = a.group_id
-         AND b.code_id != a.code_id AND (b.line IS NULL OR b.line < a.line)
-        ORDER BY a.line LIMIT 1""").fetchone()
+    row = sync.staged_exclusive_conflict(conn, member)
     if row is None:
         return
     line, code, other, other_line, group = row

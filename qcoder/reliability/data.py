@@ -17,7 +17,7 @@ import numpy as np
 
 from ..errors import QcoderError
 from ..project.codebook import Codebook
-from ..project.corpus import format_ref
+from ..store import reads
 from ..store.database import Store
 from .agreement import (
     CONSENSUS,
@@ -37,17 +37,6 @@ QUOTE_WIDTH = 100
 # --- loading ------------------------------------------------------------------------------
 
 
-def _packed(text: str | None) -> np.ndarray:
-    """Integers from a ``group_concat`` (empty for NULL)."""
-    if not text:
-        return np.empty(0, dtype=np.int64)
-    return np.fromstring(text, dtype=np.int64, sep=",")
-
-
-def _marks(values: Sequence[Any]) -> str:
-    return ",".join("?" * len(values))
-
-
 def load_agreement_data(
     store: Store, coders: Sequence[str] | None = None, case: str | None = None
 ) -> AgreementData:
@@ -56,16 +45,7 @@ def load_agreement_data(
 
     Every requested coder is in the result, even one without a review there.
     """
-    where, params = "e.active = 1", []
-    if case is not None:
-        where += " AND d.case_id = ?"
-        params.append(case)
-    rows = store.query(
-        f"""SELECT d.case_id, group_concat(e.id) FROM excerpts e
-            JOIN documents d ON d.id = e.document_id WHERE {where} GROUP BY d.case_id""",
-        params,
-    )
-    cases = {case_id: _packed(ids) for case_id, ids in rows}
+    cases = reads.excerpts_by_case(store, case)
     known = np.concatenate([np.empty(0, dtype=np.int64), *cases.values()])
     # excerpt id -> usable (active and in scope); codings and reviews are filtered with it
     usable = np.zeros(int(known.max(initial=0)) + 1, dtype=bool)
@@ -79,22 +59,12 @@ def load_agreement_data(
     reviews = {name: np.empty(0, dtype=np.int64) for name in names}
     codings: dict[tuple[str, str], np.ndarray] = {}
     if names:
-        who = _marks(names)
-        for coder, ids in store.query(
-            f"SELECT coder, group_concat(excerpt_id) FROM reviews WHERE coder IN ({who}) "
-            "GROUP BY coder",
-            names,
-        ):
-            reviews[coder] = keep(_packed(ids))
-        for code_id, coder, ids in store.query(
-            f"""SELECT code_id, coder, group_concat(excerpt_id) FROM codings
-                WHERE coder IN ({who}) AND code_id IN (SELECT id FROM codes WHERE active = 1)
-                GROUP BY code_id, coder""",
-            names,
-        ):
-            found = keep(_packed(ids))
+        for coder, ids in reads.reviewed_by_coder(store, names).items():
+            reviews[coder] = keep(ids)
+        for key, ids in reads.coded_by_code_and_coder(store, names).items():
+            found = keep(ids)
             if found.size:
-                codings[(code_id, coder)] = found
+                codings[key] = found
     return AgreementData.from_arrays(reviews, codings, cases)
 
 
@@ -331,17 +301,7 @@ class ExcerptDisagreement:
 
 def excerpt_refs(store: Store, ids: Sequence[int]) -> dict[int, tuple[str, str, str]]:
     """Excerpt id -> (reference, case id, text), for the given ids."""
-    out: dict[int, tuple[str, str, str]] = {}
-    unique = list(dict.fromkeys(int(i) for i in ids))
-    for start in range(0, len(unique), 500):
-        chunk = unique[start : start + 500]
-        for excerpt_id, case_id, stem, n, text in store.query(
-            f"""SELECT e.id, d.case_id, d.stem, e.n, e.text FROM excerpts e
-                JOIN documents d ON d.id = e.document_id WHERE e.id IN ({_marks(chunk)})""",
-            chunk,
-        ):
-            out[excerpt_id] = (format_ref(case_id, stem, n), case_id, text)
-    return out
+    return reads.excerpt_texts(store, ids)
 
 
 def trim_quote(text: str, width: int = QUOTE_WIDTH) -> str:
@@ -356,9 +316,7 @@ def trim_quote(text: str, width: int = QUOTE_WIDTH) -> str:
 
 def reading_order(store: Store) -> np.ndarray:
     """Ids of the active excerpts ordered by case, document and position."""
-    rows = store.query("""SELECT e.id FROM excerpts e JOIN documents d ON d.id = e.document_id
-        WHERE e.active = 1 ORDER BY d.case_id, d.stem, e.n""")
-    return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+    return reads.reading_order(store)
 
 
 @dataclass(frozen=True)

@@ -47,6 +47,8 @@ from ...project.selections import (
     yaml_json,
 )
 from ...project.staging import Staging
+from ...store import sync as store_sync
+from ...store.bulk import ensure_coders
 from ...store.database import Store, SyncReport, log_import, now
 from .codebook import CodePlan, extend_codebook, new_codebook, slug, unique
 from .qdpx import (
@@ -730,53 +732,23 @@ def _store(conn: Any, plan: QdpxPlan, codings: Codings, memos: Memos,
     """Coders, codings (with reviews), reviews, memos and one log event, in the open
     transaction."""
     wanted = sorted({k[0] for k in codings} | {k[0] for k in memos} | {k[0] for k in reviews})
-    ids: dict[str, int] = {}
-    for i in range(0, len(wanted), 500):
-        chunk = wanted[i:i + 500]
-        ids.update(conn.execute(f"SELECT identity, id FROM excerpts WHERE active = 1 AND "
-                                f"identity IN ({','.join('?' * len(chunk))})", chunk))
+    ids = store_sync.excerpt_ids_by_identity(conn, wanted)
     stamp = now()
     result = plan.result
-    conn.executemany("INSERT OR IGNORE INTO coders VALUES (?, ?)",
-                     [(c, stamp) for c in result.coders])
-    rows = [(ids[e], code, coder, "\n\n".join(m) or None)
-            for (e, code, coder), m in codings.items()]
-    conn.execute("CREATE TEMP TABLE IF NOT EXISTS refi_codings (excerpt_id INTEGER, "
-                 "code_id TEXT, coder TEXT, memo TEXT)")
-    conn.execute("DELETE FROM refi_codings")
-    conn.executemany("INSERT INTO refi_codings VALUES (?, ?, ?, ?)", rows)
-    same = "c.excerpt_id = s.excerpt_id AND c.code_id = s.code_id AND c.coder = s.coder"
-    blank = "TRIM(COALESCE(c.memo, ''), char(32, 9, 10, 13)) = ''"
-    both = conn.execute(f"SELECT c.memo, s.memo FROM refi_codings s JOIN codings c ON {same} "
-                        f"WHERE s.memo IS NOT NULL AND NOT {blank}").fetchall()
-    differ = sum(1 for old, new in both if old.strip() != new)
-    result.memos_added = conn.execute(
-        f"SELECT COUNT(*) FROM refi_codings s WHERE s.memo IS NOT NULL AND NOT EXISTS "
-        f"(SELECT 1 FROM codings c WHERE {same})").fetchone()[0]
-    before = conn.total_changes
-    conn.execute(f"UPDATE codings AS c SET memo = s.memo FROM refi_codings s WHERE {same} "
-                 f"AND s.memo IS NOT NULL AND {blank}")
-    result.memos_added += conn.total_changes - before
-    before = conn.total_changes
-    conn.execute("INSERT OR IGNORE INTO codings (excerpt_id, code_id, coder, created, memo) "
-                 "SELECT excerpt_id, code_id, coder, ?, memo FROM refi_codings", (stamp,))
-    result.codings_added = conn.total_changes - before
-    conn.execute("INSERT OR IGNORE INTO reviews SELECT DISTINCT excerpt_id, coder, ? "
-                 "FROM refi_codings", (stamp,))
-    conn.execute("DELETE FROM refi_codings")
-    before = conn.total_changes
-    conn.executemany("INSERT OR IGNORE INTO reviews VALUES (?, ?, ?)",
-                     [(ids[e], coder, stamp) for e, coder in sorted(reviews)])
-    result.reviews_added = conn.total_changes - before
+    ensure_coders(conn, result.coders, stamp)
+    written = store_sync.write_refi_codings(conn, [(ids[e], code, coder, "\n\n".join(m) or None)
+                                             for (e, code, coder), m in codings.items()], stamp)
+    differ = written.memos_differ
+    result.memos_added = written.memos_new + written.memos_filled
+    result.codings_added = written.added
+    result.reviews_added = store_sync.add_reviews(conn, [(ids[e], coder, stamp)
+                                                   for e, coder in sorted(reviews)])
     for (identity, coder), texts in memos.items():
         text = "\n\n".join(texts)
-        old = conn.execute("SELECT text FROM memos WHERE excerpt_id = ? AND coder = ?",
-                           (ids[identity], coder)).fetchone()
+        old = store_sync.add_excerpt_memo(conn, ids[identity], coder, text, stamp)
         if old is None:
-            conn.execute("INSERT INTO memos VALUES (?, ?, ?, ?)",
-                         (ids[identity], coder, text, stamp))
             result.memos_added += 1
-        elif old[0].strip() != text:
+        elif old.strip() != text:
             differ += 1
     if differ:
         plan.warn(f"{differ} memos differ from the ones already in the project; the project's "

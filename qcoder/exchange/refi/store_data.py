@@ -19,6 +19,7 @@ import yaml
 
 from ...errors import QcoderError
 from ...project.codebook import Codebook, codebook_to_dict
+from ...store import refi as reads
 from ...store.database import Store
 from .qdpx import (
     RefiCase,
@@ -138,9 +139,7 @@ def _sources(store: Store, project: RefiProject
                   for cid, c in cases.items()}
     sources: dict[tuple[str, str], RefiSource] = {}
     documents: dict[str, Any] = {}
-    rows = store.query("""SELECT d.case_id, d.stem, d.title, d.kind, d.date, d.attributes,
-        d.text FROM documents d JOIN cases c ON c.id = d.case_id
-        WHERE d.active = 1 AND c.active = 1 ORDER BY c.position, d.case_id, d.stem""")
+    rows = reads.documents_with_text(store)
     for case_id, stem, title, kind, date, attributes, text in rows:
         guid = source_guid(case_id, stem)
         sources[(case_id, stem)] = RefiSource(guid, stem, text)
@@ -156,7 +155,6 @@ def _sources(store: Store, project: RefiProject
 
 def _selections(store: Store, coders: list[str], sources: dict[tuple[str, str], RefiSource],
                 out: QdpxExport) -> None:
-    marks = ",".join("?" * len(coders))
     selections: dict[tuple[str, str, int, int], RefiSelection] = {}
 
     def selection(case_id: str, stem: str, start: int, end: int) -> RefiSelection:
@@ -166,13 +164,8 @@ def _selections(store: Store, coders: list[str], sources: dict[tuple[str, str], 
             sources[(case_id, stem)].selections.append(selections[key])
         return selections[key]
 
-    rows = store.query(f"""SELECT d.case_id, d.stem, e.start, e."end", c.code_id, c.coder,
-        c.memo, e.active AND d.active AND COALESCE(k.active, 0)
-        FROM codings c JOIN excerpts e ON e.id = c.excerpt_id
-        JOIN documents d ON d.id = e.document_id LEFT JOIN codes k ON k.id = c.code_id
-        WHERE c.coder IN ({marks}) ORDER BY d.case_id, d.stem, e.start, c.coder, c.code_id""",
-                       coders)
-    code_guids = {c: code_guid(c) for c, in store.query("SELECT id FROM codes")}
+    rows = reads.coder_codings(store, coders)
+    code_guids = {c: code_guid(c) for c in reads.code_ids(store)}
     user_guids = {c: user_guid(c) for c in coders}
     for case_id, stem, start, end, code_id, coder, memo, usable in rows:
         if not usable or (case_id, stem) not in sources:
@@ -182,11 +175,7 @@ def _selections(store: Store, coders: list[str], sources: dict[tuple[str, str], 
         sel.codings.append(RefiCoding(code_guids[code_id], user_guids[coder], memo or ""))
         out.codings += 1
         out.memos += bool((memo or "").strip())
-    rows = store.query(f"""SELECT d.case_id, d.stem, e.start, e."end", m.coder, m.text
-        FROM memos m JOIN excerpts e ON e.id = m.excerpt_id
-        JOIN documents d ON d.id = e.document_id
-        WHERE m.coder IN ({marks}) AND e.active = 1 AND d.active = 1
-        ORDER BY d.case_id, d.stem, e.start, m.coder""", coders)
+    rows = reads.coder_excerpt_memos(store, coders)
     for case_id, stem, start, end, coder, text in rows:
         if (case_id, stem) not in sources or not text.strip():
             continue
@@ -204,12 +193,7 @@ def _reviews(store: Store, coders: list[str], sources: dict[tuple[str, str], Ref
     entries: an excerpt reviewed with no code stays *absent*, not *missing*, on import."""
     coded = {(source.guid, sel.start, sel.end, c.user_guid) for source in sources.values()
              for sel in source.selections for c in sel.codings}
-    marks = ",".join("?" * len(coders))
-    rows = store.query(f"""SELECT d.case_id, d.stem, e.start, e."end", r.coder
-        FROM reviews r JOIN excerpts e ON e.id = r.excerpt_id
-        JOIN documents d ON d.id = e.document_id
-        WHERE r.coder IN ({marks}) AND e.active = 1 AND d.active = 1
-        ORDER BY d.case_id, d.stem, r.coder, e.start, e."end" """, coders)
+    rows = reads.coder_reviews(store, coders)
     spans: dict[str, dict[str, list[tuple[int, int]]]] = {}
     for case_id, stem, start, end, coder in rows:
         source = sources.get((case_id, stem))
