@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import click
 
 from . import cli
-from .base import State, emit_json, pass_state, split_ids
+from .base import State, cell, echo, emit_json, pass_state, split_ids
 
 if TYPE_CHECKING:
     from ..project.codebook import Codebook
@@ -31,16 +31,17 @@ def print_wide(title: str | None, columns: Sequence[str], rows: list[list[str]],
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, show_edge=False,
-                  pad_edge=False)
+    table = Table(title=None if title is None else cell(title), title_justify="left",
+                  box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
     for name in columns:
-        table.add_column(name, justify="right" if name in right else "left", no_wrap=True,
-                         overflow="ellipsis", max_width=32 if name == "label" else None)
+        table.add_column(cell(name), justify="right" if name in right else "left",
+                         no_wrap=True, overflow="ellipsis",
+                         max_width=32 if name == "label" else None)
     for row in rows:
-        table.add_row(*row)
+        table.add_row(*[cell(v, multiline=False) for v in row])
     width = None if sys.stdout.isatty() else 240
     Console(file=sys.stdout, soft_wrap=False, width=width).print(table)
-    click.echo()
+    echo()
 
 
 def _result_columns(two: bool, boot: bool) -> list[str]:
@@ -69,8 +70,8 @@ def print_agreement(result: ProjectAgreement, codebook: Codebook) -> None:
 
     report = result.report
     two, boot = len(result.coders) == 2, bool(result.bootstrap)
-    click.echo(result.stamp())
-    click.echo()
+    echo(result.stamp())
+    echo()
     columns = ["id", "label", *_result_columns(two, boot)]
     right = {"alpha", "% agree", "units", "coders", "kappa", "q<.667", "q<.800"}
     for title, items in (("Codes (binary), worst first", report.codes),
@@ -99,7 +100,7 @@ def print_agreement(result: ProjectAgreement, codebook: Codebook) -> None:
                          *[_num(g.alpha) for g in pair.groups]])
         print_wide("Pairs of coders", ["coders", "units", "mean alpha", "worst code", *group_ids],
                rows, {"units", "mean alpha", *group_ids})
-    click.echo("alpha: Krippendorff's alpha (nominal); reliable >= .800, tentative >= .667; "
+    echo("alpha: Krippendorff's alpha (nominal); reliable >= .800, tentative >= .667; "
                "fewer than 10 excerpts reviewed by two coders: too few units.")
 
 
@@ -164,23 +165,23 @@ def disagreements(state: State, code: str | None, case: str | None, coders: str 
             "excerpts": [d.to_dict() for d in shown],
         })
         return
-    click.echo(f"{result.total} excerpts on which {', '.join(chosen)} differ"
+    echo(f"{result.total} excerpts on which {', '.join(chosen)} differ"
                + (f" about {code}" if code else "") + (f" in case {case}" if case else "")
                + f" ({codebook.name} version {codebook.version})")
     width = max((len(c) for c in chosen), default=0)
     for d in shown:
-        click.echo()
-        click.echo(f"{d.ref}  {d.quote}")
-        click.echo(f"  in dispute: {', '.join(d.codes)}")
+        echo()
+        echo(f"{d.ref}  {d.quote}")
+        echo(f"  in dispute: {', '.join(d.codes)}")
         for coder in chosen:
             if coder in d.applied:
-                click.echo(f"  {coder:<{width}}  {_codes_text(d.applied[coder], d.codes)}")
+                echo(f"  {coder:<{width}}  {_codes_text(d.applied[coder], d.codes)}")
             else:
-                click.echo(f"  {coder:<{width}}  (not reviewed)")
+                echo(f"  {coder:<{width}}  (not reviewed)")
     if shown:
-        click.echo("\n* marks the codes in dispute")
+        echo("\n* marks the codes in dispute")
     if len(shown) < result.total:
-        click.echo(f"\n… {result.total - len(shown)} more; raise --limit to see them")
+        echo(f"\n… {result.total - len(shown)} more; raise --limit to see them")
 
 
 def _codes_text(codes: Sequence[str], disputed: Sequence[str]) -> str:

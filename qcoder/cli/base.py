@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from ..errors import QcoderError
+from ..safe_text import json_safe, one_line, visible
 
 if TYPE_CHECKING:  # the store is loaded only by the commands that need it
     from ..project.folder import Project
@@ -23,7 +24,7 @@ class QcoderGroup(click.Group):
         try:
             return super().invoke(ctx)
         except QcoderError as exc:
-            raise click.ClickException(str(exc)) from None
+            raise click.ClickException(visible(str(exc))) from None
 
 
 @dataclass
@@ -66,9 +67,29 @@ class State:
 pass_state = click.make_pass_decorator(State)
 
 
+def echo(message: object = "", err: bool = False, nl: bool = True) -> None:
+    """``click.echo`` for lines that carry user text: control characters made visible."""
+    click.echo(visible(message), err=err, nl=nl)
+
+
+def data_out(text: str) -> None:
+    """Write data (CSV, JSON, Markdown) to standard output: byte-faithful into a pipe or
+    file, control characters made visible only when it is a terminal."""
+    click.echo(visible(text) if sys.stdout.isatty() else text, nl=False)
+
+
+def cell(value: object, multiline: bool = True) -> Any:
+    """A table cell or title holding user text: a rich ``Text`` (never markup), control
+    characters visible."""
+    from rich.text import Text
+
+    text = "" if value is None else str(value)
+    return Text(visible(text) if multiline else one_line(text))
+
+
 def emit_json(data: Any) -> None:
-    """Print data as indented JSON (UTF-8 kept readable)."""
-    click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+    """Print data as indented JSON (UTF-8 kept readable; C1 and bidi controls escaped)."""
+    click.echo(json_safe(json.dumps(data, indent=2, ensure_ascii=False, default=str)))
 
 
 def print_table(title: str | None, columns: list[str], rows: list[list[Any]],
@@ -76,16 +97,15 @@ def print_table(title: str | None, columns: list[str], rows: list[list[Any]],
     """A readable table on the terminal (rich), plain when output is piped."""
     from rich.console import Console
     from rich.table import Table
-    from rich.text import Text
 
-    table = Table(title=title, title_justify="left", show_edge=False, pad_edge=False)
+    table = Table(title=None if title is None else cell(title), title_justify="left",
+                  show_edge=False, pad_edge=False)
     for i, name in enumerate(columns):
         numeric = justify_numbers and rows and all(
             isinstance(r[i], int | float) or r[i] in ("", None, "–") for r in rows)
-        table.add_column(name, justify="right" if numeric else "left", overflow="fold")
+        table.add_column(cell(name), justify="right" if numeric else "left", overflow="fold")
     for row in rows:
-        # Cells are data (names, labels): never read as Rich markup.
-        table.add_row(*[Text("" if v is None else str(v)) for v in row])
+        table.add_row(*[cell(v) for v in row])
     # Piped output is read by scripts: never fold a cell over two lines there.
     width = None if sys.stdout.isatty() else 10_000
     Console(file=sys.stdout, soft_wrap=False, width=width).print(table)

@@ -12,7 +12,7 @@ import click
 
 from ..errors import QcoderError
 from . import cli
-from .base import State, pass_state, split_ids
+from .base import State, cell, data_out, echo, pass_state, split_ids
 
 TABLES = ("groups", "cooccurrence", "framework", "distinctive")
 MEASURES = {
@@ -137,17 +137,23 @@ def _emit(results: list[Any], texts: list[Any], fmt: str, output: str | None) ->
     else:
         buffer = io.StringIO()
         for t in texts:
-            _print_rich(t, buffer, width=200)
+            _print_rich(t, buffer, width=200, safe=False)
         text = buffer.getvalue()
     if output is None:
-        click.echo(text, nl=False)
+        data_out(text)
     else:
         _write(output, text)
 
 
-def _print_rich(table: Any, out: Any, width: int | None = None) -> None:
+def _print_rich(table: Any, out: Any, width: int | None = None, safe: bool = True) -> None:
+    """A comparison table drawn by rich; user text is never markup, and on standard output
+    (``safe``) its control characters are made visible (a file keeps them)."""
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
+
+    def show(value: str) -> Text:
+        return cell(value) if safe else Text(value)
 
     rows = [["" if v is None else str(v) for v in row] for row in table.rows]
     numeric = [bool(table.rows) and all(isinstance(r[i], int | float) or r[i] in ("–", "")
@@ -156,26 +162,27 @@ def _print_rich(table: Any, out: Any, width: int | None = None) -> None:
     if width is None and not getattr(out, "isatty", lambda: False)():
         width = 160 if prose else 1000  # piped: whole rows rather than squeezed ones
     console = Console(file=out, soft_wrap=False, width=width, highlight=False)
-    view = Table(title=table.title, title_justify="left", show_edge=False, pad_edge=False)
+    view = Table(title=show(table.title) if table.title else None, title_justify="left",
+                 show_edge=False, pad_edge=False)
     for i, (name, is_number) in enumerate(zip(table.header, numeric, strict=True)):
         words = " ".join(r[i] for r in rows)
         if is_number:
             head = _stack(name)
-            view.add_column(head, justify="right", no_wrap=True,
+            view.add_column(show(head), justify="right", no_wrap=True,
                             min_width=max(len(line) for line in head.split("\n")))
         elif prose and i:
-            view.add_column(name, overflow="fold", ratio=1)
+            view.add_column(show(name), overflow="fold", ratio=1)
         elif i == 0 or " " not in words:
-            view.add_column(name, no_wrap=True)
+            view.add_column(show(name), no_wrap=True)
         else:
-            view.add_column(name, overflow="ellipsis", no_wrap=True, max_width=28)
+            view.add_column(show(name), overflow="ellipsis", no_wrap=True, max_width=28)
     depths = table.depths or [0] * len(rows)
     for n, (cells, depth) in enumerate(zip(rows, depths, strict=False)):
         cells[0] = "  " * depth + cells[0]
-        view.add_row(*cells, end_section=n == len(rows) - table.totals - 1)
+        view.add_row(*[show(c) for c in cells], end_section=n == len(rows) - table.totals - 1)
     console.print(view)
     for line in (f"basis: {table.basis}", *table.notes):
-        console.print(line, markup=False, soft_wrap=True)
+        console.print(show(line), soft_wrap=True)
     console.print()
 
 
@@ -203,4 +210,4 @@ def _write(path: str, text: str) -> None:
     except OSError as exc:
         tmp.unlink(missing_ok=True)
         raise QcoderError(f"{path}: cannot write ({exc.strerror}); check the folder") from None
-    click.echo(f"{path}: written", err=True)
+    echo(f"{path}: written", err=True)

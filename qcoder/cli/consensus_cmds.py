@@ -8,7 +8,7 @@ import click
 
 from ..errors import QcoderError
 from . import cli
-from .base import State, emit_json, pass_state, split_ids
+from .base import State, echo, emit_json, pass_state, split_ids
 
 if TYPE_CHECKING:
     from ..coding import Outcome
@@ -83,9 +83,9 @@ def consensus(state: State, coders: str | None, case: str | None, code: str | No
         if as_json:
             emit_json({"coders": list(work.coders), **carried.to_dict()})
         elif carried.action_id is None:
-            click.echo("nothing to carry: consensus already has every agreed coding")
+            echo("nothing to carry: consensus already has every agreed coding")
         else:
-            click.echo(f"carried {carried.codings} agreed codings on {carried.excerpts} excerpts "
+            echo(f"carried {carried.codings} agreed codings on {carried.excerpts} excerpts "
                        f"of {', '.join(work.coders)} into consensus (undo: qcoder consensus "
                        "--undo)")
         return
@@ -108,14 +108,14 @@ def _list(work: Consensus, case: str | None, code: str | None, limit: int,
                    "codes": count_pending(queue), "disagreements": [i.to_dict() for i in shown]})
         return
     per_code = count_pending(queue)
-    click.echo(f"{len(queue)} disagreements left among {', '.join(work.coders)} on "
+    echo(f"{len(queue)} disagreements left among {', '.join(work.coders)} on "
                f"{len(per_code)} codes")
     for item in shown:
-        click.echo()
+        echo()
         for line in _item_lines(item):
-            click.echo(line)
+            echo(line)
     if len(shown) < len(queue):
-        click.echo(f"\n… {len(queue) - len(shown)} more; raise --limit to see them")
+        echo(f"\n… {len(queue) - len(shown)} more; raise --limit to see them")
 
 
 def _decide(work: Consensus, ref: str, code: str | None, decision: str, pick: str | None,
@@ -135,7 +135,7 @@ def _decide(work: Consensus, ref: str, code: str | None, decision: str, pick: st
                    "added": outcome.added, "removed": outcome.removed, "consensus": now_codes})
         return
     what = f"pick {pick}" if decision == "pick" else decision
-    click.echo(f"{ref} {code}: {what} — consensus now: {', '.join(now_codes) or '(no code)'}")
+    echo(f"{ref} {code}: {what} — consensus now: {', '.join(now_codes) or '(no code)'}")
 
 
 def _report_step(outcome: Outcome, verb: str, as_json: bool) -> None:
@@ -143,10 +143,10 @@ def _report_step(outcome: Outcome, verb: str, as_json: bool) -> None:
         emit_json({"action_id": outcome.action_id, "added": outcome.added,
                    "removed": outcome.removed})
     elif outcome.action_id is None:
-        click.echo(f"nothing to be {verb}")
+        echo(f"nothing to be {verb}")
     else:
         changes = [f"+{c}" for c in outcome.added] + [f"-{c}" for c in outcome.removed]
-        click.echo(f"{verb} consensus action {outcome.action_id}"
+        echo(f"{verb} consensus action {outcome.action_id}"
                    + (f": {' '.join(changes[:10])}" if changes else ""))
 
 
@@ -160,7 +160,7 @@ def adjudications(state: State, as_json: bool) -> None:
         emit_json({"total": len(log), "adjudications": log})
         return
     if not log:
-        click.echo("no adjudications yet; settle disagreements with 'qcoder consensus'")
+        echo("no adjudications yet; settle disagreements with 'qcoder consensus'")
         return
     from .agreement_cmds import print_wide
 

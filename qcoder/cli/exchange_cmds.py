@@ -11,7 +11,7 @@ import click
 from ..errors import QcoderError
 from ..project.folder import CONFIG_FILE, DB_FILE, Project
 from . import cli
-from .base import State, emit_json, pass_state
+from .base import State, echo, emit_json, pass_state
 from .export_cmds import export_group
 from .project_cmds import import_group
 
@@ -40,27 +40,27 @@ def merge(state: State, other: str, dry_run: bool, as_json: bool) -> None:
         return
     verb = "would add" if dry_run else "added"
     head = f"merge of {summary.source}" + (" (dry run: nothing written)" if dry_run else "")
-    click.echo(head)
+    echo(head)
     if not summary.changed:
-        click.echo("  nothing to merge: this database already has all of it")
+        echo("  nothing to merge: this database already has all of it")
     else:
         for name in ("codings", "reviews", "memos", "events", "adjudications"):
-            click.echo(f"  {name}: {getattr(summary, name)} {verb}")
+            echo(f"  {name}: {getattr(summary, name)} {verb}")
         if summary.memos_kept_both:
-            click.echo(f"  memos: {summary.memos_kept_both} differed; both texts kept")
+            echo(f"  memos: {summary.memos_kept_both} differed; both texts kept")
         if summary.coders:
-            click.echo(f"  coders new here: {', '.join(summary.coders)}")
+            echo(f"  coders new here: {', '.join(summary.coders)}")
     if summary.orphaned:
         where = summary.orphaned_excerpts + [f"code {c}" for c in summary.orphaned_codes]
-        click.echo(f"warning: {summary.orphaned} codings are on excerpts or codes this project "
+        echo(f"warning: {summary.orphaned} codings are on excerpts or codes this project "
                    f"lacks; kept as orphaned ({', '.join(where)})", err=True)
     if summary.conflicts:
-        click.echo(f"warning: {summary.conflicts} excerpts have two codes of one exclusive "
+        echo(f"warning: {summary.conflicts} excerpts have two codes of one exclusive "
                    "group for one coder; open them and keep one:", err=True)
         for line in summary.conflict_examples:
-            click.echo(f"  {line}", err=True)
+            echo(f"  {line}", err=True)
     for line in summary.warnings:
-        click.echo(f"warning: {line}", err=True)
+        echo(f"warning: {line}", err=True)
 
 
 @export_group.command("coder")
@@ -77,7 +77,7 @@ def export_coder(state: State, name: str, out: str) -> None:
     from ..exchange.merge import copy_for_coder
 
     path = copy_for_coder(state.store(), name, out)
-    click.echo(f"wrote {path} for {name}; code with 'qcoder --db {path} --coder {name}', "
+    echo(f"wrote {path} for {name}; code with 'qcoder --db {path} --coder {name}', "
                f"then merge it back with 'qcoder merge {path}'")
 
 
@@ -100,7 +100,7 @@ def _exchange_project(state: State) -> Project:
 
 def _warn(warnings: list[str]) -> None:
     for line in warnings:
-        click.echo(f"warning: {line}", err=True)
+        echo(f"warning: {line}", err=True)
 
 
 @export_group.command("qdc")
@@ -123,7 +123,7 @@ def export_qdc(state: State, out: str, as_json: bool) -> None:
     if as_json:
         emit_json({"file": out, "codes": len(book)})
     else:
-        click.echo(f"{out}: {len(book)} codes")
+        echo(f"{out}: {len(book)} codes")
 
 
 @export_group.command("qdpx")
@@ -152,12 +152,12 @@ def export_qdpx(state: State, out: str, coders: tuple[str, ...], as_json: bool) 
     if as_json:
         emit_json({"file": out, **result.to_dict()})
         return
-    click.echo(f"{out}: {result.documents} documents in {result.cases} cases, "
+    echo(f"{out}: {result.documents} documents in {result.cases} cases, "
                f"{result.excerpts} excerpts, {result.codes} codes, {len(result.coders)} "
                f"coders, {result.codings} codings, {result.memos} memos"
                + (f", {result.reviews} reviews without codes" if result.reviews else ""))
     if result.codings_skipped:
-        click.echo(f"warning: {result.codings_skipped} codings on orphaned excerpts or codes "
+        echo(f"warning: {result.codings_skipped} codings on orphaned excerpts or codes "
                    "were left out", err=True)
 
 
@@ -188,7 +188,7 @@ def import_qdc(state: State, file: str, output: str | None, force: bool,
     if as_json:
         emit_json(result.to_dict())
     else:
-        click.echo(f"{result.path}: {result.codes} codes")
+        echo(f"{result.path}: {result.codes} codes")
     _warn(result.warnings)
 
 
@@ -238,19 +238,19 @@ def import_qdpx(state: State, file: str, case_id: str | None, add_codes: bool,
         emit_json(result.to_dict())
         return
     existing = f", {result.documents_existing} already here" if result.documents_existing else ""
-    click.echo(f"{file}: {result.documents} documents ({result.documents_added} new{existing}), "
+    echo(f"{file}: {result.documents} documents ({result.documents_added} new{existing}), "
                f"{result.excerpts} excerpts, {result.codes} codes ({result.codes_added} new in "
                f"{result.codebook}), {len(result.coders)} coders, {result.codings} codings "
                f"({result.codings_added} new), {result.memos} memos "
                f"({result.memos_added} new)"
                + (f", {result.reviews} reviews without codes ({result.reviews_added} new)"
                   if result.reviews else ""))
-    click.echo(f"  selections: {result.selections_paragraphs} matched a paragraph, "
+    echo(f"  selections: {result.selections_paragraphs} matched a paragraph, "
                f"{result.selections_own} became their own excerpt"
                + (f", {result.selections_skipped} left out" if result.selections_skipped
                   else ""))
     if result.cases_added:
-        click.echo(f"  new cases: {', '.join(result.cases_added)}")
+        echo(f"  new cases: {', '.join(result.cases_added)}")
     if result.documents_changed:
-        click.echo(f"  selections appended to: {', '.join(result.documents_changed)}")
+        echo(f"  selections appended to: {', '.join(result.documents_changed)}")
     _warn(result.warnings)

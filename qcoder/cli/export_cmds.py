@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from . import cli
-from .base import State, emit_json, pass_state, split_ids
+from .base import State, echo, emit_json, pass_state, split_ids
 
 
 @cli.group("export")
@@ -79,12 +79,12 @@ def export_docx(state: State, out: str, sections: str | None, codes: str | None,
     if as_json:
         emit_json(summary)
     else:
-        click.echo(f"{out}: {', '.join(written) or 'title page only'}; {summary['codes']} codes, "
+        echo(f"{out}: {', '.join(written) or 'title page only'}; {summary['codes']} codes, "
                    f"{summary['excerpts']} excerpts ({summary['codings']} codings, "
                    f"{describe_basis(appendix.basis)}); {summary['bytes']:,} bytes")
     for name in wanted or []:
         if name not in written:
-            click.echo(f"warning: no {name} appendix: "
+            echo(f"warning: no {name} appendix: "
                        f"{appendix.notes.get(name) or 'nothing to show'}", err=True)
 
 
@@ -104,7 +104,7 @@ def _tabular_command(fmt: str) -> click.Command:
         count = export_codings(state.store(), out, fmt, coders=_many(coders),
                                code_ids=split_ids(codes), case_ids=split_ids(cases), **extra)
         if out != "-":
-            click.echo(f"{out}: {count} codings", err=True)
+            echo(f"{out}: {count} codings", err=True)
 
     command.__doc__ = (f"Write every coding as {fmt.upper()} with its excerpt text, case, "
                        "document and code path (OUT '-': standard output).")

@@ -8,8 +8,9 @@ from pathlib import Path
 import click
 
 from ..errors import QcoderError
+from ..safe_text import terminal_safe
 from . import cli
-from .base import State, emit_json, pass_state, print_table
+from .base import State, echo, emit_json, pass_state, print_table
 
 
 @cli.group("import", cls=click.Group, invoke_without_command=True)
@@ -28,7 +29,7 @@ def import_group(ctx: click.Context, allow_orphans: bool, as_json: bool) -> None
     if as_json:
         emit_json(report.to_dict())
         return
-    click.echo(f"{report.cases} cases, {report.documents} documents, {report.excerpts} "
+    echo(f"{report.cases} cases, {report.documents} documents, {report.excerpts} "
                f"excerpts, {report.codes} codes")
     changes = []
     if report.documents_added or report.documents_updated or report.documents_removed:
@@ -41,18 +42,18 @@ def import_group(ctx: click.Context, allow_orphans: bool, as_json: bool) -> None
     if not changes:
         changes.append("nothing changed")
     for line in changes:
-        click.echo(f"  {line}")
+        echo(f"  {line}")
     if report.excerpts_orphaned:
-        click.echo(f"warning: {report.excerpts_orphaned} excerpts changed or vanished; "
+        echo(f"warning: {report.excerpts_orphaned} excerpts changed or vanished; "
                    f"{report.codings_orphaned} codings on them are kept as orphaned"
                    + (f" ({', '.join(report.orphaned_refs[:5])}"
                       f"{', ...' if len(report.orphaned_refs) > 5 else ''})"
                       if report.orphaned_refs else ""), err=True)
     for code_id, count in report.codes_orphaned.items():
-        click.echo(f"warning: code '{code_id}' left the codebook; its {count} codings are kept "
+        echo(f"warning: code '{code_id}' left the codebook; its {count} codings are kept "
                    "as orphaned", err=True)
     for warning in report.warnings:
-        click.echo(f"warning: {warning}", err=True)
+        echo(f"warning: {warning}", err=True)
 
 
 @cli.command()
@@ -91,12 +92,12 @@ def status(state: State, as_json: bool) -> None:
             "by_coder": list(coders.values()),
         })
         return
-    click.echo(f"{store.meta('codebook_name')} (codebook version {store.meta('codebook_version')})")
-    click.echo(f"{totals['cases']} cases, {totals['documents']} documents, {totals['excerpts']} "
+    echo(f"{store.meta('codebook_name')} (codebook version {store.meta('codebook_version')})")
+    echo(f"{totals['cases']} cases, {totals['documents']} documents, {totals['excerpts']} "
                f"excerpts, {totals['codes']} codes, {totals['coders']} coders, "
                f"{totals['codings']} codings")
     if totals["orphaned_codings"]:
-        click.echo(f"{totals['orphaned_codings']} orphaned codings are kept "
+        echo(f"{totals['orphaned_codings']} orphaned codings are kept "
                    "(their excerpt or code changed)")
     coder_names = store.coders()
     rows = []
@@ -132,12 +133,12 @@ def codebook_check(state: State, file: str | None) -> None:
     path = Path(file) if file else state.project().codebook_path()
     book, problems = lint_codebook(path)
     for problem in problems:
-        click.echo(str(problem))
+        echo(str(problem))
     if problems or book is None:
-        click.echo(f"{len(problems)} problem(s) in {path}", err=True)
+        echo(f"{len(problems)} problem(s) in {path}", err=True)
         sys.exit(1)
     groups = len(book.exclusive_groups())
-    click.echo(f"{path}: OK: {len(book)} codes, {groups} exclusive group(s), "
+    echo(f"{path}: OK: {len(book)} codes, {groups} exclusive group(s), "
                f"{len(book.by_key())} keys")
 
 
@@ -159,7 +160,7 @@ def codings_import(state: State, file: str, as_json: bool) -> None:
     if as_json:
         emit_json(result.to_dict())
         return
-    click.echo(f"{file}: {result.rows} rows, {result.codings_added} new codings, "
+    echo(f"{file}: {result.rows} rows, {result.codings_added} new codings, "
                f"{result.reviews_added} new reviews, coders: {', '.join(result.coders) or '-'}")
 
 
@@ -181,7 +182,8 @@ def codings_export(state: State, only: str | None, fmt: str, output: str | None,
         raise QcoderError(f"unknown coder '{only}'; known coders: {known}")
     rows = store.iter_codings(only, include_orphans)
     try:
-        out = open(output, "w", encoding="utf-8", newline="") if output else sys.stdout  # noqa: SIM115
+        out = (open(output, "w", encoding="utf-8", newline="")  # noqa: SIM115
+               if output else terminal_safe(sys.stdout))
     except OSError as exc:
         raise QcoderError(f"{output}: cannot write ({exc.strerror}); check the folder exists "
                           "and is writable") from None
@@ -194,7 +196,7 @@ def codings_export(state: State, only: str | None, fmt: str, output: str | None,
         if output:
             out.close()
     if output:
-        click.echo(f"{output}: {count} codings", err=True)
+        echo(f"{output}: {count} codings", err=True)
 
 
 @cli.command("tui", hidden=True)

@@ -10,6 +10,7 @@ from typing import Any, TextIO
 
 from ..exchange import codings_csv
 from ..project.codebook import Codebook
+from ..safe_text import terminal_safe
 from ..store.database import Store
 from .appendix import select_cases, select_codes
 from .atomic import ExportError, atomic_file
@@ -69,7 +70,7 @@ def export_codings(store: Store, out: str | Path, fmt: str, *, bom: bool = False
     rows = _chain(first, rows)
     totals = {"coders": list(coders) if coders else store.coders()}
     if str(out) == "-":
-        return _write(rows, sys.stdout, fmt, totals)
+        return _write(rows, terminal_safe(sys.stdout), fmt, totals)
     encoding = "utf-8-sig" if bom and fmt == "csv" else "utf-8"
     with atomic_file(out, "w", encoding=encoding, newline="") as fh:
         return _write(rows, fh, fmt, totals)

@@ -30,11 +30,13 @@ from typing import TYPE_CHECKING
 
 from textual import work
 from textual.app import App
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
 from ..coding import check_coder
 from ..errors import QcoderError
 from ..project.folder import Project, open_project
+from ..safe_text import visible
 from ..store.database import Store
 from .keymap import bindings, code_keys, load_keymap
 from .screens.coder_prompt import CoderPrompt
@@ -90,6 +92,12 @@ class QcoderApp(App[None]):
         self.store: Store | None = None
         #: Set when the coding screen is up and usable (start-up benchmark, tests).
         self.ready = False
+
+    def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
+               timeout: float | None = None, markup: bool = True) -> None:
+        """Every notification is plain text: labels and names in it are never markup."""
+        super().notify(visible(message), title=visible(title), severity=severity,
+                       timeout=timeout, markup=False)
 
     # -- start-up ---------------------------------------------------------------------------
     def on_mount(self) -> None:

@@ -7,11 +7,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import Input, OptionList, Static
+from textual.widgets import Input, OptionList
 
 from ...coding import check_coder
 from ...errors import QcoderError
 from ...store.database import CONSENSUS
+from ..safe import Static
 
 
 class CoderPrompt(Screen[str]):

@@ -11,7 +11,6 @@ from textual import events, on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import Static
 
 from ...coding import Outcome
 from ...errors import QcoderError
@@ -26,6 +25,7 @@ from ...navigation import (
 from ...project.codebook import Codebook
 from ...store.database import Store
 from ..keymap import bindings, code_keys
+from ..safe import Static
 from ..session import Session
 from ..widgets.codebook_panel import CodebookPanel
 from ..widgets.excerpt_list import ExcerptList

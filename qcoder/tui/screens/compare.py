@@ -21,12 +21,14 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Footer
 
 from ...compare import Basis, Matrix, code_case_matrix, excerpt_texts, resolve_basis, trim_quote
 from ...errors import QcoderError
+from ...safe_text import one_line
 from ...store.database import CONSENSUS
 from ..keymap import bindings
+from ..safe import Static, safe
 from ..session import Session
 
 MEASURES = ("percent", "count", "documents")
@@ -143,12 +145,12 @@ class CompareScreen(Screen[None]):
         table.add_column("code", key="code")
         for col in matrix.columns:
             label = col.id.rsplit("/", 1)[-1] if view.by == "document" else col.id
-            table.add_column(label, key=col.id)
+            table.add_column(safe(label), key=col.id)
         table.add_column("total", key=TOTAL)
         top = max((c.percent or 0 for c in matrix.cells.values()), default=0) or 1
         for row in matrix.rows:
             cells = [self._cell(matrix.cell(row.id, c.id), top) for c in matrix.columns]
-            label = Text("  " * row.depth + row.id, style="bold" if row.depth == 0 else "")
+            label = safe(Text("  " * row.depth + row.id, style="bold" if row.depth == 0 else ""))
             table.add_row(label, *cells, self._cell(matrix.total(row.id), top), key=row.id)
         table.add_row(Text("reviewed excerpts", style="italic"),
                       *[Text(str(c.reviewed), justify="right") for c in matrix.columns],
@@ -203,7 +205,7 @@ class CompareScreen(Screen[None]):
         texts = excerpt_texts(self.session.store, shown)
         for excerpt_id in shown:
             ref, text = texts[excerpt_id]
-            listing.add_row(ref, trim_quote(text, 200), key=str(excerpt_id))
+            listing.add_row(safe(ref), safe(one_line(trim_quote(text, 200))), key=str(excerpt_id))
         self.listed = shown
 
     # -- actions ----------------------------------------------------------------------------

@@ -6,11 +6,12 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.widgets import Input, OptionList, Static
+from textual.widgets import Input, OptionList
 from textual.widgets.option_list import Option
 
 from ...navigation import Filter
 from ...project.codebook import Codebook
+from ..safe import Static, safe
 from .picker import rank
 from .search_dialog import SearchDialog
 
@@ -37,12 +38,12 @@ class FilterScreen(SearchDialog[Filter | None]):
         choices.clear_options()
         query = query.strip()
         if query:
-            choices.add_option(Option(Text.assemble("Text contains ", (f"“{query}”", "bold")),
-                                      id="search"))
+            choices.add_option(Option(safe(Text.assemble("Text contains ",
+                                                         (f"“{query}”", "bold"))), id="search"))
         for kind, label in FIXED:
             choices.add_option(Option(label, id=kind))
         for code, _ in rank(self.codebook, query):
-            choices.add_option(Option(Text.assemble(("Coded with ", "dim"), code.label),
+            choices.add_option(Option(safe(Text.assemble(("Coded with ", "dim"), code.label)),
                                       id=f"code:{code.id}"))
         choices.highlighted = 0
 

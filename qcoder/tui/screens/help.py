@@ -11,10 +11,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Static
 
 from ...project.codebook import Codebook
 from ..keymap import COMMANDS, SCOPE_TITLES, display, keymap_path
+from ..safe import Static, safe
 
 
 def help_renderable(keymap: dict[str, str], codebook: Codebook | None,
@@ -33,7 +33,7 @@ def help_renderable(keymap: dict[str, str], codebook: Codebook | None,
             continue
         table.add_row(Text(title, style="bold underline"), "", "")
         for command in commands:
-            table.add_row(display(keymap.get(command.id, command.key)), command.description,
+            table.add_row(safe(display(keymap.get(command.id, command.key))), command.description,
                           command.id)
     parts: list = [table]
     if codebook is not None:
@@ -41,12 +41,12 @@ def help_renderable(keymap: dict[str, str], codebook: Codebook | None,
         codes.add_column("key", style="bold cyan", no_wrap=True)
         codes.add_column("toggles the code")
         for key, code_id in code_keys.items():
-            codes.add_row(display(key), " › ".join(codebook.path_labels(code_id)))
+            codes.add_row(safe(display(key)), safe(" › ".join(codebook.path_labels(code_id))))
         parts += [Text("\nCode keys (from the codebook)", style="bold underline"), codes]
     where = str(keymap_path()).replace(str(Path.home()), "~", 1)
     parts.append(Text(f"\nRebind a command by its id in {where}, e.g. "
                       "'next_unreviewed: n'.", style="dim"))
-    parts += [Text(w, style="yellow") for w in warnings]
+    parts += [safe(w, style="yellow") for w in warnings]
     return Group(*parts)
 
 

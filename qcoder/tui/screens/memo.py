@@ -10,7 +10,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Static, TextArea
+from textual.widgets import TextArea
+
+from ...safe_text import visible
+from ..safe import Static
 
 
 class MemoScreen(ModalScreen[str | None]):
@@ -25,11 +28,13 @@ class MemoScreen(ModalScreen[str | None]):
         super().__init__()
         self.title_text = title
         self.original = text
+        # The editor shows control characters as signs; saved only when the coder edits it.
+        self.shown = visible(text)
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="memo"):
             yield Static(self.title_text, classes="dialog-title")
-            yield TextArea(self.original, id="memo-text", soft_wrap=True, show_line_numbers=False,
+            yield TextArea(self.shown, id="memo-text", soft_wrap=True, show_line_numbers=False,
                            tab_behavior="focus")
             yield Static("Esc or Ctrl+S: save · empty text removes the memo · u: undo later",
                          classes="dialog-hint")
@@ -41,4 +46,4 @@ class MemoScreen(ModalScreen[str | None]):
 
     def action_save(self) -> None:
         text = self.query_one(TextArea).text
-        self.dismiss(None if text.strip() == self.original.strip() else text)
+        self.dismiss(None if text.strip() == self.shown.strip() else text)

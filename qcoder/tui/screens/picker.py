@@ -7,10 +7,11 @@ from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.fuzzy import FuzzySearch
-from textual.widgets import Input, OptionList, Static
+from textual.widgets import Input, OptionList
 from textual.widgets.option_list import Option
 
 from ...project.codebook import Code, Codebook
+from ..safe import Static, safe
 from ..widgets.codebook_panel import definition_text
 from .search_dialog import SearchDialog
 
@@ -77,7 +78,7 @@ class CodePicker(SearchDialog[str | None]):
             prompt.append_text(label)
             if code.parent is not None:
                 prompt.append(f"  {self.codebook[code.parent].label}", style="dim")
-            matches.add_option(Option(prompt, id=code.id))
+            matches.add_option(Option(safe(prompt), id=code.id))
         matches.highlighted = 0 if matches.option_count else None
         self._describe()
 

@@ -15,7 +15,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Footer, Input
 
 from ...coding import Outcome
 from ...consensus import Consensus, Item, Pending, Version
@@ -24,6 +24,7 @@ from ...reliability.agreement import CodeAgreement
 from ...reliability.data import DEFAULT_SEED, project_agreement
 from ...store.database import CONSENSUS, Store
 from ..keymap import bindings
+from ..safe import Static
 from ..session import Session
 from ..widgets.excerpt_view import code_label
 

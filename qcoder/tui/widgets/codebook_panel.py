@@ -7,10 +7,11 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
-from textual.widgets import Static, Tree
+from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
 from ...project.codebook import Code, Codebook
+from ..safe import SafeLabels, Static
 
 
 def definition_text(code: Code, codebook: Codebook) -> Text:
@@ -36,7 +37,7 @@ def definition_text(code: Code, codebook: Codebook) -> Text:
     return text
 
 
-class CodeTree(Tree[str]):
+class CodeTree(SafeLabels, Tree[str]):
     """The code tree; selecting a code (Enter, click) toggles it on the current excerpt."""
 
     def __init__(self, *, id: str | None = None) -> None:

@@ -17,6 +17,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from ...navigation import ExcerptLine
+from ...safe_text import one_line
 
 PAGE = 64
 PAGES_KEPT = 8
@@ -231,6 +232,7 @@ class ExcerptList(ScrollView, can_focus=True):
             room = width - used
             if room <= 0 or not text:
                 continue
+            text = one_line(text)  # document text: never terminal control
             cells = cell_len(text)
             if cells > room:
                 text = set_cell_size(text, room - 1) + "…"

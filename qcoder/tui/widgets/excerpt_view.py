@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
-from textual.widgets import Static
 
 from ...project.codebook import Codebook
 from ...store.database import ExcerptRow
+from ..safe import Static
 
 CONTEXT_LINES = 3
 

@@ -6,9 +6,9 @@ A plain line instead of Textual's Footer: it is drawn once, not rebuilt on every
 from __future__ import annotations
 
 from rich.text import Text
-from textual.widgets import Static
 
 from ..keymap import COMMANDS, display
+from ..safe import Static
 
 
 def hints(keymap: dict[str, str], scopes: tuple[str, ...]) -> Text:

@@ -6,10 +6,11 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.message import Message
-from textual.widgets import Static, Tree
+from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
 from ...navigation import DocumentEntry, DocumentLines, Navigation
+from ..safe import SafeLabels, Static
 from .excerpt_list import ExcerptList, LineSource
 
 NodeData = tuple[str, str | int]
@@ -25,7 +26,7 @@ def progress_text(reviewed: int, total: int, known: bool = True) -> Text:
     return Text(f"{reviewed}/{total} ".rjust(5), style="dim")
 
 
-class DocumentTree(Tree[NodeData]):
+class DocumentTree(SafeLabels, Tree[NodeData]):
     """Cases and their documents; selecting a document opens it."""
 
     def __init__(self, *, id: str | None = None) -> None:

@@ -1,0 +1,50 @@
+"""User text on the workbench's screen: never markup, never terminal control.
+
+Every widget that shows document text, memos, labels, coder or file names takes its content
+through :func:`safe` (the ``Static`` here does it on every update, the trees on every label,
+the app on every notification).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual.widgets import Static as _Static
+
+from ..safe_text import is_safe, visible
+
+
+def safe(content: Any, style: str = "") -> Any:
+    """A ``Text`` of ``content`` with control characters visible; a string is never read
+    as markup. A styled ``Text`` keeps its styles (the signs are one character for one).
+    Other renderables pass through."""
+    if content is None:
+        return Text("", style=style)
+    if isinstance(content, str):
+        return Text(visible(content), style=style)
+    if isinstance(content, Text):
+        if is_safe(content.plain):
+            return content
+        shown = content.copy()
+        shown.plain = visible(content.plain)
+        return shown
+    return content
+
+
+class Static(_Static):
+    """``textual.widgets.Static`` whose content is always :func:`safe`."""
+
+    def __init__(self, content: Any = "", **kwargs: Any) -> None:
+        kwargs.pop("markup", None)
+        super().__init__(safe(content), markup=False, **kwargs)
+
+    def update(self, content: Any = "", *, layout: bool = True) -> None:
+        super().update(safe(content), layout=layout)
+
+
+class SafeLabels:
+    """Mixin for ``Tree`` subclasses: every node label is :func:`safe`."""
+
+    def process_label(self, label: Any) -> Any:
+        return super().process_label(safe(label))  # type: ignore[misc]
