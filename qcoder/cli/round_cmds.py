@@ -6,7 +6,7 @@ import click
 
 from ..errors import QcoderError
 from . import cli
-from .base import State, emit_json, pass_state, print_table, split_ids
+from .base import State, echo, emit_json, pass_state, print_table, split_ids
 
 
 @cli.group("round")
@@ -57,13 +57,13 @@ def round_start(state: State, name: str, percent: float | None, documents: str |
         emit_json(found.to_dict())
         return
     if found.kind == "sample":
-        click.echo(f"round {found.name}: {found.size} of {found.pool} excerpts "
+        echo(f"round {found.name}: {found.size} of {found.pool} excerpts "
                    f"({found.share:g} %), stratified by {found.strata}, seed {found.seed}; "
                    f"coders {', '.join(found.coders)}")
     else:
-        click.echo(f"round {found.name}: {found.size} excerpts in "
+        echo(f"round {found.name}: {found.size} excerpts in "
                    f"{len(found.strata_sizes)} documents; coders {', '.join(found.coders)}")
-    click.echo(f"each coder codes it with 'qcoder --coder NAME'; see it with "
+    echo(f"each coder codes it with 'qcoder --coder NAME'; see it with "
                f"'qcoder round show {found.name}'")
 
 
@@ -86,16 +86,16 @@ def round_show(state: State, name: str, as_json: bool) -> None:
              if info["kind"] == "sample" else f"{info['excerpts']} excerpts of "
              f"{len(info['strata']['sizes'])} documents")
     status = "open" if info["closed"] is None else f"closed {info['closed']}"
-    click.echo(f"round {info['name']} ({status}; started {info['started']}): {drawn}; "
+    echo(f"round {info['name']} ({status}; started {info['started']}): {drawn}; "
                f"codebook version {info['codebook_version'] or '?'}")
     print_table("Coders", ["coder", "reviewed", "total", "%"],
                 [[c["coder"], c["reviewed"], c["total"], c["percent"]] for c in data["coders"]])
     if info["strata"]["by"] != "none":
         print_table("Strata", ["stratum", "excerpts", "of"],
                     [[s["stratum"], s["excerpts"], s["of"]] for s in info["strata"]["sizes"]])
-    click.echo("excerpts:")
+    echo("excerpts:")
     for row in data["excerpts"]:
-        click.echo(f"  {row['excerpt']}" + ("  (orphaned)" if row["orphaned"] else ""))
+        echo(f"  {row['excerpt']}" + ("  (orphaned)" if row["orphaned"] else ""))
 
 
 @round_group.command("list")
@@ -110,7 +110,7 @@ def round_list(state: State, as_json: bool) -> None:
         emit_json({"rounds": [r.to_dict() for r in found]})
         return
     if not found:
-        click.echo("no rounds yet; start one with 'qcoder round start NAME --sample 20 "
+        echo("no rounds yet; start one with 'qcoder round start NAME --sample 20 "
                    "--coders A,B'")
         return
     print_table(None, ["round", "kind", "excerpts", "%", "by", "seed", "coders", "status"],
@@ -129,5 +129,5 @@ def round_close(state: State, name: str) -> None:
     store = state.store()
     found = close_round(store, name)
     done = progress(store, found)
-    click.echo(f"round {found.name} closed {found.closed}: "
+    echo(f"round {found.name} closed {found.closed}: "
                + ", ".join(f"{c} {done[c]}/{found.size}" for c in found.coders))
