@@ -166,7 +166,8 @@ class Consensus:
         return [code]
 
     def _data(self, case: str | None) -> AgreementData:
-        return load_agreement_data(self.store, self.coders, select_case(self.store, case))
+        return load_agreement_data(self.store, self.coders, select_case(self.store, case),
+                                   codebook=self.codebook)
 
     def queue(self, case: str | None = None, code: str | None = None) -> list[Pending]:
         """Disagreements not decided yet: the code with the lowest alpha first, then in the
@@ -253,16 +254,18 @@ class Consensus:
         code_ids = [c.id for c in self.codebook if not c.exclusive and c.id in data.code_ids]
         reviewers = data.reviewed.sum(axis=0)
         pairable = reviewers >= 2
+        # Disputed excerpts follow the roll-up rule (as the queue does); a coding is carried
+        # only when every reviewer applied that very code.
+        disputed_ids, _ = disagreement_pairs(data, self._code_ids(None), list(self.coders))
+        disputed = np.isin(data.excerpt_ids, disputed_ids)
         have = self.store.coded_pairs(CONSENSUS)
         held = {e for e, _ in have}
         skip = have | self._decided()
         groups = {c: self.codebook.group_of(c) for c in code_ids}
         taken = {(e, groups[c]) for e, c in have if groups.get(c)}
-        disputed = np.zeros(data.excerpt_ids.size, dtype=bool)
         codings: list[tuple[int, str]] = []
         for code_id in code_ids:
             appliers = (data.applied[data.code_ids.index(code_id)] & data.reviewed).sum(axis=0)
-            disputed |= pairable & (appliers > 0) & (appliers < reviewers)
             for excerpt_id in data.excerpt_ids[pairable & (appliers == reviewers)].tolist():
                 if (excerpt_id, code_id) in skip or (excerpt_id, groups[code_id]) in taken:
                     continue

@@ -32,7 +32,7 @@ from __future__ import annotations
 import math
 import zlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from itertools import combinations, compress
 from typing import Any
 
@@ -60,6 +60,11 @@ class AgreementData:
     Excerpts (axis N) are grouped by case (cases sorted, unknown case first) then by id; coders
     (axis K) are sorted. ``case_index`` is -1 for an excerpt whose case is unknown. Arrays are
     coder-major, (K, N), so that one coder's column is contiguous.
+
+    ``rollup`` is the roll-up rule every statistic and every list of disagreements uses: it
+    maps a parent code id to its descendants, and the parent counts as applied by a coder on
+    an excerpt when the parent or any descendant is (``rolled_up``). The store's loader sets
+    it from the codebook, so agreement, disagreements and consensus cannot differ on it.
     """
 
     excerpt_ids: np.ndarray  # (N,) int64
@@ -69,6 +74,15 @@ class AgreementData:
     reviewed: np.ndarray  # (K, N) bool
     code_ids: tuple[str, ...]
     applied: np.ndarray  # (C, K, N) bool, indexed like code_ids
+    rollup: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def with_rollup(self, rollup: Mapping[str, Sequence[str]]) -> AgreementData:
+        """The same data under the roll-up rule ``rollup`` (parent id -> descendant ids)."""
+        return replace(self, rollup={p: tuple(d) for p, d in rollup.items()})
+
+    def rolled_up(self, code_id: str) -> np.ndarray:
+        """(K, N) bool: each coder applied the code or, by the roll-up rule, a descendant."""
+        return _applied(self, code_id, self.rollup)
 
     @classmethod
     def from_rows(
@@ -151,27 +165,17 @@ class AgreementData:
             if unknown:
                 raise ValueError(f"no reviews by coder(s) {', '.join(unknown)}")
             cols = [self.coders.index(c) for c in coders]
-            data = AgreementData(
-                self.excerpt_ids,
-                self.case_index,
-                self.case_ids,
-                tuple(coders),
-                self.reviewed[cols],
-                self.code_ids,
-                self.applied[:, cols],
+            data = replace(
+                self, coders=tuple(coders), reviewed=self.reviewed[cols],
+                applied=self.applied[:, cols],
             )
         if case is not None:
             pos = data.case_ids.index(case) if case in data.case_ids else len(data.case_ids)
             lo, hi = np.searchsorted(data.case_index, [pos, pos + 1])
             rows = slice(int(lo), int(hi))
-            data = AgreementData(
-                data.excerpt_ids[rows],
-                data.case_index[rows],
-                data.case_ids,
-                data.coders,
-                data.reviewed[:, rows],
-                data.code_ids,
-                data.applied[:, :, rows],
+            data = replace(
+                data, excerpt_ids=data.excerpt_ids[rows], case_index=data.case_index[rows],
+                reviewed=data.reviewed[:, rows], applied=data.applied[:, :, rows],
             )
         return data
 
@@ -363,21 +367,17 @@ def _applied(data: AgreementData, code_id: str, rollup: Mapping[str, Sequence[st
     return data.applied[pos].any(axis=0) if len(pos) > 1 else data.applied[pos[0]]
 
 
-def _code_variable(
-    data: AgreementData, code_id: str, rollup: Mapping[str, Sequence[str]]
-) -> _Variable:
-    values = np.where(data.reviewed, _applied(data, code_id, rollup), MISSING).astype(np.int8)
+def _code_variable(data: AgreementData, code_id: str) -> _Variable:
+    values = np.where(data.reviewed, data.rolled_up(code_id), MISSING).astype(np.int8)
     return _Variable(code_id, values, 2, CodeAgreement)
 
 
-def _group_variable(
-    data: AgreementData, group_id: str, children: Sequence[str], rollup: Mapping[str, Sequence[str]]
-) -> _Variable:
+def _group_variable(data: AgreementData, group_id: str, children: Sequence[str]) -> _Variable:
     none = len(children)
     if none == 0:
         values = np.where(data.reviewed, 0, MISSING).astype(np.int8)
         return _Variable(group_id, values, 1, GroupAgreement)
-    stack = np.stack([_applied(data, child, rollup) for child in children])
+    stack = np.stack([data.rolled_up(child) for child in children])
     count = stack.sum(axis=0, dtype=np.int16)
     chosen = np.where(count == 0, none, np.where(count == 1, stack.argmax(axis=0), MISSING))
     values = np.where(data.reviewed, chosen, MISSING).astype(np.int16)
@@ -388,13 +388,12 @@ def _variables(
     data: AgreementData,
     code_ids: Sequence[str],
     groups: Mapping[str, Sequence[str]],
-    rollup: Mapping[str, Sequence[str]],
 ) -> Iterator[_Variable]:
     """One variable at a time, so only one (K, N) array is alive."""
     for code_id in code_ids:
-        yield _code_variable(data, code_id, rollup)
+        yield _code_variable(data, code_id)
     for group_id, children in groups.items():
-        yield _group_variable(data, group_id, children, rollup)
+        yield _group_variable(data, group_id, children)
 
 
 # --- tables and statistics ----------------------------------------------------------------
@@ -637,14 +636,17 @@ def report(
     """Agreement per code, per exclusive group, per case and per pair of coders.
 
     ``coders`` defaults to every coder but "consensus"; ``case`` restricts everything to one
-    case. ``rollup`` maps a parent code id to its descendants: the parent then counts as applied
-    when it or any descendant is (also used for group children). ``bootstrap`` > 0 adds ``ci``
+    case. ``rollup`` (default: the data's own rule, ``AgreementData.rollup``) maps a parent
+    code id to its descendants: the parent then counts as applied when it or any descendant
+    is (also used for group children). ``bootstrap`` > 0 adds ``ci``
     and ``q`` to every result (overall, per case, pairwise); with the same ``seed`` a code's
     interval is the same whatever other codes, groups or cases are asked for (``seed`` must
     be a non-negative int; None draws fresh entropy). ValueError for an unknown coder; an
     unknown case gives empty results.
     """
     data = data.subset(coders=default_coders(data) if coders is None else coders, case=case)
+    if rollup is not None:
+        data = data.with_rollup(rollup)
     options = _Options(bootstrap, seed)
     group, n_groups = data.case_index + 1, len(data.case_ids) + 1
     cases = {data.case_ids[g - 1]: g for g in np.unique(group[group > 0]).tolist()}
@@ -652,7 +654,7 @@ def report(
     overall: list[CodeAgreement] = []
     by_case: dict[str, list[CodeAgreement]] = {c: [] for c in cases}
     by_pair: dict[tuple[int, int], list[CodeAgreement]] = {p: [] for p in pairs}
-    for var in _variables(data, code_ids, groups or {}, rollup or {}):
+    for var in _variables(data, code_ids, groups or {}):
         hist = _histogram(var.values, var.n_values, group, n_groups)
         units = hist.counts.sum(axis=0)
         overall.append(_result(var, _tabulate(hist, units), "all", options, use_package=True))
@@ -732,9 +734,11 @@ def disagreements(
     ``coders`` defaults to every coder but "consensus"; ``rollup`` as in ``report``.
     """
     data = data.subset(coders=default_coders(data) if coders is None else coders, case=case)
+    if rollup is not None:
+        data = data.with_rollup(rollup)
     if not code_ids or data.excerpt_ids.size == 0:
         return []
-    applied = np.stack([_applied(data, c, rollup or {}) for c in code_ids]) & data.reviewed
+    applied = np.stack([data.rolled_up(c) for c in code_ids]) & data.reviewed
     reviewers = data.reviewed.sum(axis=0)
     appliers = applied.sum(axis=1)
     code_pos, rows = np.nonzero((reviewers >= 2) & (appliers > 0) & (appliers < reviewers))
@@ -779,10 +783,12 @@ def disagreement_pairs(
     so it stays cheap for hundreds of thousands of pairs.
     """
     data = data.subset(coders=default_coders(data) if coders is None else coders, case=case)
+    if rollup is not None:
+        data = data.with_rollup(rollup)
     excerpts, codes = [np.empty(0, dtype=np.int64)], [np.empty(0, dtype=np.int64)]
     reviewers = data.reviewed.sum(axis=0)
     for pos, code_id in enumerate(code_ids):
-        appliers = (_applied(data, code_id, rollup or {}) & data.reviewed).sum(axis=0)
+        appliers = (data.rolled_up(code_id) & data.reviewed).sum(axis=0)
         rows = np.flatnonzero((reviewers >= 2) & (appliers > 0) & (appliers < reviewers))
         excerpts.append(data.excerpt_ids[rows])
         codes.append(np.full(rows.size, pos, dtype=np.int64))

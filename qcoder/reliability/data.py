@@ -37,11 +37,25 @@ QUOTE_WIDTH = 100
 # --- loading ------------------------------------------------------------------------------
 
 
+def rollup_rule(codebook: Codebook) -> dict[str, tuple[str, ...]]:
+    """The roll-up rule: each parent code that can be applied -> every code below it. A
+    parent counts as applied when it or any code below it is; agreement, disagreements and
+    consensus all read the data through this one rule."""
+    return {
+        c.id: tuple(codebook.descendants(c.id)) for c in codebook if c.children and not c.exclusive
+    }
+
+
 def load_agreement_data(
-    store: Store, coders: Sequence[str] | None = None, case: str | None = None
+    store: Store,
+    coders: Sequence[str] | None = None,
+    case: str | None = None,
+    *,
+    codebook: Codebook | None = None,
 ) -> AgreementData:
     """Reviews and codings of ``coders`` (default: every coder, consensus included) on the
-    active excerpts (of one ``case`` if given) with active codes.
+    active excerpts (of one ``case`` if given) with active codes, under the codebook's
+    roll-up rule (``rollup_rule``; default: the store's codebook).
 
     Every requested coder is in the result, even one without a review there.
     """
@@ -65,7 +79,8 @@ def load_agreement_data(
             found = keep(ids)
             if found.size:
                 codings[key] = found
-    return AgreementData.from_arrays(reviews, codings, cases)
+    rule = rollup_rule(codebook or store.codebook())
+    return AgreementData.from_arrays(reviews, codings, cases).with_rollup(rule)
 
 
 # --- what the user asked for --------------------------------------------------------------
@@ -139,10 +154,7 @@ def select_codes(
     groups = {
         g.id: tuple(g.children) for g in codebook.exclusive_groups() if g.id in wanted
     }
-    rollup = {
-        c.id: tuple(codebook.descendants(c.id)) for c in codebook if c.children and not c.exclusive
-    }
-    return code_ids, groups, rollup
+    return code_ids, groups, rollup_rule(codebook)
 
 
 def selection(
@@ -249,13 +261,12 @@ def project_agreement(
         raise QcoderError(f"--bootstrap {bootstrap}: give a number of resamples >= 0, e.g. 1000")
     codebook = codebook or store.codebook()
     chosen = selection(store, codebook, coders, case, codes)
-    data = load_agreement_data(store, chosen.coders, chosen.case)
+    data = load_agreement_data(store, chosen.coders, chosen.case, codebook=codebook)
     result = report(
         data,
         chosen.code_ids,
         chosen.groups,
         coders=chosen.coders,
-        rollup=chosen.rollup,
         bootstrap=bootstrap,
         seed=seed,
     )
@@ -346,7 +357,7 @@ def project_disagreements(
     code_ids = list(chosen.code_ids)
     if code is not None and codebook[code].exclusive:
         code_ids = list(chosen.groups[code])
-    data = load_agreement_data(store, chosen.coders, chosen.case)
+    data = load_agreement_data(store, chosen.coders, chosen.case, codebook=codebook)
     excerpts, positions = disagreement_pairs(data, code_ids, list(chosen.coders))
     order = reading_order(store)
     found = order[np.isin(order, excerpts)]
