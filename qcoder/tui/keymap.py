@@ -55,6 +55,8 @@ COMMANDS: tuple[Command, ...] = (
     Command("clear_codes", "x", "clear_codes", "Remove my codes here", "coding"),
     Command("next_excerpt", "j", "step(1)", "Next excerpt", "coding"),
     Command("previous_excerpt", "k", "step(-1)", "Previous excerpt", "coding"),
+    Command("wide_excerpt", "z", "toggle_wide", "Excerpt full width (again: the panels)",
+            "coding"),
     Command("first_excerpt", "g", "jump('first')", "First excerpt of the list", "coding"),
     Command("last_excerpt", "G", "jump('last')", "Last excerpt of the list", "coding"),
     Command("focus_left", "h", "app.focus_previous", "Panel to the left", "coding"),

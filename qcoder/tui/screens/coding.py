@@ -24,10 +24,10 @@ from ...navigation import (
 )
 from ...project.codebook import Codebook
 from ...store.database import Store
-from ..keymap import bindings, code_keys
+from ..keymap import bindings, code_keys, display
 from ..safe import Static
 from ..session import Session
-from ..widgets.codebook_panel import CodebookPanel
+from ..widgets.codebook_panel import CodebookPanel, CodeTree
 from ..widgets.excerpt_list import ExcerptList
 from ..widgets.excerpt_view import ExcerptState, ExcerptView, code_label
 from ..widgets.key_hints import KeyHints
@@ -76,6 +76,7 @@ class CodingScreen(Screen[None]):
             self.notify(warning, title="Key clash", severity="warning", timeout=15)
         free = {session.codebook[c].key or "" for c in self.key_codes.values()}
         self.query_one(CodebookPanel).fill(session.codebook, free)
+        self.query_one(ExcerptView).scroll_hint = self._scroll_hint()
         self.query_one(Navigator).tree.fill(self.navigation)
         self.update_status()
         self.call_after_refresh(self._first_show)
@@ -93,6 +94,21 @@ class CodingScreen(Screen[None]):
         # Progress is read once the first screen is up: on a big project it is the slow part.
         self.action_refresh()
         self.set_interval(REFRESH_S, self.action_refresh)
+
+    def _scroll_hint(self) -> str:
+        def key(command: str, default: str) -> str:
+            return display(self.keymap.get(command, default).split(",")[0])
+
+        return (f"More below: tab here, then ↓ PgDn · {key('wide_excerpt', 'z')}: full width")
+
+    def action_toggle_wide(self) -> None:
+        """The excerpt over the whole width, or the three panels again."""
+        panels = self.query_one("#panels")
+        panels.toggle_class("wide")
+        view = self.query_one(ExcerptView)
+        if panels.has_class("wide"):
+            view.body.focus()
+        view.call_after_refresh(view.update_hint)
 
     # -- showing ----------------------------------------------------------------------------
     def show(self, excerpt_id: int, from_list: bool = False) -> None:
@@ -186,9 +202,9 @@ class CodingScreen(Screen[None]):
         self.show(target)
         self.query_one(ExcerptList).focus()
 
-    @on(CodebookPanel.CodeChosen)
-    def _code_chosen(self, event: CodebookPanel.CodeChosen) -> None:
-        self.action_toggle_code(event.code_id)
+    @on(CodeTree.PickRequested)
+    def _pick_requested(self, event: CodeTree.PickRequested) -> None:
+        self.action_pick_code(event.code_id)
 
     def on_key(self, event: events.Key) -> None:
         """A code's key toggles it, whichever panel has focus (command keys come first)."""
@@ -216,10 +232,21 @@ class CodingScreen(Screen[None]):
     def action_toggle_code(self, code_id: str) -> None:
         outcome = self._act(lambda e: self.session.coding.toggle(e, code_id))
         self.query_one(CodebookPanel).highlight(code_id)
-        if outcome is not None and outcome.added and outcome.removed:
-            book = self.session.codebook
-            self.notify(f"{_label(book, outcome.removed[0])} → {_label(book, outcome.added[0])}",
-                        timeout=3)
+        if outcome is not None:
+            self._say_removed(outcome)
+
+    def _say_removed(self, outcome: Outcome) -> None:
+        """Any code removed is said, with the key that brings it back."""
+        if not outcome.removed:
+            return
+        book = self.session.codebook
+        undo = display(self.keymap.get("undo", "u").split(",")[0])
+        removed = ", ".join(_label(book, c) for c in outcome.removed)
+        if outcome.added:
+            message = f"{removed} → {', '.join(_label(book, c) for c in outcome.added)}"
+        else:
+            message = f"Removed {removed}"
+        self.notify(f"{message} · {undo}: undo", timeout=5)
 
     def action_mark_reviewed(self) -> None:
         """Decided: no code applies. The excerpt is done, so go on to the next one to do."""
@@ -227,7 +254,9 @@ class CodingScreen(Screen[None]):
             self.action_next_unreviewed()
 
     def action_clear_codes(self) -> None:
-        self._act(self.session.coding.clear)
+        outcome = self._act(self.session.coding.clear)
+        if outcome is not None:
+            self._say_removed(outcome)
 
     def action_undo(self) -> None:
         self._replay(self.session.coding.undo, "Undone", "Nothing to undo.")
@@ -286,7 +315,8 @@ class CodingScreen(Screen[None]):
         lines.move_to(0 if where == "first" else lines.count - 1)
 
     # -- dialogs ----------------------------------------------------------------------------
-    def action_pick_code(self) -> None:
+    def action_pick_code(self, code_id: str | None = None) -> None:
+        """The code picker; ``code_id``: the code to highlight first (from the codebook)."""
         from .picker import CodePicker
 
         if self.current is None:
@@ -297,7 +327,8 @@ class CodingScreen(Screen[None]):
             if code_id is not None:
                 self.action_toggle_code(code_id)
 
-        self.app.push_screen(CodePicker(self.session.codebook, applied), picked)
+        self.app.push_screen(CodePicker(self.session.codebook, applied, preselect=code_id),
+                             picked)
 
     def action_excerpt_memo(self) -> None:
         from .memo import MemoScreen

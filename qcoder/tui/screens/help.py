@@ -64,7 +64,10 @@ class HelpScreen(ModalScreen[None]):
             yield Static("Keys", classes="dialog-title")
             with VerticalScroll(id="help-body"):
                 yield Static(self.body)
-            yield Static("Esc: close", classes="dialog-hint")
+            yield Static("↑↓ PgUp PgDn Home End: scroll · Esc: close", classes="dialog-hint")
+
+    def on_mount(self) -> None:
+        self.query_one("#help-body").focus()
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -50,8 +50,9 @@ class CodePicker(SearchDialog[str | None]):
     """Returns the chosen code id (None when closed with Escape)."""
 
     def __init__(self, codebook: Codebook, applied: set[str], only: set[str] | None = None,
-                 title: str = "Apply or remove a code") -> None:
+                 title: str = "Apply or remove a code", preselect: str | None = None) -> None:
         super().__init__()
+        self.preselect = preselect
         self.codebook = codebook
         self.applied = applied
         self.only = only
@@ -80,6 +81,10 @@ class CodePicker(SearchDialog[str | None]):
                 prompt.append(f"  {self.codebook[code.parent].label}", style="dim")
             matches.add_option(Option(safe(prompt), id=code.id))
         matches.highlighted = 0 if matches.option_count else None
+        if self.preselect is not None and not query:
+            for index, (code, _) in enumerate(rank(self.codebook, "", self.only)):
+                if code.id == self.preselect:
+                    matches.highlighted = index
         self._describe()
 
     @on(OptionList.OptionHighlighted)

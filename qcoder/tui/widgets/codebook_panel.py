@@ -3,15 +3,17 @@ and the highlighted code's definition, include/exclude rules and examples below 
 
 from __future__ import annotations
 
+from contextlib import suppress
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
-from textual.widgets import Tree
-from textual.widgets.tree import TreeNode
+from textual.widgets import OptionList
+from textual.widgets.option_list import Option, OptionDoesNotExist
 
 from ...project.codebook import Code, Codebook
-from ..safe import SafeLabels, Static
+from ..safe import Static, safe
 
 
 def definition_text(code: Code, codebook: Codebook) -> Text:
@@ -37,43 +39,52 @@ def definition_text(code: Code, codebook: Codebook) -> Text:
     return text
 
 
-class CodeTree(SafeLabels, Tree[str]):
-    """The code tree; selecting a code (Enter, click) toggles it on the current excerpt."""
+class CodeTree(OptionList):
+    """The codes in codebook order, indented by depth, each label in full (long ones wrap).
+
+    Enter (or a click) asks for the code picker on the highlighted code: it never toggles a
+    code by itself; a code's key does, and the picker does, both saying what changed.
+    """
+
+    class PickRequested(Message):
+        def __init__(self, code_id: str) -> None:
+            super().__init__()
+            self.code_id = code_id
 
     def __init__(self, *, id: str | None = None) -> None:
-        super().__init__("Codebook", id=id)
-        self.show_root = False
-        self.guide_depth = 2
-        self.auto_expand = False
+        super().__init__(id=id)
         self.codebook: Codebook | None = None
-        self.nodes_by_code: dict[str, TreeNode[str]] = {}
         self.applied: set[str] = set()
         self.free_keys: set[str] = set()
 
     def fill(self, codebook: Codebook, free_keys: set[str]) -> None:
         self.codebook = codebook
-        self.clear()
-        self.nodes_by_code.clear()
         self.free_keys = free_keys
-        for code in codebook:
-            parent = (self.root if code.parent is None
-                      else self.nodes_by_code.get(code.parent, self.root))
-            if code.children:
-                node = parent.add(self._label(code), data=code.id, expand=True)
-            else:
-                node = parent.add_leaf(self._label(code), data=code.id)
-            self.nodes_by_code[code.id] = node
+        keep = self.highlighted_option.id if self.highlighted_option is not None else None
+        self.clear_options()
+        self.add_options([Option(self._label(code), id=code.id) for code in codebook])
+        if keep is not None and keep in codebook:
+            self.highlight(keep)
+        elif self.option_count:
+            self.highlighted = 0
 
     def _label(self, code: Code) -> Text:
+        assert self.codebook is not None
         applied = code.id in self.applied
+        depth = len(self.codebook.ancestors(code.id))
         key = code.key if code.key and code.key in self.free_keys else " "
-        text = Text()
+        text = Text(" " * depth)
         text.append("✓" if applied else " ", style="bold green")
         text.append(f"{key} ", style="bold cyan")
-        text.append(code.label, style="bold" if applied else "")
+        text.append(code.label, style="bold" if applied or code.children else "")
         if code.exclusive:
             text.append(" (one of)", style="dim")
-        return text
+        return safe(text)
+
+    def highlight(self, code_id: str) -> None:
+        """Put the cursor on a code."""
+        with suppress(OptionDoesNotExist):
+            self.highlighted = self.get_option_index(code_id)
 
     def mark_applied(self, codes: set[str]) -> None:
         """Show which codes this coder applied to the current excerpt."""
@@ -82,9 +93,8 @@ class CodeTree(SafeLabels, Tree[str]):
         changed = codes ^ self.applied
         self.applied = set(codes)
         for code_id in changed:
-            node = self.nodes_by_code.get(code_id)
-            if node is not None:
-                node.set_label(self._label(self.codebook[code_id]))
+            if code_id in self.codebook:
+                self.replace_option_prompt(code_id, self._label(self.codebook[code_id]))
 
 
 class CodebookPanel(Vertical):
@@ -92,11 +102,6 @@ class CodebookPanel(Vertical):
 
     codebook: Codebook | None = None
     described: str | None = None
-
-    class CodeChosen(Message):
-        def __init__(self, code_id: str) -> None:
-            super().__init__()
-            self.code_id = code_id
 
     def compose(self) -> ComposeResult:
         yield CodeTree(id="codes")
@@ -116,11 +121,9 @@ class CodebookPanel(Vertical):
             self.describe(first.id)
 
     def highlight(self, code_id: str) -> None:
-        """Put the tree's cursor on a code (its definition shows below)."""
-        node = self.tree.nodes_by_code.get(code_id)
-        if node is not None:
-            self.tree.move_cursor(node)
-            self.describe(code_id)
+        """Put the list's cursor on a code (its definition shows below)."""
+        self.tree.highlight(code_id)
+        self.describe(code_id)
 
     def describe(self, code_id: str) -> None:
         if self.codebook is not None and code_id in self.codebook and code_id != self.described:
@@ -128,17 +131,12 @@ class CodebookPanel(Vertical):
             self.query_one("#code-definition", Static).update(
                 definition_text(self.codebook[code_id], self.codebook))
 
-    def on_tree_node_highlighted(self, event: Tree.NodeHighlighted[str]) -> None:
+    def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         event.stop()
-        if event.node.data is not None:
-            self.describe(event.node.data)
+        if event.option.id is not None:
+            self.describe(event.option.id)
 
-    def on_tree_node_selected(self, event: Tree.NodeSelected[str]) -> None:
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
-        code_id = event.node.data
-        if code_id is None or self.codebook is None:
-            return
-        if self.codebook[code_id].exclusive:
-            event.node.toggle()
-            return
-        self.post_message(self.CodeChosen(code_id))
+        if event.option.id is not None:
+            self.post_message(CodeTree.PickRequested(event.option.id))

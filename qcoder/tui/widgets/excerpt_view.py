@@ -1,12 +1,14 @@
-"""The current excerpt in full, its neighbours dimmed, and this coder's codes and memos."""
+"""The current excerpt in full, its neighbours dimmed, and this coder's codes and memos
+above it."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.containers import VerticalScroll
+from textual.containers import Vertical, VerticalScroll
 
 from ...project.codebook import Codebook
 from ...store.database import ExcerptRow
@@ -46,12 +48,28 @@ def code_label(codebook: Codebook, code_id: str) -> str:
     return " › ".join(codebook.path_labels(code_id))
 
 
-class ExcerptView(VerticalScroll, can_focus=True):
-    """Reads like a page: reference line, previous excerpt, the excerpt, next excerpt, codes."""
+def ref_text(ref: str, width: int) -> Text:
+    """An excerpt reference that never breaks mid-word: when it is wider than ``width`` it
+    breaks after the case's ``/`` (and each part folds only if it alone is too wide)."""
+    if cell_len(ref) <= width or "/" not in ref:
+        return Text(ref, style="bold")
+    case, _, rest = ref.partition("/")
+    return Text(f"{case}/\n{rest}", style="bold")
+
+
+class ExcerptBody(VerticalScroll, can_focus=True):
+    """The excerpt with its neighbours; scrolls (↑↓, PgUp PgDn) when it is focused."""
+
+
+class ExcerptView(Vertical):
+    """Reads like a page: the reference and this coder's codes and memo on top, always in
+    view; below them the previous excerpt, the excerpt and the next one, scrolling."""
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self._shown: dict[str, object] = {}
+        #: What the hint says about scrolling and the full-width key (set by the screen).
+        self.scroll_hint = ""
 
     def _set(self, part: str, content: Text) -> None:
         """Update one part only when it changed (each update costs a layout pass)."""
@@ -61,15 +79,23 @@ class ExcerptView(VerticalScroll, can_focus=True):
 
     def compose(self) -> ComposeResult:
         yield Static(id="excerpt-ref")
-        yield Static(id="context-before", classes="context")
-        yield Static(id="excerpt-text")
-        yield Static(id="context-after", classes="context")
         yield Static(id="excerpt-codes")
         yield Static(id="excerpt-memo")
+        with ExcerptBody(id="excerpt-body"):
+            yield Static(id="context-before", classes="context")
+            yield Static(id="excerpt-text")
+            yield Static(id="context-after", classes="context")
+        yield Static(id="excerpt-hint")
+
+    @property
+    def body(self) -> ExcerptBody:
+        return self.query_one(ExcerptBody)
 
     def show(self, state: ExcerptState, codebook: Codebook) -> None:
         e = state.excerpt
-        ref = Text.assemble((e.ref, "bold"), "  ")
+        width = max(10, self.size.width - 2)
+        ref = ref_text(e.ref, width)
+        ref.append("\n")
         ref.append("reviewed" if state.reviewed else "not reviewed yet",
                    style="green" if state.reviewed else "yellow")
         details = [part for part in (
@@ -77,9 +103,9 @@ class ExcerptView(VerticalScroll, can_focus=True):
             f"section: {e.section}" if e.section else "",
             state.title, state.position) if part]
         if details:
-            ref.append("\n" + " · ".join(details), style="dim")
+            ref.append(" · " + " · ".join(details), style="dim")
         self._set("excerpt-ref", ref)
-        chars = max(60, (self.size.width - 4) * CONTEXT_LINES - 8)
+        chars = max(60, (width - 2) * CONTEXT_LINES - 8)
         self._set("context-before", _context(state.before, True, chars))
         self._set("excerpt-text", Text(e.text))
         self._set("context-after", _context(state.after, False, chars))
@@ -98,9 +124,22 @@ class ExcerptView(VerticalScroll, can_focus=True):
         self._set("excerpt-codes", codes)
         self._set("excerpt-memo", Text.assemble(("My memo  ", "bold"), (state.memo, "italic"))
                   if state.memo else Text(""))
+        self.query_one("#excerpt-memo").display = bool(state.memo)
         if self._shown.get("excerpt") != e.id:
             self._shown["excerpt"] = e.id
-            self.scroll_home(animate=False)
+            self.body.scroll_home(animate=False)
+        self.call_after_refresh(self.update_hint)
+
+    def update_hint(self) -> None:
+        """Say how to scroll when the excerpt does not fit."""
+        hint = self.query_one("#excerpt-hint", Static)
+        more = self.body.max_scroll_y > 0
+        hint.display = more
+        if more:
+            self._set("excerpt-hint", Text(self.scroll_hint, style="dim italic"))
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self.update_hint)
 
     def show_nothing(self, message: str) -> None:
         for part in ("excerpt-ref", "context-before", "context-after", "excerpt-codes",

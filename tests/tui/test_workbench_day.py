@@ -1,0 +1,141 @@
+"""A day of coding at 80×24: one meaning per key, removals said with undo, help and dialogs
+read to their end, the coder's codes in view, long turns readable."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from conftest import codes_on, drive, open_store, screen_text
+from textual.pilot import Pilot
+
+from qcoder.coding import Coding
+from qcoder.importer import import_project
+from qcoder.project.folder import open_project
+from qcoder.tui.app import QcoderApp
+from qcoder.tui.screens.picker import CodePicker
+from qcoder.tui.widgets.excerpt_view import ref_text
+
+SMALL = (80, 24)
+LONG_TURN = ("Official: " + " ".join(f"word{i}" for i in range(300)) + " the end of the turn.")
+
+
+def apply(project: Path, ref: str, *codes: str) -> None:
+    with open_store(project) as store:
+        coding = Coding(store, store.codebook(), "ann")
+        for code in codes:
+            coding.apply(store.excerpt_by_ref(ref).id, code)
+
+
+def notes(app: QcoderApp) -> list[str]:
+    return [n.message for n in app._notifications]
+
+
+def test_enter_in_the_codebook_opens_the_picker_and_never_toggles(imported: Path) -> None:
+    apply(imported, "alpha/interview#1", "framing-security")
+
+    async def steps(app: QcoderApp, pilot: Pilot) -> tuple[str, str | None, dict]:
+        await pilot.press("k")  # back to interview#1 (the app opens on the first to do)
+        codes = app.screen.query_one("#codes")
+        codes.focus()
+        codes.highlighted = codes.get_option_index("framing-security")
+        await pilot.press("enter")
+        await pilot.pause()
+        picker = app.screen
+        highlighted = picker.query_one("#matches").highlighted_option.id
+        return type(picker).__name__, highlighted, codes_on(imported, "alpha/interview#1",
+                                                             "ann")
+
+    screen, highlighted, codes = drive(imported, steps, size=SMALL)
+    assert (screen, highlighted) == ("CodePicker", "framing-security")
+    assert codes == {"framing-security": None}  # Enter alone removed nothing
+
+
+def test_a_removal_is_said_with_its_undo_key(imported: Path) -> None:
+    apply(imported, "alpha/interview#1", "framing-security", "ptype-dialogue")
+
+    async def steps(app: QcoderApp, pilot: Pilot) -> tuple[list[str], dict]:
+        await pilot.press("k", "s")  # the key removes security framing
+        await pilot.pause()
+        said = notes(app)
+        await pilot.press("u")
+        return said, codes_on(imported, "alpha/interview#1", "ann")
+
+    said, after_undo = drive(imported, steps, size=SMALL)
+    assert "Removed Security framing · u: undo" in said
+    assert after_undo == {"framing-security": None, "ptype-dialogue": None}
+
+
+def test_removing_every_code_is_said_too(imported: Path) -> None:
+    apply(imported, "alpha/interview#1", "framing-security", "ptype-dialogue")
+
+    async def steps(app: QcoderApp, pilot: Pilot) -> list[str]:
+        await pilot.press("k", "x")
+        await pilot.pause()
+        return notes(app)
+
+    assert "Removed Security framing, Policy dialogue · u: undo" in drive(imported, steps,
+                                                                            size=SMALL)
+
+
+def test_help_scrolls_to_its_last_line_at_80x24(imported: Path) -> None:
+    async def steps(app: QcoderApp, pilot: Pilot) -> tuple[str, str]:
+        await pilot.press("question_mark")
+        await pilot.pause()
+        top = "\n".join(screen_text(app))
+        await pilot.press("end")
+        await pilot.pause()
+        return top, "\n".join(screen_text(app))
+
+    top, bottom = drive(imported, steps, size=SMALL)
+    assert "Rebind a command" not in top
+    assert "Rebind a command by its id" in bottom
+    assert "Partnership type › Policy dialogue" in bottom  # the code keys, at the end
+
+
+def test_my_codes_stay_in_view_and_labels_are_whole_at_80x24(imported: Path) -> None:
+    book = imported / "codebooks" / "border-talks.yaml"
+    book.write_text(book.read_text().replace("label: Development framing",
+                                             "label: Development and remittances framing"))
+    (imported / "cases" / "alpha" / "interview.txt").write_text(
+        "---\nkind: interview\n---\nInterviewer: Go on.\n\n" + LONG_TURN + "\n",
+        encoding="utf-8")
+    project = open_project(imported)
+    with open_store(imported) as store:
+        import_project(project, store)
+    apply(imported, "alpha/interview#2", "framing-development")
+
+    async def steps(app: QcoderApp, pilot: Pilot) -> tuple[str, str, str]:
+        await pilot.press("j")
+        await pilot.pause()
+        shown = "\n".join(screen_text(app))
+        await pilot.press("z")
+        await pilot.pause()
+        wide = "\n".join(screen_text(app))
+        await pilot.press("end")
+        await pilot.pause()
+        return shown, wide, "\n".join(screen_text(app))
+
+    shown, wide, end = drive(imported, steps, size=SMALL)
+    words = " ".join(shown.split())
+    assert "My codes" in shown and "Framing › Development and" in shown
+    codebook = [line.rsplit("▊", 1)[-1] for line in shown.splitlines() if "▊" in line]
+    assert "✓d Development and" in codebook[2] and "remittances framing" in codebook[3]
+    assert "More below" in shown and "full width" in words
+    assert "0/2 notes" in shown and "0/2 notes" not in wide  # z: the side panels go
+    assert "the end of the turn." in end  # scrolled to the end of the long turn
+
+
+def test_a_reference_breaks_after_the_case_never_mid_word() -> None:
+    text = ref_text("eu-third-countries/interview-commission-official#12", 33)
+    assert text.plain.split("\n") == ["eu-third-countries/", "interview-commission-official#12"]
+    assert ref_text("alpha/interview#1", 33).plain == "alpha/interview#1"
+
+
+def test_the_picker_is_read_to_its_end_at_80x24(imported: Path) -> None:
+    async def steps(app: QcoderApp, pilot: Pilot) -> str:
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, CodePicker)
+        return "\n".join(screen_text(app))
+
+    assert "Esc: close" in drive(imported, steps, size=SMALL)
