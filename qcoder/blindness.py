@@ -8,18 +8,19 @@ during an open blind round that includes them: :func:`blind_for` says so.
 
 from __future__ import annotations
 
+from .rounds import open_rounds_of
 from .store.audit import log_entry
 from .store.database import Store
 
 
 def blind_for(store: Store, coder: str) -> str | None:
-    """Why ``coder`` may not see other coders' codings now (an open blind round that includes
-    them), or None when nothing forbids it.
-
-    Reliability rounds fill this in; without rounds nothing forbids a lead to look.
-    """
-    del store, coder
-    return None
+    """Why ``coder`` may not see other coders' codings now (an open reliability round in
+    which they code), or None when nothing forbids it."""
+    names = open_rounds_of(store, coder)
+    if not names:
+        return None
+    return (f"{coder} codes in the open round '{names[0]}'; after 'qcoder round close "
+            f"{names[0]}' it opens")
 
 
 def record_unblinding(store: Store, coder: str, what: str) -> None:

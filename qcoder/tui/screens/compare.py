@@ -23,6 +23,7 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer
 
+from ...blindness import blind_for
 from ...compare import Basis, Matrix, code_case_matrix, excerpt_texts, resolve_basis, trim_quote
 from ...errors import QcoderError
 from ...safe_text import one_line
@@ -118,7 +119,7 @@ class CompareScreen(Screen[None]):
         first, then pooled, then each coder."""
         store, me = self.session.store, self.session.coder
         own = Basis("coder", (me,))
-        if not self.app.lead:  # type: ignore[attr-defined]
+        if not self.app.lead or blind_for(store, me):  # type: ignore[attr-defined]
             return [own]
         default = resolve_basis(store)
         known = store.coders()
@@ -250,7 +251,7 @@ class CompareScreen(Screen[None]):
         self._change(depth=_next(DEPTHS, self.view.depth))
 
     def action_cycle_basis(self) -> None:
-        if not self.app.lead:  # type: ignore[attr-defined]
+        if len(self.bases) < 2:
             self.app.as_lead("other coders' codings in the comparison",  # type: ignore
                              self._unblinded)
             return
