@@ -267,10 +267,10 @@ def test_errors_leave_no_file(coded: Cli, tmp_path: Path) -> None:
     for args in (("--template", str(bad)), ("--codes", "framing-secrity"), ("--cases", "gamma"),
                  ("--coder", "zoe"), ("--consensus",), ("--pooled", "--consensus"),
                  ("--sections", "charts"), ("--date", "01/03/2025")):
-        result = coded.fails("export", "docx", str(out), *args)
+        result = coded.fails("export", "docx", str(out), "--force", *args)
         assert len(result.output.strip().splitlines()) == 1, result.output
     assert "did you mean 'framing-security'" in coded.fails(
-        "export", "docx", str(out), "--codes", "framing-secrity").output
+        "export", "docx", str(out), "--force", "--codes", "framing-secrity").output
     assert out.read_bytes() == b"previous export"
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
     missing = tmp_path / "no-such-folder" / "out.docx"

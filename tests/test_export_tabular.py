@@ -30,7 +30,7 @@ def read_csv(path: Path, encoding: str = "utf-8") -> list[dict[str, str]]:
 
 def test_csv_has_one_row_per_coding_with_text_case_document_and_path(
         coded: Cli, project: Path, tmp_path: Path) -> None:
-    out = tmp_path / "codings.csv"
+    out = tmp_path / "export.csv"
     coded.ok("export", "csv", str(out))
     rows = read_csv(out)
     assert list(rows[0]) == list(COLUMNS)

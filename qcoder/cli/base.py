@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -55,6 +57,28 @@ class State:
             if auto_import and needs_import(self._store):
                 import_project(self.project(), self._store)
         return self._store
+
+    def protected(self) -> dict[Path, str]:
+        """The files an export never writes over: database, codebook, configuration, cases."""
+        from ..project.folder import CONFIG_FILE
+
+        project = self.project()
+        kept = {project.db_path: "database", Path(f"{project.db_path}-wal"): "database",
+                Path(f"{project.db_path}-shm"): "database",
+                project.root / CONFIG_FILE: "configuration", project.cases_dir: "cases folder",
+                project.codings_dir: "codings folder"}
+        with contextlib.suppress(QcoderError):  # no codebook yet: nothing to keep
+            kept[project.codebook_path()] = "codebook"
+        for book in project.codebooks_dir.glob("*.y*ml"):
+            kept.setdefault(book, "codebook")
+        return kept
+
+    def check_output(self, out: str | Path, force: bool = False) -> None:
+        """The guard every export runs before writing ``out`` ('-' is standard output)."""
+        from ..export.atomic import check_target
+
+        if str(out) != "-":
+            check_target(out, self.protected(), force)
 
     def require_coder(self) -> str:
         from ..coding import check_coder
@@ -116,3 +140,8 @@ def split_ids(value: str | None) -> list[str] | None:
     if not value:
         return None
     return [v.strip() for v in value.split(",") if v.strip()]
+
+
+force_option = click.option("--force", is_flag=True,
+                            help="Replace OUT if it exists (never the project's database, "
+                                 "codebook or case files, nor any SQLite file).")

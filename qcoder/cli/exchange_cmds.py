@@ -11,7 +11,7 @@ import click
 from ..errors import QcoderError
 from ..project.folder import CONFIG_FILE, DB_FILE, Project
 from . import cli
-from .base import State, echo, emit_json, pass_state
+from .base import State, echo, emit_json, force_option, pass_state
 from .export_cmds import export_group
 from .project_cmds import import_group
 
@@ -76,6 +76,7 @@ def export_coder(state: State, name: str, out: str) -> None:
     """
     from ..exchange.merge import copy_for_coder
 
+    state.check_output(out)  # never over an existing file: a copy may hold a coder's work
     path = copy_for_coder(state.store(), name, out)
     echo(f"wrote {path} for {name}; code with 'qcoder --db {path} --coder {name}', "
                f"then merge it back with 'qcoder merge {path}'")
@@ -106,8 +107,9 @@ def _warn(warnings: list[str]) -> None:
 @export_group.command("qdc")
 @click.argument("out", metavar="OUT.qdc", type=click.Path(dir_okay=False))
 @click.option("--json", "as_json", is_flag=True, help="Print what was written as JSON.")
+@force_option
 @pass_state
-def export_qdc(state: State, out: str, as_json: bool) -> None:
+def export_qdc(state: State, out: str, as_json: bool, force: bool) -> None:
     """Write the codebook as a REFI-QDA codebook (.qdc) for other QDA tools.
 
     Codes keep their hierarchy, labels (as names), definitions (as descriptions) and
@@ -118,6 +120,7 @@ def export_qdc(state: State, out: str, as_json: bool) -> None:
     from ..exchange.refi.store_data import refi_codes
     from ..project.codebook import load_codebook
 
+    state.check_output(out, force)
     book = load_codebook(state.project().codebook_path())
     write_qdc(refi_codes(book), out)
     if as_json:
@@ -132,8 +135,10 @@ def export_qdc(state: State, out: str, as_json: bool) -> None:
               help="Only these coders (repeat or comma-separate; 'consensus' for the "
                    "consensus). Default: every coder.")
 @click.option("--json", "as_json", is_flag=True, help="Print what was written as JSON.")
+@force_option
 @pass_state
-def export_qdpx(state: State, out: str, coders: tuple[str, ...], as_json: bool) -> None:
+def export_qdpx(state: State, out: str, coders: tuple[str, ...], as_json: bool,
+                force: bool) -> None:
     """Write the project as a REFI-QDA project (.qdpx) for other QDA tools.
 
     It holds the coders as users, the codebook, the cases, each document's plain text, and
@@ -147,6 +152,7 @@ def export_qdpx(state: State, out: str, coders: tuple[str, ...], as_json: bool) 
     from ..exchange.refi.store_data import export_project
     from .export_cmds import _many
 
+    state.check_output(out, force)
     result = export_project(state.store(), state.project().root.name, _many(coders))
     write_qdpx(result.project, out)
     if as_json:

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from . import cli
-from .base import State, echo, emit_json, pass_state, split_ids
+from .base import State, echo, emit_json, force_option, pass_state, split_ids
 
 
 @cli.group("export")
@@ -41,10 +41,12 @@ def _many(values: tuple[str, ...]) -> list[str] | None:
               metavar="N", help="Resamples for the agreement intervals (0: no intervals); "
                                 "the same as 'qcoder agreement --bootstrap N'.")
 @click.option("--json", "as_json", is_flag=True, help="Print what was written as JSON.")
+@force_option
 @pass_state
 def export_docx(state: State, out: str, sections: str | None, codes: str | None,
                 cases: str | None, coders: tuple[str, ...], consensus: bool, pooled: bool,
-                template: str | None, date: str | None, bootstrap: int, as_json: bool) -> None:
+                template: str | None, date: str | None, bootstrap: int, as_json: bool,
+                force: bool) -> None:
     """Write Word appendices: codebook, coded excerpts by code and case, intercoder agreement
     and cross-case comparison.
 
@@ -54,6 +56,7 @@ def export_docx(state: State, out: str, sections: str | None, codes: str | None,
     from ..export.appendix import check_date, describe_basis, gather, resolve_basis
     from ..export.docx import write_docx
 
+    state.check_output(out, force)
     store = state.store()
     day = check_date(date)
     basis = resolve_basis(store, _many(coders), consensus, pooled)
@@ -96,11 +99,13 @@ def _tabular_command(fmt: str) -> click.Command:
                        "'consensus' for the consensus).")
     @click.option("--codes", metavar="IDS", help="Only these codes (and the codes below them).")
     @click.option("--cases", metavar="IDS", help="Only these cases.")
+    @force_option
     @pass_state
     def command(state: State, out: str, coders: tuple[str, ...], codes: str | None,
-                cases: str | None, **extra: bool) -> None:
+                cases: str | None, force: bool, **extra: bool) -> None:
         from ..export.tabular import export_codings
 
+        state.check_output(out, force)
         count = export_codings(state.store(), out, fmt, coders=_many(coders),
                                code_ids=split_ids(codes), case_ids=split_ids(cases), **extra)
         if out != "-":

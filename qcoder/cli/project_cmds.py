@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TextIO
 
 import click
 
 from ..errors import QcoderError
 from ..safe_text import terminal_safe
 from . import cli
-from .base import State, echo, emit_json, pass_state, print_table
+from .base import State, echo, emit_json, force_option, pass_state, print_table
 
 
 @cli.group("import", cls=click.Group, invoke_without_command=True)
@@ -49,6 +50,12 @@ def import_group(ctx: click.Context, allow_orphans: bool, as_json: bool) -> None
                    + (f" ({', '.join(report.orphaned_refs[:5])}"
                       f"{', ...' if len(report.orphaned_refs) > 5 else ''})"
                       if report.orphaned_refs else ""), err=True)
+    if report.excerpts_ambiguous:
+        refs = report.ambiguous_refs
+        echo(f"warning: {report.excerpts_ambiguous} of them repeat a text that is still "
+                   "in their document, and their neighbours do not tell which one is which: "
+                   "kept as orphaned rather than moved to another paragraph "
+                   f"({', '.join(refs[:5])}{', ...' if len(refs) > 5 else ''})", err=True)
     for code_id, count in report.codes_orphaned.items():
         echo(f"warning: code '{code_id}' left the codebook; its {count} codings are kept "
                    "as orphaned", err=True)
@@ -169,34 +176,43 @@ def codings_import(state: State, file: str, as_json: bool) -> None:
 @click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv",
               show_default=True)
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="File (default: stdout).")
-@click.option("--include-orphans", is_flag=True, help="Also codings on vanished excerpts.")
+@click.option("--include-orphans", is_flag=True,
+              help="Also codings on vanished excerpts, with columns quote and orphaned.")
+@force_option
 @pass_state
 def codings_export(state: State, only: str | None, fmt: str, output: str | None,
-                   include_orphans: bool) -> None:
-    """Write codings: excerpt,code,coder,memo then case,document,time (re-importable)."""
-    from ..exchange.codings_csv import write_csv, write_json
+                   include_orphans: bool, force: bool) -> None:
+    """Write codings: excerpt,code,coder,memo then case,document,time (re-importable).
 
+    With --include-orphans two more columns: quote (the excerpt's text) and orphaned
+    (yes/no); 'qcoder codings import' puts an orphaned coding back only on an excerpt that
+    has its quote, never by its old number alone.
+    """
+    from ..exchange.codings_csv import EXPORT_COLUMNS, ORPHAN_COLUMNS, write_csv, write_json
+    from ..export.atomic import atomic_file
+
+    if output:
+        state.check_output(output, force)
     store = state.store()
     if only is not None and only not in store.coders():
         known = ", ".join(store.coders()) or "none yet"
         raise QcoderError(f"unknown coder '{only}'; known coders: {known}")
     rows = store.iter_codings(only, include_orphans)
-    try:
-        out = (open(output, "w", encoding="utf-8", newline="")  # noqa: SIM115
-               if output else terminal_safe(sys.stdout))
-    except OSError as exc:
-        raise QcoderError(f"{output}: cannot write ({exc.strerror}); check the folder exists "
-                          "and is writable") from None
-    try:
+    columns = EXPORT_COLUMNS + ORPHAN_COLUMNS if include_orphans else EXPORT_COLUMNS
+    if include_orphans:
+        rows = ({**r, "orphaned": "yes" if r["orphaned"] else "no"} for r in rows)
+
+    def write(out: TextIO) -> int:
         if fmt == "csv":
-            count = write_csv(rows, out)
-        else:
-            count = write_json(rows, out, {"coders": [only] if only else store.coders()})
-    finally:
-        if output:
-            out.close()
-    if output:
-        echo(f"{output}: {count} codings", err=True)
+            return write_csv(rows, out, columns)
+        return write_json(rows, out, {"coders": [only] if only else store.coders()}, columns)
+
+    if not output:
+        write(terminal_safe(sys.stdout))
+        return
+    with atomic_file(output, "w", encoding="utf-8", newline="") as fh:
+        count = write(fh)
+    echo(f"{output}: {count} codings", err=True)
 
 
 @cli.command("tui", hidden=True)

@@ -17,11 +17,15 @@ from typing import Any, TextIO
 from ..coding import CODER_PATTERN
 from ..errors import InputError, located
 from ..project.codebook import Codebook
+from ..project.corpus import parse_ref
 from ..store import sync
 from ..store.database import Store, log_import, now
+from ..store.excerpt_sync import QuoteIndex
 
 REQUIRED = ("excerpt", "code", "coder")
 EXPORT_COLUMNS = ("excerpt", "code", "coder", "memo", "case", "document", "time")
+ORPHAN_COLUMNS = ("quote", "orphaned")  # with --include-orphans: where a coding really was
+YES = ("yes", "true", "1")
 BATCH = 20_000
 
 
@@ -35,6 +39,8 @@ class CsvImport:
     reviews_added: int = 0
     coders: tuple[str, ...] = ()
     skipped: bool = False
+    relocated: int = 0  # rows whose quote is now at another number (moved by content)
+    orphans_left_out: int = 0  # orphaned rows whose quote no single excerpt has now
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -79,14 +85,18 @@ def _rows(path: Path, fh: TextIO) -> Iterator[tuple[int, dict[str, str]]]:
         if name not in columns:
             raise InputError(located(path, 1, f"missing column '{name}'; the header must be "
                                      "excerpt,code,coder[,memo]"))
-    index = {name: columns.index(name) for name in (*REQUIRED, "memo", "time")
-             if name in columns}
+    index = {name: columns.index(name) for name in (*REQUIRED, "memo", "time",
+                                                     *ORPHAN_COLUMNS) if name in columns}
     previous = reader.line_num
     try:
         for record in reader:
             line, previous = previous + 1, reader.line_num
             if not any(field.strip() for field in record):
                 continue
+            if any(cell.strip() for cell in record[len(header):]):
+                raise InputError(located(path, line, f"{len(record)} cells but the header has "
+                                         f"{len(header)}; quote a cell that holds a comma, "
+                                         "or name the extra column in the header"))
             yield line, {name: (record[i].strip() if i < len(record) else "")
                          for name, i in index.items()}
     except csv.Error as exc:
@@ -123,15 +133,22 @@ def import_codings(store: Store, codebook: Codebook, path: str | Path,
         with store.transaction() as own:
             return import_codings(store, codebook, path, own)
     refs = store.excerpt_ids_by_ref()
+    quotes = QuoteIndex(conn)
     usable = {c.id for c in codebook if not c.exclusive}
     result = CsvImport(path=str(path))
     sync.open_staging(conn)
     coders: set[str] = set()
+    memos: dict[tuple[int, str, str], tuple[int, str]] = {}
     batch: list[tuple] = []
     with _open_csv(path) as fh:
         for line, row in _rows(path, fh):
             ref, code, coder = row["excerpt"], row["code"], row["coder"]
             excerpt_id = refs.get(ref)
+            if row.get("quote") or row.get("orphaned", "").lower() in YES:
+                excerpt_id = _by_quote(path, line, row, excerpt_id, quotes, result)
+                if excerpt_id is None:
+                    result.orphans_left_out += 1
+                    continue
             if excerpt_id is None:
                 raise InputError(located(path, line, f"unknown excerpt '{ref}'; references look"
                                          " like case-id/document#n (run 'qcoder import' first)"))
@@ -146,8 +163,15 @@ def import_codings(store: Store, codebook: Codebook, path: str | Path,
             created = row.get("time") or None
             if created is not None:
                 created = _check_time(path, line, created)
+            memo = row.get("memo") or None
+            if memo is not None and code:
+                first = memos.setdefault((excerpt_id, code, coder), (line, memo))
+                if first[1] != memo:
+                    raise InputError(located(path, line, f"a second memo for the coding of line "
+                                             f"{first[0]} ({ref}, {code}, {coder}); put both "
+                                             "texts in one row's memo"))
             coders.add(coder)
-            batch.append((line, excerpt_id, code, coder, row.get("memo") or None, created))
+            batch.append((line, excerpt_id, code, coder, memo, created))
             result.rows += 1
             if len(batch) >= BATCH:
                 sync.stage(conn, batch)
@@ -157,8 +181,36 @@ def import_codings(store: Store, codebook: Codebook, path: str | Path,
     stamp = now()
     result.codings_added, result.reviews_added = sync.write_staged(conn, sorted(coders), stamp)
     result.coders = tuple(sorted(coders))
-    log_import(conn, result.coders, stamp, result.to_dict())
+    if result.rows:  # a file with no rows changed nothing: no audit event
+        log_import(conn, result.coders, stamp, result.to_dict())
     return result
+
+
+def _by_quote(path: Path, line: int, row: dict[str, str], excerpt_id: int | None,
+              quotes: QuoteIndex, result: CsvImport) -> int | None:
+    """The excerpt of a row that carries its quote: the one at its reference if it still has
+    that text, else the only excerpt of its document that has it. An orphaned row is never
+    put on an excerpt by its number alone (None: no excerpt has its quote now)."""
+    ref, quote = row["excerpt"], row.get("quote", "")
+    orphaned = row.get("orphaned", "").lower() in YES
+    parts = parse_ref(ref)
+    if parts is None:
+        raise InputError(located(path, line, f"invalid excerpt '{ref}'; references look like "
+                                 "case-id/document#n"))
+    if not quote:
+        return None if orphaned else excerpt_id
+    if excerpt_id is not None and not orphaned and quotes.has_text(excerpt_id, quote):
+        return excerpt_id
+    found = quotes.find(parts[0], parts[1], quote)
+    if len(found) == 1:
+        if found[0] != excerpt_id:
+            result.relocated += 1
+        return found[0]
+    if orphaned:
+        return None
+    raise InputError(located(path, line, f"excerpt '{ref}' no longer has the text in the quote "
+                             "column (the document changed since the export); correct the "
+                             "reference, or empty the quote to import by number"))
 
 
 def _check_time(path: Path, line: int, value: str) -> str:

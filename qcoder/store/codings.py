@@ -190,11 +190,14 @@ class CodingReads:
     def iter_codings(self: Connection, coder: str | None = None, include_orphans: bool = False,
                      batch: int = 5000) -> Iterator[dict[str, Any]]:
         """Every coding with its reference, case, document and time, plus reviewed-without-code
-        rows (``code`` empty), ordered by reference then coder. Streams in batches."""
+        rows (``code`` empty), ordered by reference then coder. Streams in batches. With
+        ``include_orphans``, codings on orphaned excerpts too, and each row's ``quote`` (the
+        excerpt's text: an orphan's ``#n`` is where it was, not where it is)."""
         where = "" if include_orphans else "WHERE e.active = 1"
         coder_filter = "" if coder is None else (" AND " if where else " WHERE ") + "x.coder = ?"
         sql = f"""
-            SELECT d.case_id, d.stem, e.n, x.code_id, x.coder, x.memo, x.at, e.active
+            SELECT d.case_id, d.stem, e.n, x.code_id, x.coder, x.memo, x.at, e.active,
+                   {"e.text" if include_orphans else "NULL"}
             FROM (SELECT excerpt_id, code_id, coder, memo, created AS at FROM codings
                   UNION ALL
                   SELECT r.excerpt_id, '' AS code_id, r.coder, NULL, r.reviewed_at FROM reviews r
@@ -208,7 +211,7 @@ class CodingReads:
             for r in rows:
                 yield {"excerpt": format_ref(r[0], r[1], r[2]), "code": r[3], "coder": r[4],
                        "memo": r[5] or "", "case": r[0], "document": r[1], "time": r[6],
-                       "orphaned": not r[7]}
+                       "orphaned": not r[7], "quote": r[8] or ""}
 
     def coded_excerpts(self: Connection, coders: Iterable[str] | None = None,
                        by_code: bool = True, batch: int = 5000) -> Iterator[dict[str, Any]]:

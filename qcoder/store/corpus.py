@@ -11,6 +11,7 @@ from ..errors import QcoderError
 from ..project.codebook import Code, Codebook
 from ..project.corpus import Case, format_ref, parse_ref
 from .connection import chunks, set_meta
+from .excerpt_sync import sync_document_excerpts
 
 if TYPE_CHECKING:
     from .connection import Connection
@@ -52,6 +53,8 @@ class SyncReport:
     codes_removed: int = 0
     codes_orphaned: dict[str, int] = field(default_factory=dict)
     orphaned_refs: list[str] = field(default_factory=list)
+    excerpts_ambiguous: int = 0  # orphaned: their text repeats and the context cannot tell
+    ambiguous_refs: list[str] = field(default_factory=list)
     seed_files: list[tuple[str, int]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
@@ -169,28 +172,22 @@ def _upsert_document(conn: sqlite3.Connection, doc: Any, known: tuple | None) ->
 def _sync_excerpts(conn: sqlite3.Connection, doc_id: int, doc: Any, report: SyncReport,
                    fresh: bool = False) -> None:
     """Store a new or changed document's excerpts (``fresh``: it has none stored yet)."""
-    old = {} if fresh else {r[0]: r[1] for r in conn.execute(
-        "SELECT identity, active FROM excerpts WHERE document_id = ?", (doc_id,))}
-    new_ids = {e.identity for e in doc.excerpts}
     if not fresh:
-        # Free every position first: renumbering in place would collide on (document, n).
-        conn.execute("UPDATE excerpts SET active = 0 WHERE document_id = ? AND active = 1",
-                     (doc_id,))
-    rows = [(e.identity, doc_id, e.n, e.start, e.end, e.speaker, e.section, e.text)
-            for e in doc.excerpts]
-    insert = """INSERT INTO excerpts (identity, document_id, n, start, "end", speaker,
-        section, text, active) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1)"""
+        done = sync_document_excerpts(conn, doc_id, doc)
+        report.excerpts_added += done.added
+        report.excerpts_orphaned += done.orphaned
+        report.codings_orphaned += done.codings_orphaned
+        report.orphaned_refs += done.orphaned_refs
+        report.excerpts_ambiguous += done.ambiguous
+        report.ambiguous_refs += done.ambiguous_refs
+        return
     # An identity names its case and document, so a fresh document's excerpts cannot
     # conflict; the plain insert skips the upsert's foreign-key work (a third faster).
-    conn.executemany(insert if fresh else insert + """
-           ON CONFLICT(identity) DO UPDATE SET document_id = excluded.document_id,
-               n = excluded.n, start = excluded.start, "end" = excluded."end",
-               speaker = excluded.speaker, section = excluded.section,
-               text = excluded.text, active = 1""", rows)
-    report.excerpts_added += len(new_ids - set(old))
-    vanished = [i for i, active in old.items() if active and i not in new_ids]
-    if vanished:
-        _count_orphans(conn, vanished, report)
+    conn.executemany("""INSERT INTO excerpts (identity, document_id, n, start, "end",
+        speaker, section, text, active) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1)""",
+                     [(e.identity, doc_id, e.n, e.start, e.end, e.speaker, e.section, e.text)
+                      for e in doc.excerpts])
+    report.excerpts_added += len(doc.excerpts)
 
 
 def _orphan(conn: sqlite3.Connection, where: str, params: tuple, report: SyncReport) -> None:

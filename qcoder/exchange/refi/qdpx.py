@@ -12,7 +12,6 @@ the same input.
 from __future__ import annotations
 
 import io
-import os
 import re
 import unicodedata
 import uuid
@@ -26,6 +25,7 @@ from typing import Any
 from xml.etree import ElementTree as ET
 
 from ...errors import QcoderError
+from ...export.atomic import ExportError, write_bytes
 
 CODEBOOK_NS = "urn:QDA-XML:codebook:1.0"
 PROJECT_NS = "urn:QDA-XML:project:1.0"
@@ -1170,14 +1170,10 @@ def write_qdpx(project: RefiProject, path: str | Path, origin: str = "qcoder",
 
 
 def _write_bytes(path: str | Path, data: bytes) -> None:
-    target = Path(path)
-    tmp = target.with_name(f".{target.name}.tmp")
     try:
-        tmp.write_bytes(data)
-        os.replace(tmp, target)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise RefiError(f"{target}: cannot write ({exc.strerror or exc})") from None
+        write_bytes(path, data)
+    except ExportError as exc:
+        raise RefiError(str(exc)) from None
 
 
 # ------------------------------------------------------------- codebook conversion
