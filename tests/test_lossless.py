@@ -5,11 +5,8 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import shutil
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -121,3 +118,133 @@ def test_equal_turns_the_context_cannot_tell_apart_are_orphaned_and_reported(
     assert "alpha/talk#2, alpha/talk#3" in result.output
     assert {memo: active for memo, (_, _, active) in codings_by_context(cli.db).items()} \
         == {"one": False, "two": False}
+
+
+# -- 1. exports never overwrite the database, codebook, case files or an SQLite file ----------
+EXPORTS = (("codings", "export", "--output"), ("export", "docx"), ("export", "csv"),
+           ("export", "json"), ("export", "qdc"), ("export", "qdpx"))
+
+
+def digest(path: Path) -> bytes:
+    """The content of a file; of an SQLite database, its dump (a checkpoint moves bytes)."""
+    import hashlib
+
+    if path.read_bytes()[:16] == b"SQLite format 3\x00":
+        conn = sqlite3.connect(path)
+        try:
+            return "\n".join(conn.iterdump()).encode()
+        finally:
+            conn.close()
+    return hashlib.sha256(path.read_bytes()).digest()
+
+
+@pytest.mark.parametrize("command", EXPORTS, ids=lambda c: " ".join(c[:2]))
+def test_no_export_writes_over_the_database_codebook_or_a_case_file(
+        cli: Cli, project: Path, command: tuple[str, ...]) -> None:
+    cli.ok("import")
+    other = project / "other.sqlite"
+    sqlite3.connect(other).execute("CREATE TABLE t (x)").connection.close()
+    kept = [cli.db, project / "codebooks" / "tiny.yaml",
+            project / "cases" / "alpha" / "interview-1.txt", other]
+    before = [digest(p) for p in kept]
+    for target, what in zip(kept, ("database", "codebook", "cases folder", "SQLite"),
+                            strict=True):
+        result = cli.fails(*command, str(target), "--force")
+        assert len(result.output.strip().splitlines()) == 1, result.output
+        assert what in result.output
+    result = cli.fails(*command, str(project / "cases" / "alpha" / "new.docx"))
+    assert "cases folder" in result.output
+    assert [digest(p) for p in kept] == before
+    assert not (project / "cases" / "alpha" / "new.docx").exists()
+    assert cli.ok("status", "--json").output
+
+
+@pytest.mark.parametrize("command", EXPORTS, ids=lambda c: " ".join(c[:2]))
+def test_an_existing_file_is_replaced_only_with_force_and_keeps_its_mode(
+        cli: Cli, tmp_path: Path, command: tuple[str, ...]) -> None:
+    cli.ok("import")
+    out = tmp_path / "report.out"
+    out.write_bytes(b"my notes")
+    out.chmod(0o640)
+    result = cli.fails(*command, str(out))
+    assert "already exists; pass --force" in result.output
+    assert out.read_bytes() == b"my notes"
+    cli.ok(*command, str(out), "--force")
+    assert out.read_bytes() != b"my notes" and out.stat().st_size > 0
+    assert out.stat().st_mode & 0o777 == 0o640
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_codings_export_is_written_whole_or_not_at_all(
+        cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from qcoder.errors import QcoderError
+    from qcoder.exchange import codings_csv
+
+    cli.ok("import")
+    out = tmp_path / "codings.csv"
+    out.write_bytes(b"previous export\n")
+
+    def half(rows, fh, columns=codings_csv.EXPORT_COLUMNS):
+        fh.write("excerpt,code\n")
+        raise QcoderError("disk full")
+
+    monkeypatch.setattr(codings_csv, "write_csv", half)
+    assert "disk full" in cli.fails("codings", "export", "-o", str(out), "--force").output
+    assert out.read_bytes() == b"previous export\n"
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+# -- 2. export coder never follows a planted symlink ------------------------------------------
+def test_export_coder_never_writes_through_a_planted_symlink(cli: Cli, tmp_path: Path) -> None:
+    cli.ok("import")
+    victim = tmp_path / "amira.db"
+    cli.ok("export", "coder", "amira", str(victim))
+    before = digest(victim)
+    out = tmp_path / "bob.db"
+    for name in (f".{out.name}.partial", f".{out.name}.tmp", f".{out.name}.partial-journal"):
+        (tmp_path / name).symlink_to(victim)
+    cli.ok("export", "coder", "bob", str(out))
+    assert digest(victim) == before
+    copy = sqlite3.connect(out)
+    assert copy.execute("SELECT value FROM meta WHERE key = 'copy_coder'").fetchone() == ("bob",)
+    copy.close()
+    dangling = tmp_path / "carl.db"
+    dangling.symlink_to(tmp_path / "nowhere.db")
+    assert "already exists" in cli.fails("export", "coder", "carl", str(dangling)).output
+    assert not (tmp_path / "nowhere.db").exists()
+
+
+# -- 4. orphans travel with their quote and never come back by number alone -------------------
+def test_exported_orphans_carry_their_quote_and_never_land_on_another_paragraph(
+        tmp_path: Path) -> None:
+    root = talk_project(tmp_path / "proj")
+    cli = Cli(root, tmp_path / "qcoder.db")
+    seed = tmp_path / "seed.csv"
+    seed.write_text("excerpt,code,coder,memo\nalpha/talk#1,linkage-visa,ann,the question\n"
+                    "alpha/talk#3,framing-security,ann,funded?\n", encoding="utf-8")
+    cli.ok("codings", "import", str(seed))
+    path = root / "cases" / "alpha" / "talk.txt"
+    path.write_text(TALK.replace("I: Did you sign the first agreement?",
+                                 "I: Did you sign it?"), encoding="utf-8")
+    cli.ok("import")
+    out = tmp_path / "all.csv"
+    cli.ok("codings", "export", "--include-orphans", "-o", str(out))
+    rows = list(csv.DictReader(out.open(encoding="utf-8", newline="")))
+    assert {(r["excerpt"], r["code"], r["quote"], r["orphaned"]) for r in rows} >= {
+        ("alpha/talk#1", "linkage-visa", "I: Did you sign the first agreement?", "yes"),
+        ("alpha/talk#3", "framing-security", "I: Was it funded?", "no")}
+    fresh = Cli(root, tmp_path / "fresh.db")
+    result = fresh.ok("codings", "import", str(out), "--json")
+    assert '"orphans_left_out": 1' in result.output
+    attached = {memo: before for memo, (before, _, _) in codings_by_context(fresh.db).items()}
+    assert attached == {"funded?": "R: Yes."}
+    path.write_text(TALK.replace("I: Did you sign the first agreement?",
+                                 "I: Did you sign the first agreement?\n\nR: Well."),
+                    encoding="utf-8")
+    back = Cli(root, tmp_path / "back.db")
+    back.ok("import")
+    back.ok("codings", "import", str(out))
+    placed = dict(sqlite3.connect(back.db).execute(
+        "SELECT c.memo, e.text FROM codings c JOIN excerpts e ON e.id = c.excerpt_id"))
+    assert placed == {"the question": "I: Did you sign the first agreement?",
+                      "funded?": "I: Was it funded?"}

@@ -199,7 +199,7 @@ def codings_export(state: State, only: str | None, fmt: str, output: str | None,
         raise QcoderError(f"unknown coder '{only}'; known coders: {known}")
     rows = store.iter_codings(only, include_orphans)
     columns = EXPORT_COLUMNS + ORPHAN_COLUMNS if include_orphans else EXPORT_COLUMNS
-    if include_orphans:
+    if include_orphans and fmt == "csv":
         rows = ({**r, "orphaned": "yes" if r["orphaned"] else "no"} for r in rows)
 
     def write(out: TextIO) -> int:

@@ -20,7 +20,9 @@ adjudications and the undo history (events). The rules:
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import tempfile
 from contextlib import closing
 from pathlib import Path
 
@@ -84,22 +86,38 @@ def _warn(summary: MergeSummary, mine: dict[str, str], meta: dict[str, str], pat
 # -- a copy to take away --------------------------------------------------------------------
 def copy_for_coder(store: Store, coder: str, out: str | Path) -> Path:
     """Write a full copy of the project database for ``coder`` to ``out`` (never over an
-    existing file); the copy records who it is for, and ``coder`` is known in it."""
+    existing file); the copy records who it is for, and ``coder`` is known in it.
+
+    The copy is built in a file created exclusively in ``out``'s folder under a fresh
+    random name (a planted file or symlink is never opened) and linked into place, which
+    fails rather than replace anything that appeared at ``out`` meanwhile."""
     coder = check_coder(coder)
     out = Path(out)
-    if out.exists():
+    if os.path.lexists(out):
         raise StoreError(f"{out}: already exists; choose another file name (a copy may hold "
                          "a coder's work, so it is never overwritten)")
     if not out.parent.is_dir():
         raise StoreError(f"{out}: folder does not exist; create it or choose another path")
-    partial = out.with_name(f".{out.name}.partial")
+    try:
+        fd, name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent)
+    except OSError as exc:
+        raise StoreError(f"{out}: cannot write ({exc.strerror or exc})") from None
+    os.close(fd)
+    partial = Path(name)
     try:
         with closing(sqlite3.connect(partial, isolation_level=None)) as dst:
             store.conn.backup(dst)
             sql.mark_copy(dst, coder, store.path.name, now())
-        if out.exists():
-            raise StoreError(f"{out}: appeared while copying; choose another file name")
-        partial.replace(out)
+        try:
+            os.link(partial, out)  # never replaces: fails when ``out`` exists
+        except FileExistsError:
+            raise StoreError(f"{out}: appeared while copying; choose another file name") \
+                from None
+        except OSError:  # no hard links on this file system (FAT): rename, checked first
+            if os.path.lexists(out):
+                raise StoreError(f"{out}: appeared while copying; choose another file "
+                                 "name") from None
+            os.replace(partial, out)
     finally:
         partial.unlink(missing_ok=True)
     return out
