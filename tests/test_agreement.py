@@ -154,7 +154,7 @@ def test_bootstrap_everywhere_and_none_without_it(noisy: AgreementData) -> None:
     assert plain.codes[0].ci is None and plain.codes[0].q is None
 
 
-def test_bootstrap_matches_a_naive_unit_resampling(noisy: AgreementData) -> None:
+def test_unit_bootstrap_matches_a_naive_unit_resampling(noisy: AgreementData) -> None:
     # The pattern multinomial must resample units: compare with a plain loop over resamples.
     rng = np.random.default_rng(0)
     values = np.array([[1 if noisy.applied[0, k, u] else 0 for k in range(3)] for u in range(200)])
@@ -162,7 +162,7 @@ def test_bootstrap_matches_a_naive_unit_resampling(noisy: AgreementData) -> None
     for _ in range(300):
         sample = values[rng.integers(0, 200, 200)].T
         naive.append(krippendorff.alpha(sample, level_of_measurement="nominal"))
-    low, high = report(noisy, ["x"], bootstrap=2000, seed=5).codes[0].ci
+    low, high = report(noisy, ["x"], bootstrap=2000, seed=5, bootstrap_method="units").codes[0].ci
     assert abs(low - np.percentile(naive, 2.5)) < 0.04
     assert abs(high - np.percentile(naive, 97.5)) < 0.04
 
@@ -374,6 +374,7 @@ def test_to_dict_is_json_ready(small: AgreementData) -> None:
     assert set(result) == {"codes", "groups", "cases", "pairwise"}
     assert set(result["codes"][0]) == {
         "id", "alpha", "percent_agreement", "units", "coders", "kappa", "ci", "q", "flag",
+        "undefined_resamples", "interval_flag", "flag_note",
     }  # fmt: skip
     assert set(result["cases"][0]) == {"id", "codes", "groups"}
     assert set(result["pairwise"][0]) == {"coders", "units", "mean_alpha", "codes", "groups"}

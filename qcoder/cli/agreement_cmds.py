@@ -49,7 +49,7 @@ def _result_columns(two: bool, boot: bool) -> list[str]:
     if two:
         columns.append("kappa")
     if boot:
-        columns += ["95% CI", "q<.667", "q<.800"]
+        return [*columns, "95% CI", "q<.667", "q<.800", "flag", "interval flag"]
     return [*columns, "flag"]
 
 
@@ -61,6 +61,7 @@ def _result_cells(r: CodeAgreement, two: bool, boot: bool) -> list[str]:
         ci = f"{r.ci[0]:.3f} – {r.ci[1]:.3f}" if r.ci else "–"
         q = r.q or {}
         cells += [ci, _num(q.get("0.667"), 2), _num(q.get("0.800"), 2)]
+        return [*cells, r.flag_note, r.interval_flag or "–"]
     return [*cells, r.flag]
 
 
@@ -102,6 +103,20 @@ def print_agreement(result: ProjectAgreement, codebook: Codebook) -> None:
                rows, {"units", "mean alpha", *group_ids})
     echo("alpha: Krippendorff's alpha (nominal); reliable >= .800, tentative >= .667; "
                "fewer than 10 excerpts reviewed by two coders: too few units.")
+    if boot:
+        undefined = sum(r.undefined_resamples or 0 for r in _every_result(report))
+        echo(f"95% CI and q: {result.bootstrap_text()}. q<.667: share of resamples with alpha "
+             "below .667; the flag adds the q of its own threshold; interval flag: the flag "
+             f"the lower end of the interval reaches. Resamples with undefined alpha: "
+             f"{undefined} in all.")
+
+
+def _every_result(report: object) -> list[CodeAgreement]:
+    """Every code and group result of a report: overall, per case and per pair."""
+    out = [*report.codes, *report.groups]  # type: ignore[attr-defined]
+    for part in (*report.cases, *report.pairwise):  # type: ignore[attr-defined]
+        out += [*part.codes, *part.groups]
+    return out
 
 
 @cli.command()
@@ -111,14 +126,18 @@ def print_agreement(result: ProjectAgreement, codebook: Codebook) -> None:
 @click.option("--codes", metavar="ID,...", help="Only these codes or exclusive groups.")
 @click.option("--bootstrap", type=click.IntRange(min=0), default=0, metavar="N",
               help="Add a 95% interval and q (chance that alpha < .667 and < .800) from N "
-                   "resamples of the excerpts, e.g. 1000.")
+                   "bootstrap resamples, e.g. 1000.")
+@click.option("--bootstrap-method", type=click.Choice(["hayes-krippendorff", "units"]),
+              default="hayes-krippendorff", show_default=True,
+              help="hayes-krippendorff: pairs of values drawn from the coincidence matrix "
+                   "(Hayes & Krippendorff 2007, the KALPHA macro); units: excerpts resampled.")
 @click.option("--seed", type=click.IntRange(min=0), default=None, metavar="S",
               help=f"Seed of the bootstrap (default {DEFAULT_SEED}: the same intervals every "
                    "run; give another seed to draw other resamples).")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @pass_state
 def agreement(state: State, coders: str | None, case: str | None, codes: str | None,
-              bootstrap: int, seed: int | None, as_json: bool) -> None:
+              bootstrap: int, bootstrap_method: str, seed: int | None, as_json: bool) -> None:
     """Agreement between coders: Krippendorff's alpha per code, exclusive group, case and
     pair of coders, with percent agreement and (for two coders) Cohen's kappa.
 
@@ -131,7 +150,8 @@ def agreement(state: State, coders: str | None, case: str | None, codes: str | N
     codebook = store.codebook()
     result = project_agreement(store, codebook, coders=split_ids(coders), case=case,
                                codes=split_ids(codes), bootstrap=bootstrap,
-                               seed=DEFAULT_SEED if seed is None else seed)
+                               seed=DEFAULT_SEED if seed is None else seed,
+                               bootstrap_method=bootstrap_method)
     if as_json:
         emit_json(result.to_dict())
     else:

@@ -61,7 +61,8 @@ def agreement_tables(store: Store, codebook: Codebook, code_ids: Sequence[str],
             "parent counting as applied when a code below it is) and per exclusive group; "
             "reliable ≥ .800, tentative ≥ .667; fewer than 10 excerpts reviewed by two coders: "
             "too few units. Units: excerpts reviewed by two or more coders."
-            + (" The interval is the 95% bootstrap percentile interval." if bootstrap else ""))
+            + (f" The interval is the 95% percentile interval of the {result.bootstrap_text()}."
+               if bootstrap else ""))
     return tables, note
 
 

@@ -39,12 +39,14 @@ from typing import Any
 import krippendorff
 import numpy as np
 
+from .bootstrap import HAYES_KRIPPENDORFF, alpha_kernel
+from .bootstrap import bootstrap as draw_bootstrap
+
 MISSING = -1
 RELIABLE = 0.800
 TENTATIVE = 0.667
 MIN_UNITS = 10
 CONSENSUS = "consensus"
-Q_THRESHOLDS = {"0.667": TENTATIVE, "0.800": RELIABLE}
 # Above this many cells (units x values^2) the krippendorff package's dense per-unit arrays
 # cost too much memory; the pattern kernel (same formula, tested equal) is used instead.
 _PACKAGE_MAX_CELLS = 4_000_000
@@ -252,7 +254,25 @@ class CodeAgreement:
     kappa: float | None = None
     ci: tuple[float, float] | None = None
     q: dict[str, float] | None = None
+    undefined_resamples: int | None = None
     flag: str = "too few units"
+
+    @property
+    def interval_flag(self) -> str | None:
+        """The flag the lower end of the 95% interval reaches (None without an interval)."""
+        if self.ci is None:
+            return None
+        return flag(self.ci[0], self.units)
+
+    @property
+    def flag_note(self) -> str:
+        """The flag with, after a bootstrap, the chance that alpha is below the threshold
+        the flag stands on, e.g. "tentative: q(α<.667) = .31" (reliable: q(α<.800);
+        unreliable: q(α<.667), the chance it is below .667 at all)."""
+        if self.q is None or self.flag not in ("reliable", "tentative", "unreliable"):
+            return self.flag
+        key = "0.800" if self.flag == "reliable" else "0.667"
+        return f"{self.flag}: q(α<{key[1:]}) = {_share(self.q[key])}"
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -264,8 +284,17 @@ class CodeAgreement:
             "kappa": self.kappa,
             "ci": list(self.ci) if self.ci else None,
             "q": dict(self.q) if self.q else None,
+            "undefined_resamples": self.undefined_resamples,
             "flag": self.flag,
+            "interval_flag": self.interval_flag,
+            "flag_note": self.flag_note,
         }
+
+
+def _share(p: float) -> str:
+    """A probability as reviewers write it: ".31", "1.00"."""
+    text = f"{p:.2f}"
+    return text[1:] if text.startswith("0") else text
 
 
 @dataclass(frozen=True)
@@ -489,31 +518,11 @@ def _cross(hist: _Histogram, units: np.ndarray, i: int, j: int) -> np.ndarray:
     return table.reshape(side, side)[1:, 1:]
 
 
-def _alpha_kernel(counts: np.ndarray, patterns: np.ndarray) -> np.ndarray:
-    """Nominal alpha for each row of ``counts`` (..., P); NaN where undefined.
-
-    alpha = 1 - (n - 1) * sum_{c != k} o_ck / sum_{c != k} n_c n_k, where a unit with value
-    counts c and m values adds (m^2 - sum c^2) / (m - 1) to the off-diagonal coincidences and
-    c to the value totals n_c (Krippendorff 2011).
-    """
-    patterns = patterns.astype(np.float64)  # float matmul uses BLAS; integers stay exact
-    size = patterns.sum(axis=1)
-    off_diagonal = (size * size - (patterns * patterns).sum(axis=1)) / (size - 1)
-    counts = np.asarray(counts, dtype=np.float64)
-    totals = counts @ patterns
-    n = totals.sum(axis=-1)
-    expected = n * n - (totals * totals).sum(axis=-1)
-    observed = counts @ off_diagonal
-    with np.errstate(divide="ignore", invalid="ignore"):
-        alpha = 1.0 - (n - 1) * observed / expected
-    return np.where(expected > 0, alpha, np.nan)
-
-
 def _point_alpha(table: _Table, use_package: bool) -> float | None:
     """Alpha of the table, None if undefined; from the krippendorff package if asked."""
     if table.counts.size == 0:
         return None
-    kernel = float(_alpha_kernel(table.counts, table.patterns))
+    kernel = float(alpha_kernel(table.counts, table.patterns))
     if math.isnan(kernel):
         return None
     used = table.patterns[:, table.patterns.any(axis=0)]
@@ -550,36 +559,6 @@ def cohen_kappa(cross: np.ndarray) -> float | None:
     return None if chance >= 1 else float((observed - chance) / (1 - chance))
 
 
-def _bootstrap(
-    table: _Table, n_boot: int, rng: np.random.Generator
-) -> tuple[tuple[float, float] | None, dict[str, float] | None]:
-    """95% percentile interval and q, by resampling units (multinomial over patterns).
-
-    Resamples in which alpha is undefined (no variation) are left out.
-    """
-    n = int(table.counts.sum())
-    draws = rng.multinomial(n, table.counts / n, size=n_boot)
-    samples = np.sort(_alpha_kernel(draws, table.patterns))
-    samples = samples[: np.count_nonzero(~np.isnan(samples))]  # NaN sorts last
-    if samples.size == 0:
-        return None, None
-    low, high = _percentiles(samples, (2.5, 97.5))
-    q = {
-        key: float(np.searchsorted(samples, cut) / samples.size)
-        for key, cut in Q_THRESHOLDS.items()
-    }
-    return (low, high), q
-
-
-def _percentiles(ordered: np.ndarray, percents: tuple[float, ...]) -> tuple[float, ...]:
-    """Percentiles of sorted samples, interpolated linearly (numpy's default method)."""
-    position = np.asarray(percents) / 100 * (ordered.size - 1)
-    low = np.floor(position).astype(int)
-    high = np.minimum(low + 1, ordered.size - 1)
-    values = ordered[low] + (position - low) * (ordered[high] - ordered[low])
-    return tuple(float(v) for v in values)
-
-
 def _rng(seed: int | None, scope: str, variable: str) -> np.random.Generator:
     """A generator per (scope, variable), so a result does not depend on what else is asked."""
     if seed is None:
@@ -591,6 +570,7 @@ def _rng(seed: int | None, scope: str, variable: str) -> np.random.Generator:
 class _Options:
     n_boot: int
     seed: int | None
+    method: str = HAYES_KRIPPENDORFF
 
 
 def _result(
@@ -598,9 +578,11 @@ def _result(
 ) -> CodeAgreement:
     alpha = _point_alpha(table, use_package)
     units = int(table.counts.sum())
-    ci = q = None
+    ci = q = undefined = None
     if options.n_boot > 0 and alpha is not None:
-        ci, q = _bootstrap(table, options.n_boot, _rng(options.seed, scope, var.id))
+        boot = draw_bootstrap(table.patterns, table.counts, table.coders, options.n_boot,
+                              _rng(options.seed, scope, var.id), options.method)
+        ci, q, undefined = boot.ci, boot.q, boot.undefined
     return var.kind(
         id=var.id,
         alpha=alpha,
@@ -610,6 +592,7 @@ def _result(
         kappa=cohen_kappa(table.cross) if table.cross is not None else None,
         ci=ci,
         q=q,
+        undefined_resamples=undefined,
         flag=flag(alpha, units),
     )
 
@@ -632,6 +615,7 @@ def report(
     rollup: Mapping[str, Sequence[str]] | None = None,
     bootstrap: int = 0,
     seed: int | None = None,
+    bootstrap_method: str = HAYES_KRIPPENDORFF,
 ) -> AgreementReport:
     """Agreement per code, per exclusive group, per case and per pair of coders.
 
@@ -639,7 +623,8 @@ def report(
     case. ``rollup`` (default: the data's own rule, ``AgreementData.rollup``) maps a parent
     code id to its descendants: the parent then counts as applied when it or any descendant
     is (also used for group children). ``bootstrap`` > 0 adds ``ci``
-    and ``q`` to every result (overall, per case, pairwise); with the same ``seed`` a code's
+    and ``q`` to every result (overall, per case, pairwise), drawn by ``bootstrap_method``
+    (see :mod:`.bootstrap`: "hayes-krippendorff" or "units"); with the same ``seed`` a code's
     interval is the same whatever other codes, groups or cases are asked for (``seed`` must
     be a non-negative int; None draws fresh entropy). ValueError for an unknown coder; an
     unknown case gives empty results.
@@ -647,7 +632,7 @@ def report(
     data = data.subset(coders=default_coders(data) if coders is None else coders, case=case)
     if rollup is not None:
         data = data.with_rollup(rollup)
-    options = _Options(bootstrap, seed)
+    options = _Options(bootstrap, seed, bootstrap_method)
     group, n_groups = data.case_index + 1, len(data.case_ids) + 1
     cases = {data.case_ids[g - 1]: g for g in np.unique(group[group > 0]).tolist()}
     pairs = list(combinations(range(len(data.coders)), 2))

@@ -28,6 +28,10 @@ from .agreement import (
     disagreement_pairs,
     report,
 )
+from .bootstrap import CITATIONS as BOOTSTRAP_CITATIONS
+from .bootstrap import DESCRIPTIONS as BOOTSTRAP_DESCRIPTIONS
+from .bootstrap import HAYES_KRIPPENDORFF
+from .bootstrap import METHODS as BOOTSTRAP_METHODS
 
 #: Bootstrap seed used unless the user gives one, so a report can be reproduced.
 DEFAULT_SEED = 1
@@ -186,6 +190,14 @@ class ProjectAgreement:
     seed: int | None
     excerpts: int  # excerpts reviewed by at least two of the coders
     report: AgreementReport
+    bootstrap_method: str = HAYES_KRIPPENDORFF
+
+    def bootstrap_text(self) -> str:
+        """How the intervals were drawn, in words ("" without bootstrap)."""
+        if not self.bootstrap:
+            return ""
+        return (f"bootstrap {self.bootstrap} resamples, {self.bootstrap_method}: "
+                f"{BOOTSTRAP_DESCRIPTIONS[self.bootstrap_method]}, seed {self.seed}")
 
     def stamp(self) -> str:
         """One line: codebook, version, coders, case and bootstrap."""
@@ -196,7 +208,8 @@ class ProjectAgreement:
             f"{self.excerpts} excerpts reviewed by two or more",
         ]
         if self.bootstrap:
-            parts.append(f"bootstrap {self.bootstrap} resamples, seed {self.seed}")
+            parts.append(f"bootstrap {self.bootstrap} resamples ({self.bootstrap_method}), "
+                         f"seed {self.seed}")
         return " · ".join(parts)
 
     def to_dict(self) -> dict[str, Any]:
@@ -212,7 +225,13 @@ class ProjectAgreement:
             "codebook": {"name": self.codebook_name, "version": self.codebook_version},
             "coders": list(self.coders),
             "case": self.case,
-            "bootstrap": {"resamples": self.bootstrap, "seed": self.seed}
+            "bootstrap": {
+                "resamples": self.bootstrap,
+                "seed": self.seed,
+                "method": self.bootstrap_method,
+                "description": BOOTSTRAP_DESCRIPTIONS[self.bootstrap_method],
+                "citation": BOOTSTRAP_CITATIONS[self.bootstrap_method],
+            }
             if self.bootstrap
             else None,
             "excerpts": self.excerpts,
@@ -251,6 +270,7 @@ def project_agreement(
     codes: Sequence[str] | None = None,
     bootstrap: int = 0,
     seed: int | None = DEFAULT_SEED,
+    bootstrap_method: str = HAYES_KRIPPENDORFF,
 ) -> ProjectAgreement:
     """Agreement per code, exclusive group, case and pair of coders on the stored project.
 
@@ -259,6 +279,9 @@ def project_agreement(
     """
     if bootstrap < 0:
         raise QcoderError(f"--bootstrap {bootstrap}: give a number of resamples >= 0, e.g. 1000")
+    if bootstrap_method not in BOOTSTRAP_METHODS:
+        raise QcoderError(f"--bootstrap-method {bootstrap_method}: use one of "
+                          f"{', '.join(BOOTSTRAP_METHODS)}")
     codebook = codebook or store.codebook()
     chosen = selection(store, codebook, coders, case, codes)
     data = load_agreement_data(store, chosen.coders, chosen.case, codebook=codebook)
@@ -269,6 +292,7 @@ def project_agreement(
         coders=chosen.coders,
         bootstrap=bootstrap,
         seed=seed,
+        bootstrap_method=bootstrap_method,
     )
     return ProjectAgreement(
         codebook_name=codebook.name,
@@ -279,6 +303,7 @@ def project_agreement(
         seed=seed if bootstrap else None,
         excerpts=int(np.count_nonzero(data.reviewed.sum(axis=0) >= 2)),
         report=result,
+        bootstrap_method=bootstrap_method,
     )
 
 
