@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from ..errors import QcoderError
 from . import cli
 from .base import State, cell, echo, emit_json, pass_state, split_ids
 
@@ -134,10 +135,14 @@ def _every_result(report: object) -> list[CodeAgreement]:
 @click.option("--seed", type=click.IntRange(min=0), default=None, metavar="S",
               help=f"Seed of the bootstrap (default {DEFAULT_SEED}: the same intervals every "
                    "run; give another seed to draw other resamples).")
+@click.option("--round", "round_name", metavar="NAME",
+              help="Only this reliability round's excerpts and coders (a closed round as "
+                   "it was frozen).")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @pass_state
 def agreement(state: State, coders: str | None, case: str | None, codes: str | None,
-              bootstrap: int, bootstrap_method: str, seed: int | None, as_json: bool) -> None:
+              bootstrap: int, bootstrap_method: str, seed: int | None,
+              round_name: str | None, as_json: bool) -> None:
     """Agreement between coders: Krippendorff's alpha per code, exclusive group, case and
     pair of coders, with percent agreement and (for two coders) Cohen's kappa.
 
@@ -148,6 +153,15 @@ def agreement(state: State, coders: str | None, case: str | None, codes: str | N
 
     store = state.store()
     codebook = store.codebook()
+    if round_name is not None:
+        from .round_cmds import print_round_agreement
+
+        if coders is not None:
+            raise QcoderError("--round sets the coders (the round's); drop --coders")
+        print_round_agreement(store, codebook, round_name, case=case, codes=split_ids(codes),
+                              bootstrap=bootstrap, seed=DEFAULT_SEED if seed is None else seed,
+                              bootstrap_method=bootstrap_method, as_json=as_json)
+        return
     result = project_agreement(store, codebook, coders=split_ids(coders), case=case,
                                codes=split_ids(codes), bootstrap=bootstrap,
                                seed=DEFAULT_SEED if seed is None else seed,

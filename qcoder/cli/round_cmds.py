@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
 from ..errors import QcoderError
 from . import cli
 from .base import State, echo, emit_json, pass_state, print_table, split_ids
+
+if TYPE_CHECKING:
+    from ..project.codebook import Codebook
+    from ..rounds import Round
+    from ..store.database import Store
 
 
 @cli.group("round")
@@ -131,3 +138,66 @@ def round_close(state: State, name: str) -> None:
     done = progress(store, found)
     echo(f"round {found.name} closed {found.closed}: "
                + ", ".join(f"{c} {done[c]}/{found.size}" for c in found.coders))
+
+
+def print_round_agreement(store: Store, codebook: Codebook, name: str, *, case: str | None,
+                          codes: list[str] | None, bootstrap: int, seed: int,
+                          bootstrap_method: str | None = None, as_json: bool = False) -> None:
+    """``qcoder agreement --round NAME``: the report on the round, headed by how it was drawn."""
+    from ..reliability.rounds import round_agreement
+    from .agreement_cmds import print_agreement
+
+    result = round_agreement(store, codebook, name, case=case, codes=codes,
+                             bootstrap=bootstrap, seed=seed, bootstrap_method=bootstrap_method)
+    for line in result.warnings:
+        click.echo(f"warning: {line}", err=True)
+    if as_json:
+        emit_json(result.to_dict())
+        return
+    click.echo(round_line(result.round))
+    print_agreement(result.agreement, codebook)
+
+
+def round_line(found: Round) -> str:
+    """One line: the round, its sample and whether it is open."""
+    status = "open" if found.is_open else f"closed {found.closed}"
+    if found.kind == "sample":
+        drawn = (f"{found.size} of {found.pool} excerpts ({found.share:g} %), stratified by "
+                 f"{found.strata}, seed {found.seed}")
+    else:
+        drawn = f"{found.size} excerpts of {len(found.strata_sizes)} documents"
+    return f"round {found.name} ({status}): {drawn}; coders {', '.join(found.coders)}"
+
+
+@round_group.command("compare")
+@click.argument("first", metavar="A")
+@click.argument("second", metavar="B")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@pass_state
+def round_compare(state: State, first: str, second: str, as_json: bool) -> None:
+    """Alpha per code in round A next to round B (did the revised codebook help?)."""
+    from ..reliability.rounds import compare_rounds
+    from .agreement_cmds import print_wide
+
+    store = state.store()
+    codebook = store.codebook()
+    result = compare_rounds(store, codebook, first, second)
+    if as_json:
+        emit_json(result.to_dict())
+        return
+    for r in (result.first, result.second):
+        click.echo(round_line(r.round))
+    click.echo()
+
+    def num(value: float | None) -> str:
+        return "–" if value is None else f"{value:.3f}"
+
+    rows = [[r["id"], codebook[r["id"]].label if r["id"] in codebook else "", r["kind"],
+             num(r["alpha"][0]), str(r["units"][0]), num(r["alpha"][1]), str(r["units"][1]),
+             "–" if r["change"] is None else f"{r['change']:+.3f}"] for r in result.rows()]
+    a, b = result.first.round.name, result.second.round.name
+    print_wide(None, ["id", "label", "kind", f"alpha {a}", f"units {a}", f"alpha {b}",
+                      f"units {b}", "change"], rows,
+               {f"alpha {a}", f"units {a}", f"alpha {b}", f"units {b}", "change"})
+    click.echo("alpha: Krippendorff's alpha (nominal), binary per code, nominal per exclusive "
+               "group; reliable >= .800, tentative >= .667.")

@@ -19,6 +19,7 @@ from ..errors import QcoderError
 from ..project.codebook import Codebook
 from ..store import reads
 from ..store.database import Store
+from ..store.rounds import frozen_codings, frozen_reviews
 from .agreement import (
     CONSENSUS,
     AgreementData,
@@ -56,10 +57,13 @@ def load_agreement_data(
     case: str | None = None,
     *,
     codebook: Codebook | None = None,
+    excerpts: Sequence[int] | None = None,
+    frozen_round: int | None = None,
 ) -> AgreementData:
     """Reviews and codings of ``coders`` (default: every coder, consensus included) on the
-    active excerpts (of one ``case`` if given) with active codes, under the codebook's
-    roll-up rule (``rollup_rule``; default: the store's codebook).
+    active excerpts (of one ``case`` if given; only ``excerpts`` if given) with active codes,
+    under the codebook's roll-up rule (``rollup_rule``; default: the store's codebook).
+    ``frozen_round``: read them as that closed round froze them instead.
 
     Every requested coder is in the result, even one without a review there.
     """
@@ -68,6 +72,11 @@ def load_agreement_data(
     # excerpt id -> usable (active and in scope); codings and reviews are filtered with it
     usable = np.zeros(int(known.max(initial=0)) + 1, dtype=bool)
     usable[known] = True
+    if excerpts is not None:
+        wanted = np.zeros(usable.size, dtype=bool)
+        chosen = np.asarray(excerpts, dtype=np.int64)
+        wanted[chosen[chosen < usable.size]] = True
+        usable &= wanted
 
     def keep(ids: np.ndarray) -> np.ndarray:
         ids = ids[ids < usable.size]
@@ -77,9 +86,14 @@ def load_agreement_data(
     reviews = {name: np.empty(0, dtype=np.int64) for name in names}
     codings: dict[tuple[str, str], np.ndarray] = {}
     if names:
-        for coder, ids in reads.reviewed_by_coder(store, names).items():
+        frozen = frozen_round is not None
+        reviewed = (frozen_reviews(store.conn, frozen_round, names) if frozen
+                    else reads.reviewed_by_coder(store, names))
+        coded = (frozen_codings(store.conn, frozen_round, names) if frozen
+                 else reads.coded_by_code_and_coder(store, names))
+        for coder, ids in reviewed.items():
             reviews[coder] = keep(ids)
-        for key, ids in reads.coded_by_code_and_coder(store, names).items():
+        for key, ids in coded.items():
             found = keep(ids)
             if found.size:
                 codings[key] = found
@@ -271,11 +285,14 @@ def project_agreement(
     bootstrap: int = 0,
     seed: int | None = DEFAULT_SEED,
     bootstrap_method: str = HAYES_KRIPPENDORFF,
+    excerpts: Sequence[int] | None = None,
+    frozen_round: int | None = None,
 ) -> ProjectAgreement:
     """Agreement per code, exclusive group, case and pair of coders on the stored project.
 
     ``coders`` defaults to every coder but consensus (at least two are needed); parents count
-    as applied when any code below them is. QcoderError for an unknown coder, case or code.
+    as applied when any code below them is. ``excerpts`` and ``frozen_round`` narrow the
+    data (see :func:`load_agreement_data`). QcoderError for an unknown coder, case or code.
     """
     if bootstrap < 0:
         raise QcoderError(f"--bootstrap {bootstrap}: give a number of resamples >= 0, e.g. 1000")
@@ -284,7 +301,8 @@ def project_agreement(
                           f"{', '.join(BOOTSTRAP_METHODS)}")
     codebook = codebook or store.codebook()
     chosen = selection(store, codebook, coders, case, codes)
-    data = load_agreement_data(store, chosen.coders, chosen.case, codebook=codebook)
+    data = load_agreement_data(store, chosen.coders, chosen.case, codebook=codebook,
+                               excerpts=excerpts, frozen_round=frozen_round)
     result = report(
         data,
         chosen.code_ids,

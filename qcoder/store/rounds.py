@@ -6,7 +6,10 @@ import sqlite3
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+import numpy as np
+
 from ..project.corpus import format_ref
+from .reads import packed
 
 SCHEMA = """
 CREATE TABLE rounds (
@@ -134,21 +137,23 @@ def document_refs(conn: sqlite3.Connection) -> list[str]:
         "SELECT case_id, stem FROM documents WHERE active = 1 ORDER BY case_id, stem")]
 
 
-def frozen_reviews(conn: sqlite3.Connection, round_id: int, coders: Sequence[str]
-                   ) -> list[tuple[str, str]]:
-    """(coder, packed excerpt ids) of a closed round's reviews."""
-    return conn.execute(f"""SELECT coder, group_concat(excerpt_id) FROM round_reviews
+def frozen_reviews(conn: sqlite3.Connection, round_id: int | None, coders: Sequence[str]
+                   ) -> dict[str, np.ndarray]:
+    """Excerpt ids each coder had reviewed when the round was closed."""
+    return {coder: packed(ids) for coder, ids in conn.execute(
+        f"""SELECT coder, group_concat(excerpt_id) FROM round_reviews
         WHERE round_id = ? AND coder IN ({_marks(coders)}) GROUP BY coder""",
-                        (round_id, *coders)).fetchall()
+        (round_id, *coders))}
 
 
-def frozen_codings(conn: sqlite3.Connection, round_id: int, coders: Sequence[str]
-                   ) -> list[tuple[str, str, str]]:
-    """(code, coder, packed excerpt ids) of a closed round's codings of active codes."""
-    return conn.execute(f"""SELECT code_id, coder, group_concat(excerpt_id) FROM round_codings
+def frozen_codings(conn: sqlite3.Connection, round_id: int | None, coders: Sequence[str]
+                   ) -> dict[tuple[str, str], np.ndarray]:
+    """Excerpt ids per (code, coder) of a closed round's codings of active codes."""
+    return {(code_id, coder): packed(ids) for code_id, coder, ids in conn.execute(
+        f"""SELECT code_id, coder, group_concat(excerpt_id) FROM round_codings
         WHERE round_id = ? AND coder IN ({_marks(coders)})
           AND code_id IN (SELECT id FROM codes WHERE active = 1)
-        GROUP BY code_id, coder""", (round_id, *coders)).fetchall()
+        GROUP BY code_id, coder""", (round_id, *coders))}
 
 
 # -- writing --------------------------------------------------------------------------------
