@@ -8,6 +8,7 @@ from .exchange.codings_csv import file_sha, import_codings
 from .project.codebook import Codebook, load_codebook
 from .project.corpus import Case, load_corpus
 from .project.folder import Project
+from .project.outside import check_inside
 from .store import sync
 from .store.database import Store, SyncReport, now
 
@@ -20,7 +21,7 @@ def import_project(project: Project, store: Store, allow_orphans: bool = False) 
     ``codings/`` is imported once (by content), so the demo's codings arrive on first import.
     """
     codebook = load_codebook(project.codebook_path())
-    cases = load_corpus(project.cases_dir)
+    cases = load_corpus(project.cases_dir, project.within)
     with store.transaction() as conn:
         return sync_project(project, store, conn, codebook, cases, allow_orphans)
 
@@ -35,6 +36,7 @@ def sync_project(project: Project, store: Store, conn: sqlite3.Connection, codeb
     store.sync_corpus(conn, cases, report)
     seeds = sorted(project.codings_dir.glob("*.csv")) if project.codings_dir.is_dir() else []
     for path in seeds:
+        check_inside(path, project.within)
         sha = file_sha(path)
         if sync.was_imported(conn, sha):
             continue

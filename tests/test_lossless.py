@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import shutil
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -248,3 +251,135 @@ def test_exported_orphans_carry_their_quote_and_never_land_on_another_paragraph(
         "SELECT c.memo, e.text FROM codings c JOIN excerpts e ON e.id = c.excerpt_id"))
     assert placed == {"the question": "I: Did you sign the first agreement?",
                       "funded?": "I: Was it funded?"}
+
+
+# -- 5. nothing from outside the project is read ----------------------------------------------
+def test_a_document_symlinked_outside_the_project_is_refused_naming_the_link(
+        cli: Cli, project: Path, tmp_path: Path) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("root:x:0:0:root:/root:/bin/bash\n", encoding="utf-8")
+    link = project / "cases" / "alpha" / "passwd.txt"
+    link.symlink_to(secret)
+    result = cli.fails("import")
+    assert len(result.output.strip().splitlines()) == 1
+    assert f"{link}: links to {secret}, outside the project folder" in result.output
+    assert "--follow-outside" in result.output
+    cli.ok("--follow-outside", "import")
+    conn = sqlite3.connect(cli.db)
+    assert conn.execute("SELECT text FROM documents WHERE stem = 'passwd'").fetchone() \
+        == ("root:x:0:0:root:/root:/bin/bash\n",)
+    conn.close()
+
+
+def test_a_case_folder_symlinked_outside_is_refused(cli: Cli, project: Path,
+                                                    tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "notes.txt").write_text("Private notes.\n", encoding="utf-8")
+    (project / "cases" / "gamma").symlink_to(elsewhere, target_is_directory=True)
+    result = cli.fails("import")
+    assert f"{project / 'cases' / 'gamma'}: links to {elsewhere}" in result.output
+
+
+def test_a_codebook_named_outside_the_project_is_refused(cli: Cli, project: Path,
+                                                         tmp_path: Path) -> None:
+    outside = tmp_path / "book.yaml"
+    shutil.copy(project / "codebooks" / "tiny.yaml", outside)
+    (project / "qcoder.yaml").write_text("codebook: ../book.yaml\n", encoding="utf-8")
+    result = cli.fails("import")
+    assert "qcoder.yaml:1: codebook '../book.yaml' is outside the project folder" \
+        in result.output
+    assert "outside" in cli.fails("codebook", "check").output
+    cli.ok("--follow-outside", "import")
+
+
+# -- 6. --db at another application's SQLite file; a failed first import leaves nothing -------
+def test_another_applications_sqlite_file_is_refused_and_left_unchanged(
+        cli: Cli, tmp_path: Path) -> None:
+    other = tmp_path / "notes.sqlite"
+    conn = sqlite3.connect(other)
+    conn.execute("CREATE TABLE meta (k, v)")
+    conn.execute("INSERT INTO meta VALUES ('mine', 'not qcoder')")
+    conn.commit()
+    conn.close()
+    before = other.read_bytes()
+    for command in (("import",), ("status",), ("agreement",)):
+        result = Cli(cli.project, other).fails(*command)
+        assert len(result.output.strip().splitlines()) == 1
+        assert "another application's SQLite database (tables: meta)" in result.output
+    assert other.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data", "notes.sqlite", "proj"]
+    empty = tmp_path / "empty.db"
+    empty.write_bytes(b"")
+    Cli(cli.project, empty).ok("import")
+
+
+def test_a_failed_first_import_leaves_no_database(cli: Cli, project: Path) -> None:
+    (project / "codebooks" / "tiny.yaml").write_text("codes: [", encoding="utf-8")
+    for command in (("import",), ("status",), ("codings", "export")):
+        cli.fails(*command)
+        assert sorted(p.name for p in cli.db.parent.iterdir()) == []
+
+
+# -- 7. a read-only or damaged database: one line, nothing changed ----------------------------
+def damage(db: Path) -> None:
+    """Overwrite part of every page but the first two of a checkpointed database."""
+    conn = sqlite3.connect(db)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    size, count = (conn.execute(f"PRAGMA {p}").fetchone()[0] for p in ("page_size",
+                                                                          "page_count"))
+    conn.close()
+    data = bytearray(db.read_bytes())
+    for page in range(2, count):
+        data[page * size + 100:page * size + 300] = b"\xff" * 200
+    db.write_bytes(bytes(data))
+
+
+@pytest.mark.parametrize("command", [("status",), ("import",), ("export", "csv", "OUT"),
+                                     ("agreement",), ("disagreements",), ("compare",)],
+                         ids=lambda c: c[0])
+def test_a_damaged_database_gives_one_line_and_stays_as_it_was(
+        cli: Cli, tmp_path: Path, command: tuple[str, ...]) -> None:
+    cli.ok("import")
+    damage(cli.db)
+    before = cli.db.read_bytes()
+    out = tmp_path / "out.csv"
+    result = cli.fails(*[str(out) if a == "OUT" else a for a in command])
+    assert result.output.strip().splitlines() == [
+        f"Error: {cli.db}: the database is damaged (database disk image is malformed); "
+        "nothing was changed: restore it from a backup or bring a coder's copy back with "
+        "'qcoder merge'"]
+    assert cli.db.read_bytes() == before
+    assert not out.exists()
+
+
+def test_a_read_only_database_gives_one_line_in_another_users_process(cli: Cli) -> None:
+    import tempfile
+
+    cli.ok("import")
+    shared = Path(tempfile.mkdtemp(prefix="qcoder-ro-"))
+    try:
+        shared.chmod(0o755)
+        db = shared / "team.db"
+        shutil.copy(cli.db, db)
+        db.chmod(0o444)
+        project = shutil.copytree(cli.project, shared / "proj")
+        for path in [project, *project.rglob("*")]:
+            path.chmod(0o755 if path.is_dir() else 0o644)
+        before = db.read_bytes()
+        # root may write anything: the second process runs as the user 'nobody' instead
+        who = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] \
+            if os.geteuid() == 0 else []
+        for command in (["status"], ["import"], ["agreement"]):
+            done = subprocess.run(
+                [*who, sys.executable, "-c", "from qcoder.cli import main; main()",
+                 "--project", str(project), "--db", str(db), *command],
+                capture_output=True, text=True, cwd=shared)
+            assert done.returncode == 1, done.stdout
+            assert done.stderr.strip().splitlines() == [
+                f"Error: {db}: the database is read-only for you; nothing was changed: check "
+                "the permissions of the file and its folder, or work on a copy "
+                "('qcoder export coder')"]
+        assert db.read_bytes() == before
+    finally:
+        shutil.rmtree(shared)

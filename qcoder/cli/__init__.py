@@ -19,15 +19,19 @@ from .base import QcoderGroup, State
 @click.option("--lead", is_flag=True, envvar="QCODER_LEAD",
               help="Open the workbench as the team's lead: reconciliation and other coders' "
                    "codings (env QCODER_LEAD=1).")
+@click.option("--follow-outside", is_flag=True, envvar="QCODER_FOLLOW_OUTSIDE",
+              help="Read case folders, documents, codebooks and codings that are symlinks "
+                   "to files outside the project folder (refused by default).")
 @click.version_option(__version__, prog_name="qcoder")
 @click.pass_context
 def cli(ctx: click.Context, project_dir: str | None, db: str | None, coder: str | None,
-        lead: bool) -> None:
+        lead: bool, follow_outside: bool) -> None:
     """qcoder: qualitative coding for comparative case studies.
 
     Run without a command to open the coding workbench on the project.
     """
-    ctx.obj = State(project_dir=project_dir, db=db, coder=coder, lead=lead)
+    ctx.obj = State(project_dir=project_dir, db=db, coder=coder, lead=lead,
+                    follow_outside=follow_outside)
     if ctx.invoked_subcommand is None:
         from .project_cmds import open_workbench
 

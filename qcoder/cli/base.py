@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import sqlite3
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,7 +27,23 @@ class QcoderGroup(click.Group):
         try:
             return super().invoke(ctx)
         except QcoderError as exc:
+            _discard_new_database(ctx)
             raise click.ClickException(visible(str(exc))) from None
+        except (sqlite3.DatabaseError, MemoryError) as exc:
+            # A damaged or read-only database fails in whichever query touches it first.
+            message = ctx.obj.database_failure(exc) if isinstance(ctx.obj, State) else None
+            _discard_new_database(ctx)
+            if message is None:
+                raise
+            raise click.ClickException(visible(message)) from None
+        except BaseException:
+            _discard_new_database(ctx)
+            raise
+
+
+def _discard_new_database(ctx: click.Context) -> None:
+    if isinstance(ctx.obj, State):
+        ctx.obj.discard_new_database()
 
 
 @dataclass
@@ -37,14 +54,16 @@ class State:
     db: str | None = None
     coder: str | None = None
     lead: bool = False
+    follow_outside: bool = False
     _project: Project | None = field(default=None, repr=False)
     _store: Store | None = field(default=None, repr=False)
+    _new_db: bool = field(default=False, repr=False)  # this run created the database file
 
     def project(self) -> Project:
         if self._project is None:
             from ..project.folder import open_project
 
-            self._project = open_project(self.project_dir, self.db)
+            self._project = open_project(self.project_dir, self.db, self.follow_outside)
         return self._project
 
     def store(self, auto_import: bool = True) -> Store:
@@ -53,10 +72,41 @@ class State:
             from ..importer import import_project, needs_import
             from ..store.database import Store
 
-            self._store = Store(self.project().db_path)
+            path = self.project().db_path
+            self._new_db = not path.exists() or path.stat().st_size == 0
+            self._store = Store(path)
             if auto_import and needs_import(self._store):
                 import_project(self.project(), self._store)
         return self._store
+
+    def discard_new_database(self) -> None:
+        """After a failure: a database this run created and left without documents is
+        removed, so a failed first import leaves no empty database behind."""
+        if not self._new_db or self._store is None:
+            return
+        from ..importer import needs_import
+
+        store, self._store, self._new_db = self._store, None, False
+        try:
+            empty = needs_import(store)
+        except Exception:  # noqa: BLE001 - a database that cannot even be read is not kept
+            empty = True
+        store.close()
+        if empty:
+            for suffix in ("", "-wal", "-shm", "-journal"):
+                Path(f"{store.path}{suffix}").unlink(missing_ok=True)
+
+    def database_failure(self, exc: BaseException) -> str | None:
+        """The one-line message for an SQLite failure (or SQLite's MemoryError on a
+        damaged file) of this run's database; None when it is not the database's fault."""
+        from ..store.connection import database_error, is_damaged
+
+        if self._store is None:
+            return None
+        path = self._store.path
+        if isinstance(exc, MemoryError) and not is_damaged(path):
+            return None
+        return str(database_error(path, exc))
 
     def protected(self) -> dict[Path, str]:
         """The files an export never writes over: database, codebook, configuration, cases."""

@@ -95,7 +95,8 @@ def _exchange_project(state: State) -> Project:
         if not root.is_dir() or any(root.iterdir()):
             raise
         db = Path(state.db or os.environ.get("QCODER_DB") or root / DB_FILE).expanduser()
-        state._project = Project(root=root, db_path=db.resolve())
+        state._project = Project(root=root, db_path=db.resolve(),
+                                 follow_outside=state.follow_outside)
         return state._project
 
 

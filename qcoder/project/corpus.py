@@ -13,6 +13,7 @@ from typing import Any
 import yaml
 
 from ..errors import CorpusError, located
+from .outside import check_inside
 from .selections import FIELD as SELECTIONS
 from .selections import Quote, locate, parse_quotes, selection_identity
 
@@ -311,8 +312,10 @@ def _jsonable(value: Any) -> Any:
     return str(value)
 
 
-def load_case(path: Path) -> Case:
-    """Read ``case.yaml`` and every document of one case folder."""
+def load_case(path: Path, within: Path | None = None) -> Case:
+    """Read ``case.yaml`` and every document of one case folder; with ``within``, a file
+    or folder that resolves outside it is refused (a symlink out of the project)."""
+    check_inside(path, within)
     case_id = path.name
     if not CASE_ID.match(case_id):
         raise CorpusError(located(path, None, f"case folder name '{case_id}' is not a valid "
@@ -320,6 +323,7 @@ def load_case(path: Path) -> Case:
     meta: dict[str, Any] = {}
     case_file = path / CASE_FILE
     if case_file.exists():
+        check_inside(case_file, within)
         meta = _yaml_mapping(_read_text(case_file), case_file, 1)
         unknown = set(meta) - {"name", "description", "attributes"}
         if unknown:
@@ -330,7 +334,7 @@ def load_case(path: Path) -> Case:
             raise CorpusError(located(case_file, _line_of(case_file, "attributes"),
                                       "attributes must be 'name: value' lines"))
     documents = [
-        load_document(case_id, f) for f in sorted(path.iterdir())
+        load_document(case_id, check_inside(f, within)) for f in sorted(path.iterdir())
         if f.is_file() and f.suffix.lower() in DOCUMENT_SUFFIXES
         and not f.name.startswith((".", "~$")) and f.name.lower() != "readme.md"
     ]
@@ -360,9 +364,11 @@ def _line_of(path: Path, key: str) -> int:
     return 1
 
 
-def load_corpus(cases_dir: Path) -> list[Case]:
-    """Every case folder under ``cases_dir`` (sorted by id); missing folder means no cases."""
+def load_corpus(cases_dir: Path, within: Path | None = None) -> list[Case]:
+    """Every case folder under ``cases_dir`` (sorted by id); missing folder means no cases.
+    With ``within``, nothing that resolves outside that folder is read."""
     if not cases_dir.is_dir():
         return []
-    return [load_case(p) for p in sorted(cases_dir.iterdir())
+    check_inside(cases_dir, within)
+    return [load_case(p, within) for p in sorted(cases_dir.iterdir())
             if p.is_dir() and not p.name.startswith(".")]

@@ -9,6 +9,7 @@ from pathlib import Path
 import yaml
 
 from ..errors import QcoderError, located
+from .outside import OPT_IN, OutsideError, check_inside
 
 CONFIG_FILE = "qcoder.yaml"
 DB_FILE = "qcoder.db"
@@ -20,6 +21,12 @@ class Project:
 
     root: Path
     db_path: Path
+    follow_outside: bool = False  # read symlinked files that resolve outside ``root``
+
+    @property
+    def within(self) -> Path | None:
+        """The folder every file read must resolve into (None: anywhere)."""
+        return None if self.follow_outside else self.root
 
     @property
     def cases_dir(self) -> Path:
@@ -41,6 +48,12 @@ class Project:
             chosen = _read_config(config).get("codebook")
             if chosen:
                 path = self.root / str(chosen)
+                if self.within is not None and not _inside(path, self.within):
+                    raise OutsideError(located(config, _line_of(config, "codebook"),
+                                               f"codebook '{chosen}' is outside the project "
+                                               f"folder; qcoder reads no file from outside "
+                                               f"it: copy it into codebooks/, or pass "
+                                               f"{OPT_IN} to read it"))
                 if not path.exists():
                     raise QcoderError(located(config, _line_of(config, "codebook"),
                                               f"codebook '{chosen}' does not exist; fix the "
@@ -50,11 +63,18 @@ class Project:
         if not found:
             raise QcoderError(f"{self.codebooks_dir}: no codebook (.yaml) found; add one, "
                               "for example codebooks/codebook.yaml")
+        for path in found:
+            check_inside(path, self.within)
         if len(found) > 1:
             names = ", ".join(p.name for p in found)
             raise QcoderError(f"{config}: several codebooks in codebooks/ ({names}); create "
                               f"{CONFIG_FILE} with a line 'codebook: codebooks/NAME.yaml'")
         return found[0]
+
+
+def _inside(path: Path, root: Path) -> bool:
+    real, base = path.resolve(), root.resolve()
+    return real == base or base in real.parents
 
 
 def _read_config(path: Path) -> dict:
@@ -78,9 +98,11 @@ def _line_of(path: Path, key: str) -> int:
     return 1
 
 
-def open_project(project: str | Path | None = None, db: str | Path | None = None) -> Project:
+def open_project(project: str | Path | None = None, db: str | Path | None = None,
+                 follow_outside: bool = False) -> Project:
     """Resolve the project folder (``--project``/``QCODER_PROJECT``/cwd) and database path
-    (``--db``/``QCODER_DB``/``<project>/qcoder.db``)."""
+    (``--db``/``QCODER_DB``/``<project>/qcoder.db``); ``follow_outside`` lets symlinks
+    lead out of the project folder."""
     root = Path(project or os.environ.get("QCODER_PROJECT") or ".").expanduser().resolve()
     if not root.is_dir():
         raise QcoderError(f"{root}: project folder not found; pass --project DIR")
@@ -88,4 +110,4 @@ def open_project(project: str | Path | None = None, db: str | Path | None = None
         raise QcoderError(f"{root}: not a qcoder project (no codebooks/ or cases/ folder); "
                           "run inside a project or pass --project DIR")
     db_path = Path(db or os.environ.get("QCODER_DB") or root / DB_FILE).expanduser()
-    return Project(root=root, db_path=db_path.resolve())
+    return Project(root=root, db_path=db_path.resolve(), follow_outside=follow_outside)

@@ -30,6 +30,39 @@ def chunks(items: list, size: int) -> Iterator[list]:
         yield items[i:i + size]
 
 
+def database_error(path: Path, exc: BaseException,
+                   timeout: float = BUSY_TIMEOUT_S) -> StoreError:
+    """The one-line error for an SQLite failure on the database at ``path``."""
+    text = str(exc)
+    if "locked" in text or "busy" in text:
+        return StoreError(f"{path}: database is locked by another writer for more than "
+                          f"{timeout:g} s; try again, or close the other qcoder")
+    if "readonly" in text or "read-only" in text:
+        return StoreError(f"{path}: the database is read-only for you; nothing was changed: "
+                          "check the permissions of the file and its folder, or work on a "
+                          "copy ('qcoder export coder')")
+    if "malformed" in text or isinstance(exc, MemoryError) or "corrupt" in text:
+        return StoreError(f"{path}: the database is damaged (database disk image is "
+                          "malformed); nothing was changed: restore it from a backup or bring "
+                          "a coder's copy back with 'qcoder merge'")
+    if "not a database" in text:
+        return StoreError(f"{path}: not a qcoder database ({text}); pass another --db or "
+                          "move this file away")
+    return StoreError(f"{path}: database error: {text}")
+
+
+def is_damaged(path: Path) -> bool:
+    """True when SQLite's quick check finds the database at ``path`` damaged."""
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            return conn.execute("PRAGMA quick_check").fetchone() != ("ok",)
+        finally:
+            conn.close()
+    except (sqlite3.DatabaseError, MemoryError):
+        return True
+
+
 class Connection:
     """A project database: WAL mode, busy timeout, migrations applied on open."""
 
@@ -47,6 +80,7 @@ class Connection:
             raise self._error(exc) from None
         try:
             conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+            self._check_ours(conn)  # before WAL mode, which rewrites the file's header
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = FULL")
             conn.execute("PRAGMA foreign_keys = ON")
@@ -59,15 +93,18 @@ class Connection:
             conn.close()
             raise StoreError(f"{self.path}: {exc}") from None
 
-    def _error(self, exc: sqlite3.Error) -> StoreError:
-        text = str(exc)
-        if "locked" in text or "busy" in text:
-            return StoreError(f"{self.path}: database is locked by another writer for more "
-                              f"than {self.timeout:g} s; try again, or close the other qcoder")
-        if "not a database" in text or "malformed" in text:
-            return StoreError(f"{self.path}: not a qcoder database ({text}); pass another "
-                              "--db or move this file away")
-        return StoreError(f"{self.path}: database error: {text}")
+    def _check_ours(self, conn: sqlite3.Connection) -> None:
+        """Refuse an SQLite file of another application: only a new or empty file, or one
+        with qcoder's ``migrations`` and ``meta`` tables, is ever written."""
+        tables = sorted(r[0] for r in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table'"))
+        if tables and not {"migrations", "meta"} <= set(tables):
+            shown = ", ".join(tables[:5]) + (", ..." if len(tables) > 5 else "")
+            raise StoreError(f"another application's SQLite database (tables: {shown}), not "
+                             "a qcoder one; it is left unchanged: pass --db with a new file")
+
+    def _error(self, exc: BaseException) -> StoreError:
+        return database_error(self.path, exc, self.timeout)
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:

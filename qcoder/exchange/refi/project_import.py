@@ -231,7 +231,7 @@ def plan_qdpx(project: Project, path: Path, case: str | None = None,
                  {}, add_selections=add_selections)
     plan.data = _project_data(plan)
     extras = _note_codebook(plan)
-    plan.corpus = {c.id: c for c in load_corpus(project.cases_dir)}
+    plan.corpus = {c.id: c for c in load_corpus(project.cases_dir, project.within)}
     _plan_codes(plan, extras, add_codes)
     _plan_documents(plan, plan.corpus, case, path.stem)
     _plan_coders(plan)
