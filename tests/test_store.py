@@ -62,8 +62,14 @@ def test_import_is_all_or_nothing(cli, project: Path) -> None:
     (project / "cases" / "beta" / "broken.txt").write_text("---\ntitle: x\n", encoding="utf-8")
     result = cli.fails("import")
     assert "broken.txt:1:" in result.output
+    assert not cli.db.exists()  # a failed first import leaves no database behind
+    (project / "cases" / "beta" / "broken.txt").unlink()
+    cli.ok("import")
+    (project / "cases" / "beta" / "broken.txt").write_text("---\ntitle: x\n", encoding="utf-8")
+    (project / "cases" / "alpha" / "new.txt").write_text("A new paragraph.\n", encoding="utf-8")
+    cli.fails("import")
     conn = sqlite3.connect(cli.db)
-    assert conn.execute("SELECT COUNT(*) FROM documents").fetchone()[0] == 0
+    assert conn.execute("SELECT COUNT(*) FROM documents WHERE stem = 'new'").fetchone()[0] == 0
     conn.close()
 
 
