@@ -25,23 +25,15 @@ def _num(value: float | None, digits: int = 3) -> str:
 
 
 def print_wide(title: str | None, columns: Sequence[str], rows: list[list[str]],
-           right: set[str]) -> None:
-    """A rich table; columns named in ``right`` are right-aligned (numbers). Only labels
-    are shortened to fit a narrow terminal; piped output is never wrapped."""
-    from rich import box
-    from rich.console import Console
-    from rich.table import Table
+               right: set[str]) -> None:
+    """A table fitted to the terminal; columns named in ``right`` are numbers (never cut).
+    A ``label`` column is the first to go when even wrapped it does not fit (the ids stay)."""
+    from .render import print_fitted
 
-    table = Table(title=None if title is None else cell(title), title_justify="left",
-                  box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
-    for name in columns:
-        table.add_column(cell(name), justify="right" if name in right else "left",
-                         no_wrap=True, overflow="ellipsis",
-                         max_width=32 if name == "label" else None)
-    for row in rows:
-        table.add_row(*[cell(v, multiline=False) for v in row])
-    width = None if sys.stdout.isatty() else 240
-    Console(file=sys.stdout, soft_wrap=False, width=width).print(table)
+    print_fitted(None if title is None else cell(title), columns, rows, sys.stdout,
+                 numeric=[name in right for name in columns],
+                 droppable=[i for i, name in enumerate(columns) if name == "label"],
+                 show=lambda v: cell(v, multiline=False), heavy=False)
     echo()
 
 

@@ -168,21 +168,12 @@ def emit_json(data: Any) -> None:
 
 def print_table(title: str | None, columns: list[str], rows: list[list[Any]],
                 justify_numbers: bool = True) -> None:
-    """A readable table on the terminal (rich), plain when output is piped."""
-    from rich.console import Console
-    from rich.table import Table
+    """A readable table on the terminal, fitted to its width (see :mod:`.render`); whole
+    rows when output is piped."""
+    from .render import print_fitted
 
-    table = Table(title=None if title is None else cell(title), title_justify="left",
-                  show_edge=False, pad_edge=False)
-    for i, name in enumerate(columns):
-        numeric = justify_numbers and rows and all(
-            isinstance(r[i], int | float) or r[i] in ("", None, "–") for r in rows)
-        table.add_column(cell(name), justify="right" if numeric else "left", overflow="fold")
-    for row in rows:
-        table.add_row(*[cell(v) for v in row])
-    # Piped output is read by scripts: never fold a cell over two lines there.
-    width = None if sys.stdout.isatty() else 10_000
-    Console(file=sys.stdout, soft_wrap=False, width=width).print(table)
+    print_fitted(None if title is None else cell(title), columns, rows, sys.stdout,
+                 numeric=None if justify_numbers else [False] * len(columns), show=cell)
 
 
 def split_ids(value: str | None) -> list[str] | None:

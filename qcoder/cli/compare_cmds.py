@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -146,58 +145,35 @@ def _emit(results: list[Any], texts: list[Any], fmt: str, output: str | None) ->
 
 
 def _print_rich(table: Any, out: Any, width: int | None = None, safe: bool = True) -> None:
-    """A comparison table drawn by rich; user text is never markup, and on standard output
-    (``safe``) its control characters are made visible (a file keeps them)."""
+    """A comparison table fitted to the terminal (numbers never cut, see :mod:`.render`);
+    user text is never markup, and on standard output (``safe``) its control characters are
+    made visible (a file keeps them)."""
     from rich.console import Console
-    from rich.table import Table
     from rich.text import Text
+
+    from .render import looks_numeric, output_width, print_fitted
 
     def show(value: str) -> Text:
         return cell(value) if safe else Text(value)
 
     rows = [["" if v is None else str(v) for v in row] for row in table.rows]
-    numeric = [bool(table.rows) and all(isinstance(r[i], int | float) or r[i] in ("–", "")
-                                        for r in table.rows) for i in range(len(table.header))]
+    numeric = [looks_numeric([r[i] for r in table.rows]) for i in range(len(table.header))]
     prose = any("\n" in v for row in rows for v in row)
-    if width is None and not getattr(out, "isatty", lambda: False)():
-        width = 160 if prose else 1000  # piped: whole rows rather than squeezed ones
-    console = Console(file=out, soft_wrap=False, width=width, highlight=False)
-    view = Table(title=show(table.title) if table.title else None, title_justify="left",
-                 show_edge=False, pad_edge=False)
-    for i, (name, is_number) in enumerate(zip(table.header, numeric, strict=True)):
-        words = " ".join(r[i] for r in rows)
-        if is_number:
-            head = _stack(name)
-            view.add_column(show(head), justify="right", no_wrap=True,
-                            min_width=max(len(line) for line in head.split("\n")))
-        elif prose and i:
-            view.add_column(show(name), overflow="fold", ratio=1)
-        elif i == 0 or " " not in words:
-            view.add_column(show(name), no_wrap=True)
-        else:
-            view.add_column(show(name), overflow="ellipsis", no_wrap=True, max_width=28)
+    if width is None:
+        width = output_width(out)
+    if width is None and prose:
+        width = 160  # piped: prose cells wrap at a readable width
     depths = table.depths or [0] * len(rows)
-    for n, (cells, depth) in enumerate(zip(rows, depths, strict=False)):
+    for cells, depth in zip(rows, depths, strict=False):
         cells[0] = "  " * depth + cells[0]
-        view.add_row(*[show(c) for c in cells], end_section=n == len(rows) - table.totals - 1)
-    console.print(view)
+    print_fitted(show(table.title) if table.title else None, table.header, rows, out,
+                 numeric=numeric, width=width, show=show,
+                 droppable=[i for i, name in enumerate(table.header) if name == "label"],
+                 end_sections=[len(rows) - table.totals - 1], wider="--format csv")
+    console = Console(file=out, soft_wrap=False, width=width or 1000, highlight=False)
     for line in (f"basis: {table.basis}", *table.notes):
         console.print(show(line), soft_wrap=True)
     console.print()
-
-
-def _stack(header: str, width: int = 10) -> str:
-    """A long column name over several lines, broken after hyphens and at spaces."""
-    parts = re.findall(r"[^\s-]+-?|\s+", header)
-    lines = [""]
-    for part in parts:
-        if part.isspace():
-            part = " "
-        if lines[-1] and len(lines[-1]) + len(part.rstrip()) > width:
-            lines.append(part.lstrip())
-        else:
-            lines[-1] += part
-    return "\n".join(line.strip() for line in lines if line.strip())
 
 
 def _write(path: str, text: str) -> None:
