@@ -129,8 +129,9 @@ def make_project(root: Path) -> Path:
 
 @pytest.fixture(autouse=True)
 def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Tests never pick up a developer's QCODER_* settings."""
-    for name in ("QCODER_DB", "QCODER_PROJECT", "QCODER_CODER"):
+    """Tests never pick up a developer's QCODER_* settings, nor a terminal width (the test
+    runner's workers export ``COLUMNS``; tables fit it, see ``tests/test_cli_width.py``)."""
+    for name in ("QCODER_DB", "QCODER_PROJECT", "QCODER_CODER", "QCODER_LEAD", "COLUMNS"):
         monkeypatch.delenv(name, raising=False)
 
 
