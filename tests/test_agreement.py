@@ -374,7 +374,8 @@ def test_to_dict_is_json_ready(small: AgreementData) -> None:
     assert set(result) == {"codes", "groups", "cases", "pairwise"}
     assert set(result["codes"][0]) == {
         "id", "alpha", "percent_agreement", "units", "coders", "kappa", "ci", "q", "flag",
-        "undefined_resamples", "interval_flag", "flag_note",
+        "undefined_resamples", "interval_flag", "flag_note", "kappa_se", "kappa_ci", "pi",
+        "fleiss", "fleiss_units", "ac1", "bp", "specific",
     }  # fmt: skip
     assert set(result["cases"][0]) == {"id", "codes", "groups"}
     assert set(result["pairwise"][0]) == {"coders", "units", "mean_alpha", "codes", "groups"}

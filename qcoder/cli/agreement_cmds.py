@@ -37,19 +37,55 @@ def print_wide(title: str | None, columns: Sequence[str], rows: list[list[str]],
     echo()
 
 
-def _result_columns(two: bool, boot: bool) -> list[str]:
-    columns = ["alpha", "% agree", "units", "coders"]
-    if two:
-        columns.append("kappa")
+STATS = ("alpha", "kappa", "fleiss", "pi", "ac1", "bp", "specific")  # = data.STATISTICS
+HEADERS = {"alpha": ["alpha"], "kappa": ["kappa", "kappa SE", "kappa 95% CI"],
+           "fleiss": ["Fleiss"], "pi": ["pi"], "ac1": ["AC1"], "bp": ["BP"],
+           "specific": ["pos. agree"]}
+LEGEND = {
+    "alpha": "alpha: Krippendorff's alpha (nominal); reliable >= .800, tentative >= .667; "
+             "fewer than 10 excerpts reviewed by two coders: too few units.",
+    "kappa": "kappa: Cohen's kappa (two coders), asymptotic SE (Fleiss, Cohen & Everitt "
+             "1969) and 95% interval kappa +- 1.96 SE.",
+    "fleiss": "Fleiss: Fleiss' kappa (1971) over the excerpts every coder reviewed.",
+    "pi": "pi: Scott's pi (two coders).",
+    "ac1": "AC1: Gwet's AC1 (2008).",
+    "bp": "BP: Brennan & Prediger's free-marginal kappa (1981), chance = 1 / values.",
+    "specific": "pos. agree: positive specific agreement, the share of coders' pairs agreeing "
+                "where one of them applied the code (2a / (2a + b + c) for two coders).",
+}
+
+
+def parse_stats(value: str | None, two: bool) -> list[str]:
+    """The statistics asked for (default: alpha, kappa for two coders, pos. agree)."""
+    from ..errors import QcoderError
+
+    if value is None:
+        return ["alpha", *(["kappa"] if two else []), "specific"]
+    asked = split_ids(value) or []
+    for stat in asked:
+        if stat not in STATS:
+            raise QcoderError(f"--stats: unknown statistic '{stat}'; use some of "
+                              f"{','.join(STATS)}")
+    return [s for s in STATS if s in asked]
+
+
+def _result_columns(stats: Sequence[str], boot: bool) -> list[str]:
+    columns = [h for s in stats for h in HEADERS[s]] + ["% agree", "units", "coders"]
     if boot:
         return [*columns, "95% CI", "q<.667", "q<.800", "flag", "interval flag"]
     return [*columns, "flag"]
 
 
-def _result_cells(r: CodeAgreement, two: bool, boot: bool) -> list[str]:
-    cells = [_num(r.alpha), _num(r.percent_agreement, 1), str(r.units), str(r.coders)]
-    if two:
-        cells.append(_num(r.kappa))
+def _stat_cells(r: CodeAgreement, stat: str) -> list[str]:
+    if stat == "kappa":
+        ci = f"{r.kappa_ci[0]:.3f} – {r.kappa_ci[1]:.3f}" if r.kappa_ci else "–"
+        return [_num(r.kappa), _num(r.kappa_se), ci]
+    return [_num(getattr(r, stat))]
+
+
+def _result_cells(r: CodeAgreement, stats: Sequence[str], boot: bool) -> list[str]:
+    cells = [c for s in stats for c in _stat_cells(r, s)]
+    cells += [_num(r.percent_agreement, 1), str(r.units), str(r.coders)]
     if boot:
         ci = f"{r.ci[0]:.3f} – {r.ci[1]:.3f}" if r.ci else "–"
         q = r.q or {}
@@ -58,21 +94,24 @@ def _result_cells(r: CodeAgreement, two: bool, boot: bool) -> list[str]:
     return [*cells, r.flag]
 
 
-def print_agreement(result: ProjectAgreement, codebook: Codebook) -> None:
+def print_agreement(result: ProjectAgreement, codebook: Codebook,
+                    stats: Sequence[str] | None = None) -> None:
     """The report as tables: codes and groups worst first, then cases and pairs."""
     from ..reliability.data import case_summary, pair_worst, worst_first
 
     report = result.report
     two, boot = len(result.coders) == 2, bool(result.bootstrap)
+    stats = list(stats) if stats is not None else parse_stats(None, two)
     echo(result.stamp())
     echo()
-    columns = ["id", "label", *_result_columns(two, boot)]
-    right = {"alpha", "% agree", "units", "coders", "kappa", "q<.667", "q<.800"}
+    columns = ["id", "label", *_result_columns(stats, boot)]
+    right = {"alpha", "% agree", "units", "coders", "kappa", "kappa SE", "Fleiss", "pi", "AC1",
+             "BP", "pos. agree", "q<.667", "q<.800"}
     for title, items in (("Codes (binary), worst first", report.codes),
                          ("Exclusive groups (nominal), worst first", report.groups)):
         if items:
             rows = [[r.id, codebook[r.id].label if r.id in codebook else "",
-                     *_result_cells(r, two, boot)] for r in worst_first(items)]
+                     *_result_cells(r, stats, boot)] for r in worst_first(items)]
             print_wide(title, columns, rows, right)
     group_ids = [g.id for g in report.groups]
     if report.cases:
@@ -94,8 +133,13 @@ def print_agreement(result: ProjectAgreement, codebook: Codebook) -> None:
                          *[_num(g.alpha) for g in pair.groups]])
         print_wide("Pairs of coders", ["coders", "units", "mean alpha", "worst code", *group_ids],
                rows, {"units", "mean alpha", *group_ids})
-    echo("alpha: Krippendorff's alpha (nominal); reliable >= .800, tentative >= .667; "
-               "fewer than 10 excerpts reviewed by two coders: too few units.")
+    for stat in ("alpha", *[s for s in stats if s != "alpha"]):
+        echo(LEGEND[stat])
+    echo("% agree: share of agreeing pairs of coders on the excerpts both reviewed, pairs "
+         "that both left the code off included; with a rare code it is high whatever the "
+         "coders do, while alpha corrects for chance: an alpha of 0.000 next to "
+         "97% agreement means the coders never agree on where the code applies (prevalence), "
+         "which pos. agree shows directly.")
     if boot:
         undefined = sum(r.undefined_resamples or 0 for r in _every_result(report))
         echo(f"95% CI and q: {result.bootstrap_text()}. q<.667: share of resamples with alpha "
@@ -130,13 +174,18 @@ def _every_result(report: object) -> list[CodeAgreement]:
 @click.option("--round", "round_name", metavar="NAME",
               help="Only this reliability round's excerpts and coders (a closed round as "
                    "it was frozen).")
+@click.option("--stats", metavar="LIST",
+              help="Columns of the table, some of alpha,kappa,fleiss,pi,ac1,bp,specific "
+                   "(default: alpha, kappa for two coders, specific); --json has them all.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @pass_state
 def agreement(state: State, coders: str | None, case: str | None, codes: str | None,
               bootstrap: int, bootstrap_method: str, seed: int | None,
-              round_name: str | None, as_json: bool) -> None:
+              round_name: str | None, stats: str | None, as_json: bool) -> None:
     """Agreement between coders: Krippendorff's alpha per code, exclusive group, case and
-    pair of coders, with percent agreement and (for two coders) Cohen's kappa.
+    pair of coders, with percent agreement, positive specific agreement and (for two coders)
+    Cohen's kappa with its standard error; --stats adds Fleiss' kappa, Scott's pi, Gwet's
+    AC1 and Brennan & Prediger's kappa.
 
     An excerpt counts for a coder once they reviewed it; only excerpts reviewed by two or
     more of the coders count. A parent code counts as applied when a code below it is.
@@ -145,6 +194,8 @@ def agreement(state: State, coders: str | None, case: str | None, codes: str | N
 
     store = state.store()
     codebook = store.codebook()
+    if stats is not None:
+        parse_stats(stats, False)  # a bad name fails before any work
     if round_name is not None:
         from .round_cmds import print_round_agreement
 
@@ -161,7 +212,7 @@ def agreement(state: State, coders: str | None, case: str | None, codes: str | N
     if as_json:
         emit_json(result.to_dict())
     else:
-        print_agreement(result, codebook)
+        print_agreement(result, codebook, parse_stats(stats, len(result.coders) == 2))
 
 
 @cli.command()

@@ -39,6 +39,7 @@ from typing import Any
 import krippendorff
 import numpy as np
 
+from . import coefficients
 from .bootstrap import HAYES_KRIPPENDORFF, alpha_kernel
 from .bootstrap import bootstrap as draw_bootstrap
 
@@ -244,6 +245,11 @@ class CodeAgreement:
     coders contribute. ``ci`` is the bootstrap 95% percentile interval of alpha and ``q`` the
     bootstrap probability that alpha falls below .667 and .800 (keys "0.667", "0.800"); both
     None without bootstrap or when alpha is undefined.
+
+    The other coefficients (:mod:`.coefficients`) come from the same pairable excerpts:
+    ``kappa_se``/``kappa_ci`` (two coders), ``pi`` (Scott, two coders), ``fleiss`` (over the
+    ``fleiss_units`` excerpts every contributing coder reviewed), ``ac1`` (Gwet), ``bp``
+    (Brennan & Prediger) and ``specific`` (positive specific agreement, codes only).
     """
 
     id: str
@@ -256,6 +262,14 @@ class CodeAgreement:
     q: dict[str, float] | None = None
     undefined_resamples: int | None = None
     flag: str = "too few units"
+    kappa_se: float | None = None
+    kappa_ci: tuple[float, float] | None = None
+    pi: float | None = None
+    fleiss: float | None = None
+    fleiss_units: int = 0
+    ac1: float | None = None
+    bp: float | None = None
+    specific: float | None = None
 
     @property
     def interval_flag(self) -> str | None:
@@ -288,6 +302,14 @@ class CodeAgreement:
             "flag": self.flag,
             "interval_flag": self.interval_flag,
             "flag_note": self.flag_note,
+            "kappa_se": self.kappa_se,
+            "kappa_ci": list(self.kappa_ci) if self.kappa_ci else None,
+            "pi": self.pi,
+            "fleiss": self.fleiss,
+            "fleiss_units": self.fleiss_units,
+            "ac1": self.ac1,
+            "bp": self.bp,
+            "specific": self.specific,
         }
 
 
@@ -551,12 +573,8 @@ def _percent_agreement(table: _Table) -> float | None:
 
 def cohen_kappa(cross: np.ndarray) -> float | None:
     """Cohen's kappa from a square coder-by-coder table of counts; None if undefined."""
-    n = cross.sum()
-    if n == 0:
-        return None
-    observed = np.trace(cross) / n
-    chance = float(cross.sum(axis=1) @ cross.sum(axis=0)) / (n * n)
-    return None if chance >= 1 else float((observed - chance) / (1 - chance))
+    result = coefficients.cohen_kappa(cross)
+    return None if result is None else result.value
 
 
 def _rng(seed: int | None, scope: str, variable: str) -> np.random.Generator:
@@ -573,6 +591,15 @@ class _Options:
     method: str = HAYES_KRIPPENDORFF
 
 
+def _categories(var: _Variable, table: _Table) -> int:
+    """How many values the variable can take, for AC1 and Brennan & Prediger: 2 for a
+    code; an exclusive group's codes, plus "none" when some coder used it on these units."""
+    if var.kind is not GroupAgreement:
+        return var.n_values
+    used_none = bool(table.counts.size) and bool(table.patterns[:, -1].any())
+    return var.n_values - 1 + int(used_none)
+
+
 def _result(
     var: _Variable, table: _Table, scope: str, options: _Options, *, use_package: bool = False
 ) -> CodeAgreement:
@@ -583,17 +610,29 @@ def _result(
         boot = draw_bootstrap(table.patterns, table.counts, table.coders, options.n_boot,
                               _rng(options.seed, scope, var.id), options.method)
         ci, q, undefined = boot.ci, boot.q, boot.undefined
+    kappa = coefficients.cohen_kappa(table.cross) if table.cross is not None else None
+    fleiss, complete = coefficients.fleiss_kappa(table.patterns, table.counts, table.coders)
+    binary = var.kind is CodeAgreement and var.n_values == 2
+    categories = _categories(var, table)
     return var.kind(
         id=var.id,
         alpha=alpha,
         percent_agreement=_percent_agreement(table),
         units=units,
         coders=table.coders,
-        kappa=cohen_kappa(table.cross) if table.cross is not None else None,
+        kappa=kappa.value if kappa else None,
         ci=ci,
         q=q,
         undefined_resamples=undefined,
         flag=flag(alpha, units),
+        kappa_se=kappa.se if kappa else None,
+        kappa_ci=kappa.ci if kappa else None,
+        pi=coefficients.scott_pi(table.cross) if table.cross is not None else None,
+        fleiss=fleiss,
+        fleiss_units=complete,
+        ac1=coefficients.gwet_ac1(table.patterns, table.counts, categories),
+        bp=coefficients.brennan_prediger(table.patterns, table.counts, categories),
+        specific=coefficients.specific_positive(table.patterns, table.counts) if binary else None,
     )
 
 

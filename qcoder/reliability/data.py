@@ -191,6 +191,59 @@ def selection(
 
 # --- the report ---------------------------------------------------------------------------
 
+#: Statistics ``agreement --stats`` can show, in the order of the table's columns.
+STATISTICS = ("alpha", "kappa", "fleiss", "pi", "ac1", "bp", "specific")
+NAMES = {
+    "alpha": "Krippendorff's alpha",
+    "kappa": "Cohen's kappa (two coders), asymptotic SE and 95% interval kappa +- 1.96 SE",
+    "fleiss": "Fleiss' kappa",
+    "pi": "Scott's pi (two coders)",
+    "ac1": "Gwet's AC1",
+    "bp": "Brennan & Prediger's free-marginal kappa (chance 1 / values: 2 for a code; for an "
+    "exclusive group its codes, plus 'none' when a coder used it; AC1 counts values alike)",
+    "specific": "positive specific agreement",
+    "percent": "% agree: share of agreeing pairs of coders, pairs that both left the code "
+    "off included",
+}
+ROLLUP_RULE = (
+    "a parent code counts as applied when it or any code below it is; an exclusive group is "
+    "one nominal variable over its codes plus 'none' (two of its codes from one coder on one "
+    "excerpt: missing for the group, and counted)"
+)
+MISSING_RULES = {
+    "alpha": "excerpts reviewed by two or more of the coders; a coder who did not review an "
+    "excerpt gives no value",
+    "kappa": "excerpts both coders reviewed",
+    "fleiss": "complete data: only excerpts every contributing coder reviewed",
+    "pi": "excerpts both coders reviewed",
+    "ac1": "excerpts reviewed by two or more of the coders",
+    "bp": "excerpts reviewed by two or more of the coders",
+    "specific": "excerpts reviewed by two or more of the coders; pairs of coders in which one "
+    "applied the code",
+    "percent": "excerpts reviewed by two or more of the coders",
+}
+
+
+def methods(bootstrap: int, bootstrap_method: str) -> dict[str, dict[str, Any]]:
+    """How each statistic is computed: name, level, unit, missing-data rule, roll-up rule,
+    bootstrap method (alpha only; None without bootstrap) and citation."""
+    from .coefficients import CITATIONS
+
+    return {
+        stat: {
+            "name": NAMES[stat],
+            "level": "nominal",
+            "unit": "excerpt",
+            "missing_data": MISSING_RULES[stat],
+            "rollup": ROLLUP_RULE,
+            "bootstrap": (f"{bootstrap_method}: {BOOTSTRAP_DESCRIPTIONS[bootstrap_method]}"
+                          if bootstrap and stat == "alpha" else None),
+            "citation": CITATIONS[stat],
+        }
+        for stat in (*STATISTICS, "percent")
+    }
+
+
 
 @dataclass(frozen=True)
 class ProjectAgreement:
@@ -249,6 +302,7 @@ class ProjectAgreement:
             if self.bootstrap
             else None,
             "excerpts": self.excerpts,
+            "methods": methods(self.bootstrap, self.bootstrap_method),
             **data,
         }
 
