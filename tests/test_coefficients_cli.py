@@ -106,8 +106,10 @@ def test_positive_specific_agreement_and_the_methods(tmp_path: Path) -> None:
     assert code["percent_agreement"] == pytest.approx(97.0)
     assert code["specific"] == 0.0 and code["alpha"] < 0.01
     methods = data["methods"]
-    assert set(methods) == {"alpha", "kappa", "fleiss", "pi", "ac1", "bp", "specific", "percent"}
-    for method in methods.values():
+    assert {m["statistic"] for m in methods} == {
+        "alpha", "kappa", "fleiss", "pi", "ac1", "bp", "specific", "percent_agreement"}
+    assert all(m["statistic"] in code for m in methods)  # each names a key of the results
+    for method in methods:
         assert {"name", "level", "unit", "missing_data", "rollup", "bootstrap",
                 "citation"} <= set(method)
         assert method["citation"] and method["level"] == "nominal"

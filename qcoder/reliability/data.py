@@ -224,13 +224,15 @@ MISSING_RULES = {
 }
 
 
-def methods(bootstrap: int, bootstrap_method: str) -> dict[str, dict[str, Any]]:
-    """How each statistic is computed: name, level, unit, missing-data rule, roll-up rule,
-    bootstrap method (alpha only; None without bootstrap) and citation."""
+def methods(bootstrap: int, bootstrap_method: str) -> list[dict[str, Any]]:
+    """How each statistic is computed, one object per statistic (the key it has in each
+    result): name, level, unit, missing-data rule, roll-up rule, bootstrap method (alpha
+    only; None without bootstrap) and citation."""
     from .coefficients import CITATIONS
 
-    return {
-        stat: {
+    return [
+        {
+            "statistic": "percent_agreement" if stat == "percent" else stat,
             "name": NAMES[stat],
             "level": "nominal",
             "unit": "excerpt",
@@ -241,7 +243,7 @@ def methods(bootstrap: int, bootstrap_method: str) -> dict[str, dict[str, Any]]:
             "citation": CITATIONS[stat],
         }
         for stat in (*STATISTICS, "percent")
-    }
+    ]
 
 
 
