@@ -154,8 +154,11 @@ def _report_step(outcome: Outcome, verb: str, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @pass_state
 def adjudications(state: State, as_json: bool) -> None:
-    """The adjudication log: who decided what about which excerpt and code, why and when."""
-    log = state.store().adjudication_log()
+    """The adjudication log: who decided what about which excerpt and code, why and when;
+    a carry of the agreed codings is one entry with its counts."""
+    from ..consensus import decision_log
+
+    log = decision_log(state.store())
     if as_json:
         emit_json({"total": len(log), "adjudications": log})
         return
@@ -164,7 +167,7 @@ def adjudications(state: State, as_json: bool) -> None:
         return
     from .agreement_cmds import print_wide
 
-    rows = [[r["at"][:19].replace("T", " "), r["excerpt"], r["code"],
+    rows = [[r["at"][:19].replace("T", " "), r["excerpt"] or "(all agreed)", r["code"],
              f"pick {r['source_coder']}" if r["decision"] == "pick" else r["decision"],
              r["decided_by"], r["reason"]] for r in log]
     print_wide(f"{len(log)} adjudications", ["when (UTC)", "excerpt", "code", "decision",
