@@ -407,13 +407,15 @@ def test_comparison_tables_hold_the_compare_numbers(coded: Cli, tmp_path: Path) 
 # -- honest consensus, captions, navigation ---------------------------------------------------
 
 
-def disagreements(csv_text: str = CODINGS) -> tuple[set[tuple[str, str]], set[str]]:
+def disagreements(book, csv_text: str = CODINGS) -> tuple[set[tuple[str, str]], set[str]]:
     """(excerpt, code) pairs on which ann and bob differ, among excerpts both reviewed
-    (a coding is a review), and those excerpts, straight from the imported CSV."""
+    (a coding is a review), and those excerpts, straight from the imported CSV; a parent
+    code counts as applied when a code below it is (exclusive groups are not codes)."""
     applied: dict[str, dict[str, set[str]]] = {}
     for (code, ref), coders in expected_codings(csv_text).items():
+        rolled = {code, *(a for a in book.ancestors(code) if not book[a].exclusive)}
         for coder in coders:
-            applied.setdefault(ref, {}).setdefault(coder, set()).add(code)
+            applied.setdefault(ref, {}).setdefault(coder, set()).update(rolled)
     both = {ref for ref, by in applied.items() if len(by) == 2}
     pairs = {(ref, code) for ref in both for code in set.union(*applied[ref].values())
              if sum(code in codes for codes in applied[ref].values()) == 1}
@@ -431,9 +433,9 @@ def notes_after_level_1(document: docx.document.Document) -> dict[str, str]:
     return out
 
 
-def test_an_open_consensus_is_refused_or_stated_with_its_counts(coded: Cli,
+def test_an_open_consensus_is_refused_or_stated_with_its_counts(coded: Cli, project: Path,
                                                                 tmp_path: Path) -> None:
-    pairs, both = disagreements()
+    pairs, both = disagreements(load_codebook(project / "codebooks" / "tiny.yaml"))
     coded.ok("consensus", "--auto-agreed", coder="lead")
     ref, code = sorted(pairs)[0]
     coded.ok("consensus", "--excerpt", ref, "--code", code, "--keep", "--reason", "seen",
