@@ -233,8 +233,10 @@ def disagreements(state: State, code: str | None, case: str | None, coders: str 
     """Each excerpt on which the coders differ: its reference, a quote, the codes in
     dispute and what each coder applied."""
     from ..reliability.data import project_disagreements
+    from ..rounds import refuse_if_blind
 
     store = state.store()
+    refuse_if_blind(store, state.coder, "disagreements")
     codebook = store.codebook()
     result = project_disagreements(store, codebook, coders=split_ids(coders), case=case,
                                    code=code, limit=limit)

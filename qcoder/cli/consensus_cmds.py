@@ -71,7 +71,10 @@ def consensus(state: State, coders: str | None, case: str | None, code: str | No
     if (ref is None) != (decision is None):
         raise QcoderError("a decision needs --excerpt REF --code ID and one of --keep, --drop "
                           "or --pick CODER")
+    from ..rounds import refuse_if_blind
+
     store = state.store()
+    refuse_if_blind(store, state.coder, "consensus")
     codebook = store.codebook()
     work = Consensus(store, codebook, state.coder if not actions else state.require_coder(),
                      split_ids(coders))
