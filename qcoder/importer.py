@@ -6,7 +6,7 @@ import sqlite3
 
 from .exchange.codings_csv import file_sha, import_codings
 from .project.codebook import Codebook, load_codebook
-from .project.corpus import Case, load_corpus
+from .project.corpus import Case, load_corpus, skipped_warning
 from .project.folder import Project
 from .project.outside import check_inside
 from .store import sync
@@ -32,6 +32,7 @@ def sync_project(project: Project, store: Store, conn: sqlite3.Connection, codeb
     cases already loaded (``qcoder import qdpx`` adds documents not yet on disk)."""
     report = SyncReport()
     report.warnings = [w for case in cases for doc in case.documents for w in doc.warnings]
+    report.warnings += [skipped_warning(f) for case in cases for f in case.skipped]
     store.sync_codebook(conn, codebook, allow_orphans, report)
     store.sync_corpus(conn, cases, report)
     seeds = sorted(project.codings_dir.glob("*.csv")) if project.codings_dir.is_dir() else []

@@ -122,3 +122,15 @@ def test_rounds_migration_on_a_schema_6_database(tmp_path: Path) -> None:
                       "round_codings"):
             assert store.scalar(f"SELECT COUNT(*) FROM {table}") == 0
         assert select_all(store.conn, "codings", rows["codings"]["columns"]) == rows["codings"]
+
+
+def test_excerpts_gain_empty_page_and_media_times(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    first_schema_db(path)
+    conn = sqlite3.connect(path, isolation_level=None)
+    migrate(conn, upto=7)
+    conn.close()
+    with Store(path) as store:
+        row = store.excerpt(1)
+        assert row is not None and row.text == "Hello."
+        assert (row.page, row.media_start, row.media_end) == (None, None, None)

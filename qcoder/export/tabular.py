@@ -16,8 +16,8 @@ from .appendix import select_cases, select_codes
 from .atomic import ExportError, atomic_file
 
 COLUMNS = ("excerpt", "case", "case_name", "document", "document_title", "paragraph",
-           "speaker", "section", "code", "code_label", "code_path", "coder", "memo", "time",
-           "text")
+           "start", "end", "page", "media_start", "media_end", "speaker", "section", "code",
+           "code_label", "code_path", "coder", "memo", "time", "text")
 PATH_SEPARATOR = " > "
 
 
@@ -41,7 +41,9 @@ def coding_rows(store: Store, codebook: Codebook | None = None,
             continue
         yield {"excerpt": row["excerpt"], "case": row["case"], "case_name": cases[row["case"]],
                "document": row["document"], "document_title": row["title"],
-               "paragraph": row["n"], "speaker": row["speaker"], "section": row["section"],
+               "paragraph": row["n"], "start": row["start"], "end": row["end"],
+               "page": row["page"], "media_start": row["media_start"],
+               "media_end": row["media_end"], "speaker": row["speaker"], "section": row["section"],
                "code": row["code"], "code_label": codebook[row["code"]].label,
                "code_path": paths[row["code"]], "coder": row["coder"], "memo": row["memo"],
                "time": row["time"], "text": row["text"]}

@@ -13,6 +13,8 @@ from typing import Any
 import yaml
 
 from ..errors import CorpusError, located
+from .formats import BLOCK_SUFFIXES, SPEAKER, SUFFIXES, TRANSCRIPT_SUFFIXES, Block, read_blocks
+from .formats.model import decode_utf8
 from .outside import check_inside
 from .selections import FIELD as SELECTIONS
 from .selections import Quote, locate, parse_quotes, selection_identity
@@ -22,10 +24,10 @@ try:
 except ImportError:  # pragma: no cover
     from yaml import SafeLoader as _Loader  # type: ignore[assignment]
 
-DOCUMENT_SUFFIXES = (".txt", ".md", ".docx")
+DOCUMENT_SUFFIXES = SUFFIXES
 CASE_FILE = "case.yaml"
+SIDECAR = ".meta.yaml"  # NAME.meta.yaml: metadata of NAME.pdf (or any other document)
 CASE_ID = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
-SPEAKER = re.compile(r"^([A-Za-z\u00C0-\u024F][\w .'()\-]{0,39}):\s")
 FRONT_MATTER_FIELDS = ("title", "kind", "date", SELECTIONS)
 MD_HEADING = re.compile(r"^#{1,6}(?:[ \t]+(?P<title>[^\n]*))?(?=\n|$)")
 
@@ -44,6 +46,9 @@ class Excerpt:
     speaker: str | None = None
     section: str | None = None
     quoted: bool = False  # listed in the front matter's ``selections:``, not a paragraph
+    page: int | None = None  # the PDF page it starts on
+    media_start: int | None = None  # a transcript turn's times, in milliseconds
+    media_end: int | None = None
 
     @property
     def ref(self) -> str:
@@ -77,6 +82,7 @@ class Case:
     description: str = ""
     attributes: dict[str, Any] = field(default_factory=dict)
     documents: list[Document] = field(default_factory=list)
+    skipped: list[Path] = field(default_factory=list)  # files in no format qcoder reads
 
 
 def format_ref(case_id: str, stem: str, n: int) -> str:
@@ -155,12 +161,14 @@ def _is_interview(kind: str) -> bool:
 
 
 def segment(case_id: str, stem: str, body: str, kind: str = "", markdown: bool = False,
-            headings: dict[int, str] | None = None) -> list[Excerpt]:
+            headings: dict[int, str] | None = None,
+            blocks: dict[int, Block] | None = None) -> list[Excerpt]:
     """Cut a document's plain text into paragraph excerpts.
 
-    ``headings`` maps the start offset of a paragraph to its heading text (for .docx);
+    ``headings`` maps the start offset of a paragraph to its heading text (block formats);
     in Markdown, a paragraph starting with ``#`` is a heading. Headings are section context,
-    never excerpts.
+    never excerpts. ``blocks`` maps a paragraph's start to the block it came from, whose
+    speaker, page and times the excerpt keeps.
     """
     excerpts: list[Excerpt] = []
     seen: dict[str, int] = {}
@@ -181,7 +189,10 @@ def segment(case_id: str, stem: str, body: str, kind: str = "", markdown: bool =
             if not text:
                 continue
         speaker = None
-        if interview and (m := SPEAKER.match(text)):
+        block = blocks.get(start) if blocks is not None else None
+        if block is not None and block.speaker:
+            speaker = block.speaker
+        elif interview and (m := SPEAKER.match(text)):
             speaker = m[1].strip()
         normal = " ".join(text.split())
         occurrence = seen.get(normal, 0)
@@ -189,63 +200,86 @@ def segment(case_id: str, stem: str, body: str, kind: str = "", markdown: bool =
         excerpts.append(Excerpt(
             case_id=case_id, stem=stem, n=len(excerpts) + 1, text=text, start=start, end=end,
             identity=_identity(case_id, stem, normal, occurrence), speaker=speaker,
-            section=section,
+            section=section, page=block.page if block else None,
+            media_start=block.media_start if block else None,
+            media_end=block.media_end if block else None,
         ))
     return excerpts
 
 
-def _read_docx(path: Path) -> tuple[dict[str, Any], str, dict[int, str]]:
-    """Plain text of a .docx (paragraphs joined by blank lines), its front matter, headings."""
-    import docx  # python-docx is slow to import; only .docx documents need it
-
-    try:
-        paragraphs = docx.Document(str(path)).paragraphs
-    except Exception as exc:  # python-docx raises several types for damaged files
-        raise CorpusError(located(path, None, f"cannot read .docx ({exc.__class__.__name__}); "
-                                  "open and re-save it in Word or LibreOffice")) from None
-    items = [(p.text.replace("\r", ""), (p.style.name if p.style is not None else "") or "")
-             for p in paragraphs]
-    items = [(t.strip(), s) for t, s in items if t.strip()]
-    meta: dict[str, Any] = {}
-    if items and items[0][0] == "---":
-        closing = next((i for i, (t, _) in enumerate(items[1:], 1) if t == "---"), None)
+def _read_blocks(path: Path, raw: bytes
+                 ) -> tuple[dict[str, Any], str, dict[int, str], dict[int, Block]]:
+    """Plain text of a document in a block format (blocks joined by blank lines), its
+    front matter (leading ``---`` paragraphs, as in a .docx), headings and blocks by start."""
+    if not raw.strip():
+        raise CorpusError(located(path, None, "the file is empty; export the document again "
+                                  "or remove it"))
+    items, carried = read_blocks(path, raw)
+    meta: dict[str, Any] = dict(carried)
+    if items and items[0].text == "---":
+        closing = next((i for i, b in enumerate(items[1:], 1) if b.text == "---"), None)
         if closing is None:
             raise CorpusError(located(path, 1, "front matter opened with '---' is never "
                                       "closed; add a '---' paragraph after it"))
-        meta = _yaml_mapping("\n".join(t for t, _ in items[1:closing]), path, 2)
+        meta = _yaml_mapping("\n".join(b.text for b in items[1:closing]), path, 2)
         items = items[closing + 1:]
+    if not items:
+        raise CorpusError(located(path, None, "the document has no text; export it again "
+                                  "or remove it"))
     parts: list[str] = []
     headings: dict[int, str] = {}
+    blocks: dict[int, Block] = {}
     pos = 0
-    for text, style in items:
-        if style.startswith("Heading") or style == "Title":
-            headings[pos] = text
+    for block in items:
+        # A blank line inside a block would split it: keep its lines together.
+        text = "\n".join(ln.strip() for ln in block.text.split("\n") if ln.strip())
+        if block.heading:
+            headings[pos] = " ".join(text.split())
+        blocks[pos] = block
         parts.append(text)
         pos += len(text) + 2
-    return meta, "\n\n".join(parts), headings
+    return meta, "\n\n".join(parts), headings, blocks
+
+
+def _sidecar(path: Path) -> Path:
+    return path.with_name(path.stem + SIDECAR)
 
 
 def load_document(case_id: str, path: Path) -> Document:
     """Read one document file and segment it."""
     raw = path.read_bytes()
-    sha = hashlib.sha1(raw).hexdigest()
+    digest = hashlib.sha1(raw)
     headings: dict[int, str] | None = None
-    if path.suffix.lower() == ".docx":
-        meta, body, headings = _read_docx(path)
+    blocks: dict[int, Block] | None = None
+    suffix = path.suffix.lower()
+    text = ""
+    if suffix in BLOCK_SUFFIXES:
+        meta, body, headings, blocks = _read_blocks(path, raw)
+        has_front_matter = bool(meta) and suffix not in (".html", ".htm")
     else:
-        try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            line = raw[: exc.start].count(b"\n") + 1
-            raise CorpusError(located(path, line, "not UTF-8 text; save the file as UTF-8"))\
-                from None
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
+        text = decode_utf8(path, raw)
         meta, body = split_front_matter(text, path)
-    kind = str(meta.get("kind") or "")
-    excerpts = segment(case_id, path.stem, body, kind, markdown=path.suffix.lower() == ".md",
-                       headings=headings)
-    line = _front_matter_line(text) if headings is None else None
-    where = f"{path}:{line}" if line else str(path)
+        has_front_matter = text.startswith("---\n")
+    sidecar = _sidecar(path)
+    where_meta = path
+    if sidecar.is_file():
+        if has_front_matter:
+            raise CorpusError(located(sidecar, 1, f"{path.name} has front matter too; keep "
+                                      "the metadata in one place"))
+        side_raw = sidecar.read_bytes()
+        digest.update(b"\0" + side_raw)
+        meta = {**meta, **_yaml_mapping(decode_utf8(sidecar, side_raw), sidecar, 1)}
+        where_meta = sidecar
+    sha = digest.hexdigest()
+    kind = str(meta.get("kind") or ("interview" if suffix in TRANSCRIPT_SUFFIXES else ""))
+    excerpts = segment(case_id, path.stem, body, kind, markdown=suffix == ".md",
+                       headings=headings, blocks=blocks)
+    if where_meta is sidecar:
+        line = _line_of(sidecar, SELECTIONS) if SELECTIONS in meta else None
+        where = f"{sidecar}:{line}" if line else str(sidecar)
+    else:
+        line = _front_matter_line(text) if headings is None else None
+        where = f"{path}:{line}" if line else str(path)
     excerpts, warnings = add_selections(case_id, path.stem, body, excerpts,
                                         parse_quotes(meta.get(SELECTIONS), where), where)
     attributes = {k: _jsonable(v) for k, v in meta.items() if k not in FRONT_MATTER_FIELDS}
@@ -296,7 +330,10 @@ def add_selections(case_id: str, stem: str, body: str, paragraphs: list[Excerpt]
             case_id=case_id, stem=stem, n=0, text=body[span[0]:span[1]], start=span[0],
             end=span[1], identity=selection_identity(case_id, stem, quote.text, occurrence),
             speaker=host.speaker if host and span[0] < host.end else None,
-            section=host.section if host else None, quoted=True))
+            section=host.section if host else None, quoted=True,
+            page=host.page if host else None,
+            media_start=host.media_start if host and span[0] < host.end else None,
+            media_end=host.media_end if host and span[0] < host.end else None))
     ordered = sorted([(e.start, 0, e.end, e) for e in paragraphs]
                      + [(e.start, 1, e.end, e) for e in extra], key=lambda t: t[:3])
     return [replace(t[3], n=n) for n, t in enumerate(ordered, 1)], warnings
@@ -333,17 +370,26 @@ def load_case(path: Path, within: Path | None = None) -> Case:
         if not isinstance(meta.get("attributes", {}) or {}, dict):
             raise CorpusError(located(case_file, _line_of(case_file, "attributes"),
                                       "attributes must be 'name: value' lines"))
-    documents = [
-        load_document(case_id, check_inside(f, within)) for f in sorted(path.iterdir())
-        if f.is_file() and f.suffix.lower() in DOCUMENT_SUFFIXES
-        and not f.name.startswith((".", "~$")) and f.name.lower() != "readme.md"
-    ]
+    files = [f for f in sorted(path.iterdir()) if f.is_file()
+             and not f.name.startswith((".", "~$")) and f.name.lower() != "readme.md"
+             and f.name != CASE_FILE and not f.name.endswith(SIDECAR)]
+    for sidecar in sorted(path.glob("*" + SIDECAR)):
+        check_inside(sidecar, within)
+    documents = [load_document(case_id, check_inside(f, within)) for f in files
+                 if f.suffix.lower() in DOCUMENT_SUFFIXES]
     return Case(
         id=case_id, name=str(meta.get("name") or case_id), path=path,
         description=str(meta.get("description") or "").strip(),
         attributes={k: _jsonable(v) for k, v in (meta.get("attributes") or {}).items()},
         documents=documents,
+        skipped=[f for f in files if f.suffix.lower() not in DOCUMENT_SUFFIXES],
     )
+
+
+def skipped_warning(path: Path) -> str:
+    """What ``qcoder import`` says about a file in a case folder it cannot read."""
+    return (f"{path}: skipped, qcoder does not read {path.suffix or 'files without a suffix'};"
+            f" it reads {' '.join(SUFFIXES)} (convert the file, or move it out of the case)")
 
 
 def _read_text(path: Path) -> str:

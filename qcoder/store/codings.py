@@ -7,6 +7,7 @@ from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from ..project.corpus import format_ref
+from ..project.formats.model import timecode
 from .connection import now
 
 if TYPE_CHECKING:
@@ -197,7 +198,7 @@ class CodingReads:
         coder_filter = "" if coder is None else (" AND " if where else " WHERE ") + "x.coder = ?"
         sql = f"""
             SELECT d.case_id, d.stem, e.n, x.code_id, x.coder, x.memo, x.at, e.active,
-                   {"e.text" if include_orphans else "NULL"}
+                   {"e.text" if include_orphans else "NULL"}, e.page, e.media_start, e.media_end
             FROM (SELECT excerpt_id, code_id, coder, memo, created AS at FROM codings
                   UNION ALL
                   SELECT r.excerpt_id, '' AS code_id, r.coder, NULL, r.reviewed_at FROM reviews r
@@ -211,7 +212,9 @@ class CodingReads:
             for r in rows:
                 yield {"excerpt": format_ref(r[0], r[1], r[2]), "code": r[3], "coder": r[4],
                        "memo": r[5] or "", "case": r[0], "document": r[1], "time": r[6],
-                       "orphaned": not r[7], "quote": r[8] or ""}
+                       "orphaned": not r[7], "quote": r[8] or "",
+                       "page": r[9] if r[9] is not None else "",
+                       "media_start": timecode(r[10]), "media_end": timecode(r[11])}
 
     def coded_excerpts(self: Connection, coders: Iterable[str] | None = None,
                        by_code: bool = True, batch: int = 5000) -> Iterator[dict[str, Any]]:
@@ -226,7 +229,8 @@ class CodingReads:
                  else "s.position, d.stem, e.n, k.position, c.coder")
         cur = self.conn.execute(f"""
             SELECT c.code_id, c.coder, c.memo, c.created, d.case_id, d.stem, e.n, e.speaker,
-                   e.section, e.text, d.title
+                   e.section, e.text, d.title, e.start, e."end", e.page, e.media_start,
+                   e.media_end
             FROM codings c JOIN excerpts e ON e.id = c.excerpt_id
             JOIN documents d ON d.id = e.document_id JOIN cases s ON s.id = d.case_id
             JOIN codes k ON k.id = c.code_id
@@ -236,4 +240,6 @@ class CodingReads:
                 yield {"code": r[0], "coder": r[1], "memo": r[2] or "", "time": r[3],
                        "case": r[4], "document": r[5], "n": r[6],
                        "excerpt": format_ref(r[4], r[5], r[6]), "speaker": r[7] or "",
-                       "section": r[8] or "", "text": r[9], "title": r[10] or ""}
+                       "section": r[8] or "", "text": r[9], "title": r[10] or "",
+                       "start": r[11], "end": r[12], "page": r[13] if r[13] is not None else "",
+                       "media_start": timecode(r[14]), "media_end": timecode(r[15])}

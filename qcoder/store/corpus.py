@@ -33,6 +33,9 @@ class ExcerptRow:
     section: str | None
     document_id: int
     active: bool = True
+    page: int | None = None
+    media_start: int | None = None
+    media_end: int | None = None
 
 
 @dataclass
@@ -64,7 +67,7 @@ class SyncReport:
 
 EXCERPT_SELECT = """
 SELECT e.id, d.case_id, d.stem, e.n, e.text, e.start, e."end", e.speaker, e.section,
-       e.document_id, e.active
+       e.document_id, e.active, e.page, e.media_start, e.media_end
 FROM excerpts e JOIN documents d ON d.id = e.document_id
 """
 
@@ -72,7 +75,8 @@ FROM excerpts e JOIN documents d ON d.id = e.document_id
 def _excerpt(row: tuple) -> ExcerptRow:
     return ExcerptRow(id=row[0], ref=format_ref(row[1], row[2], row[3]), case_id=row[1],
                       stem=row[2], n=row[3], text=row[4], start=row[5], end=row[6],
-                      speaker=row[7], section=row[8], document_id=row[9], active=bool(row[10]))
+                      speaker=row[7], section=row[8], document_id=row[9], active=bool(row[10]),
+                      page=row[11], media_start=row[12], media_end=row[13])
 
 
 # -- writing: the import of codebook and cases ------------------------------------------------
@@ -184,9 +188,10 @@ def _sync_excerpts(conn: sqlite3.Connection, doc_id: int, doc: Any, report: Sync
     # An identity names its case and document, so a fresh document's excerpts cannot
     # conflict; the plain insert skips the upsert's foreign-key work (a third faster).
     conn.executemany("""INSERT INTO excerpts (identity, document_id, n, start, "end",
-        speaker, section, text, active) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1)""",
-                     [(e.identity, doc_id, e.n, e.start, e.end, e.speaker, e.section, e.text)
-                      for e in doc.excerpts])
+        speaker, section, text, page, media_start, media_end, active)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)""",
+                     [(e.identity, doc_id, e.n, e.start, e.end, e.speaker, e.section, e.text,
+                       e.page, e.media_start, e.media_end) for e in doc.excerpts])
     report.excerpts_added += len(doc.excerpts)
 
 

@@ -60,12 +60,16 @@ def sync_document_excerpts(conn: sqlite3.Connection, doc_id: int, doc: Any) -> E
     conn.executemany(f"UPDATE excerpts SET identity = identity || '{RETIRED}' || id "
                      "WHERE id = ?", [(i,) for i in holders])
     conn.executemany("""UPDATE excerpts SET identity = ?, n = ?, start = ?, "end" = ?,
-        speaker = ?, section = ?, text = ?, active = 1 WHERE id = ?""",
-                     [(e.identity, e.n, e.start, e.end, e.speaker, e.section, e.text, reuse[j])
+        speaker = ?, section = ?, text = ?, page = ?, media_start = ?, media_end = ?,
+        active = 1 WHERE id = ?""",
+                     [(e.identity, e.n, e.start, e.end, e.speaker, e.section, e.text, e.page,
+                       e.media_start, e.media_end, reuse[j])
                       for j, e in enumerate(new) if j in reuse])
     conn.executemany("""INSERT INTO excerpts (identity, document_id, n, start, "end", speaker,
-        section, text, active) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1)""",
-                     [(e.identity, doc_id, e.n, e.start, e.end, e.speaker, e.section, e.text)
+        section, text, page, media_start, media_end, active)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)""",
+                     [(e.identity, doc_id, e.n, e.start, e.end, e.speaker, e.section, e.text,
+                       e.page, e.media_start, e.media_end)
                       for j, e in enumerate(new) if j not in reuse])
     result.added = len(new) - len(reuse)
     kept = set(reuse.values())

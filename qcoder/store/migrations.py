@@ -143,6 +143,13 @@ def _rounds(conn: sqlite3.Connection) -> None:
     _run(conn, SCHEMA)
 
 
+def _excerpt_page_and_media(conn: sqlite3.Connection) -> None:
+    """Where an excerpt sits in its source: the PDF page it starts on, a transcript turn's
+    start and end times (milliseconds). Empty for the formats that have none."""
+    for column in ("page", "media_start", "media_end"):
+        conn.execute(f"ALTER TABLE excerpts ADD COLUMN {column} INTEGER")
+
+
 MIGRATIONS: list[Migration] = [
     (1, "initial schema", _initial),
     (2, "adjudication log", _adjudication),
@@ -151,6 +158,7 @@ MIGRATIONS: list[Migration] = [
     (5, "excerpts by document", _excerpt_document_index),
     (6, "event history indexes", _event_history_indexes),
     (7, "reliability rounds", _rounds),
+    (8, "excerpt page and media times", _excerpt_page_and_media),
 ]
 LATEST = MIGRATIONS[-1][0]
 

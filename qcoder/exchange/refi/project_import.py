@@ -28,6 +28,7 @@ from ...project.corpus import (
     CASE_FILE,
     CASE_ID,
     FRONT_MATTER_FIELDS,
+    SIDECAR,
     Case,
     Document,
     Excerpt,
@@ -37,6 +38,7 @@ from ...project.corpus import (
     segment,
 )
 from ...project.folder import CONFIG_FILE, Project
+from ...project.formats import TEXT_SUFFIXES
 from ...project.selections import FIELD as SELECTIONS_FIELD
 from ...project.selections import (
     Quote,
@@ -451,6 +453,10 @@ def _reuse(plan: QdpxPlan, doc: _Doc, existing: Document) -> None:
         raise QcoderError(f"{what}, and qcoder never rewrites a Word file (not even with "
                           "--add-selections); list them under 'selections:' in its front "
                           f"matter paragraphs (e.g. - {example}) and import again")
+    if existing.path.suffix.lower() not in TEXT_SUFFIXES:
+        raise QcoderError(f"{what}, and qcoder rewrites only .txt and .md files; list them "
+                          f"under 'selections:' in {existing.path.stem}{SIDECAR} "
+                          f"(e.g. - {example}) and import again")
     if not plan.add_selections:
         raise QcoderError(f"{what}; pass --add-selections to append them to its front matter, "
                           f"or list them under 'selections:' yourself (e.g. - {example}) and "

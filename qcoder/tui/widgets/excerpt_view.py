@@ -11,6 +11,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 
 from ...project.codebook import Codebook
+from ...project.formats.model import timecode
 from ...store.database import ExcerptRow
 from ..safe import Static
 
@@ -100,6 +101,9 @@ class ExcerptView(Vertical):
                    style="green" if state.reviewed else "yellow")
         details = [part for part in (
             f"speaker: {e.speaker}" if e.speaker else "",
+            f"p. {e.page}" if e.page is not None else "",
+            f"{timecode(e.media_start)}–{timecode(e.media_end)}"
+            if e.media_start is not None else "",
             f"section: {e.section}" if e.section else "",
             state.title, state.position) if part]
         if details:
