@@ -31,6 +31,7 @@ from .store import codings as db
 from .store import events
 from .store.adjudications import write_adjudication
 from .store.database import Store, now
+from .store.reports import carry_log
 
 DECISIONS = ("keep", "drop", "pick")
 
@@ -86,6 +87,37 @@ class Item:
 
 
 @dataclass(frozen=True)
+class Progress:
+    """How far the consensus is: disagreements among the coders (excerpt, code) and how many
+    are decided; excerpts reviewed by two or more coders, and how many are unsettled (an open
+    disagreement, or no consensus review yet)."""
+
+    disagreements: int
+    settled: int
+    excerpts: int
+    unsettled: int
+
+    @property
+    def open(self) -> int:
+        return self.disagreements - self.settled
+
+    @property
+    def finished(self) -> bool:
+        return self.open == 0 and self.unsettled == 0
+
+    def statement(self) -> str:
+        """"N of M disagreements settled; K excerpts unsettled", the words of every note."""
+        return (f"{self.settled} of {self.disagreements} disagreement"
+                f"{'s' if self.disagreements != 1 else ''} settled; {self.unsettled} "
+                f"excerpt{'s' if self.unsettled != 1 else ''} unsettled")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"disagreements": self.disagreements, "settled": self.settled,
+                "open": self.open, "excerpts": self.excerpts, "unsettled": self.unsettled,
+                "finished": self.finished}
+
+
+@dataclass(frozen=True)
 class Carried:
     """What carrying the agreed codings did (``action_id`` None: nothing to carry)."""
 
@@ -126,11 +158,17 @@ class _ConsensusCoding(Coding):
             self._event(conn, action, "adjudication", excerpt_id, code_id, after=record)
             return Outcome(action, added, removed, excerpt_id)
 
-    def carry(self, codings: list[tuple[int, str]], reviews: list[int]) -> int:
-        """Add ``(excerpt_id, code_id)`` codings and reviews in one action; its id."""
+    def carry(self, codings: list[tuple[int, str]], reviews: list[int],
+              decided_by: str = "") -> int:
+        """Add ``(excerpt_id, code_id)`` codings and reviews in one action; its id. A
+        ``carry`` event records who carried how much: the adjudication log shows it as one
+        entry (undo and redo pass over it, as it changes nothing by itself)."""
         with self.store.transaction() as conn:
             action = self._new_action(conn)
             stamp = now()
+            summary = {"decided_by": decided_by, "codings": len(codings),
+                       "excerpts": len({e for e, _ in codings} | set(reviews)), "at": stamp}
+            self._event(conn, action, "carry", None, after=summary)
             after = json.dumps({"memo": None, "created": stamp})
             db.insert_codings(conn, [(e, c, self.coder, stamp) for e, c in codings])
             db.insert_reviews(conn, [(e, self.coder, stamp) for e in reviews])
@@ -275,8 +313,25 @@ class Consensus:
         reviews = sorted((agreed | {e for e, _ in codings}) - reviewed - held)
         if not codings and not reviews:
             return Carried(None, 0, 0)
-        action = self.coding.carry(codings, reviews)
+        action = self.coding.carry(codings, reviews, self._decider())
         return Carried(action, len(codings), len({e for e, _ in codings} | set(reviews)))
+
+    def progress(self, case: str | None = None) -> Progress:
+        """How many disagreements are decided, and how many excerpts reviewed by two or more
+        coders still have an open disagreement or no consensus review."""
+        data = self._data(case)
+        code_ids = self._code_ids(None)
+        excerpts, codes = disagreement_pairs(data, code_ids, list(self.coders))
+        done = self._decided()
+        open_excerpts = {e for e, c in zip(excerpts.tolist(), codes.tolist(), strict=True)
+                         if (e, code_ids[c]) not in done}
+        settled = sum(1 for e, c in zip(excerpts.tolist(), codes.tolist(), strict=True)
+                      if (e, code_ids[c]) in done)
+        sub = data.subset(coders=list(self.coders))
+        pairable = set(sub.excerpt_ids[sub.reviewed.sum(axis=0) >= 2].tolist())
+        reviewed = self.store.reviewed_ids(CONSENSUS)
+        unsettled = open_excerpts | (pairable - reviewed)
+        return Progress(int(excerpts.size), settled, len(pairable), len(unsettled & pairable))
 
     def undo(self) -> Outcome:
         """Undo consensus's latest action (a decision or a carry), adjudication row included."""
@@ -287,6 +342,18 @@ class Consensus:
         """Redo the consensus action undone last."""
         self._decider()
         return self.coding.redo()
+
+
+def decision_log(store: Store) -> list[dict[str, Any]]:
+    """The adjudication log with each bulk carry of agreed codings as one entry (decision
+    ``carry-agreed``, no excerpt or code, ``codings`` and ``excerpts`` its counts), in the
+    order taken."""
+    carries = [{"excerpt": "", "code": "", "decision": "carry-agreed", "source_coder": "",
+                "reason": f"{c['codings']} agreed codings on {c['excerpts']} excerpts carried",
+                "decided_by": c.get("decided_by", ""), "at": c["at"],
+                "codings": c["codings"], "excerpts": c["excerpts"]}
+               for c in carry_log(store)]
+    return sorted([*carries, *store.adjudication_log()], key=lambda r: r["at"])
 
 
 def count_pending(queue: Sequence[Pending]) -> dict[str, int]:

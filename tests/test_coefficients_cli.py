@@ -74,7 +74,7 @@ def test_cohen_kappa_standard_error_and_interval(tmp_path: Path) -> None:
     assert code["kappa_se"] == pytest.approx(0.07344761, abs=1e-8)
     assert code["kappa_ci"] == pytest.approx([0.5317210, 0.8196303], abs=1e-7)
     out = cli.ok("agreement").output
-    assert "kappa SE" in out and "0.073" in out and "0.532 – 0.820" in out
+    assert "SE" in out and "0.073" in out and "0.53–0.82" in out
     pair = agreement(cli)["pairwise"][0]["codes"][0]
     assert pair["kappa_se"] == pytest.approx(0.07344761, abs=1e-8)
 
@@ -93,7 +93,7 @@ def test_gwet_2014_abstractors_kappa_pi_ac1_and_brennan_prediger(tmp_path: Path)
     assert round(group["ac1"], 3) == 0.849
     assert round(group["bp"], 3) == 0.835
     out = cli.ok("agreement", "--stats", "alpha,kappa,pi,ac1,bp").output
-    for header in ("kappa SE", "pi", "AC1", "BP"):
+    for header in ("kappa CI", "pi", "AC1", "BP"):
         assert header in out
 
 

@@ -217,13 +217,18 @@ def test_consensus_commands(cli: Cli, store: Store, ids) -> None:
                                           "linkage-visa", "--drop", "--reason", "x",
                                           coder="lead").output
     entries = json.loads(cli.ok("adjudications", "--json").stdout)
-    assert entries["total"] == 1
-    (entry,) = entries["adjudications"]
+    assert entries["total"] == 2  # the carry of the agreed codings is one entry
+    carry, entry = entries["adjudications"]
+    assert (carry["decision"], carry["codings"], carry["decided_by"]) == (
+        "carry-agreed", carried["codings"], "lead")
+    assert carry["excerpts"] == carried["excerpts"]
     assert (entry["excerpt"], entry["code"], entry["decision"], entry["source_coder"],
             entry["decided_by"], entry["reason"]) == (X1, "ptype-dialogue", "pick", "bob",
                                                       "lead", "minutes show talks")
     assert "minutes show talks" in cli.ok("adjudications").output
     assert "undone" in cli.ok("consensus", "--undo", coder="lead").output
+    assert json.loads(cli.ok("adjudications", "--json").stdout)["total"] == 1
+    assert "undone" in cli.ok("consensus", "--undo", coder="lead").output  # the carry
     assert json.loads(cli.ok("adjudications", "--json").stdout)["total"] == 0
     # consensus stays out of agreement unless asked for
     assert json.loads(cli.ok("agreement", "--json").stdout)["coders"] == ["ann", "bob"]

@@ -77,8 +77,8 @@ def test_headings_follow_the_appendices_and_the_code_tree(coded: Cli, project: P
                                                            tmp_path: Path) -> None:
     document = export(coded, tmp_path / "out.docx")
     found = headings(document)
-    assert [t for level, t in found if level == 1][:2] == [
-        "Appendix A. Codebook", "Appendix B. Coded excerpts"]
+    assert [t for level, t in found if level == 1][:3] == [
+        "Appendix A. Codebook", "Appendix B. Sources and cases", "Appendix C. Coded excerpts"]
     book = load_codebook(project / "codebooks" / "tiny.yaml")
     code_levels = {t: lv for lv, t in found if lv >= 2}
     for code in book:
@@ -166,7 +166,9 @@ def test_sections_codes_and_cases_can_be_chosen(coded: Cli, tmp_path: Path,
 
 
 def test_same_project_gives_the_same_bytes(coded: Cli, tmp_path: Path) -> None:
-    first, second, later = tmp_path / "1.docx", tmp_path / "2.docx", tmp_path / "3.docx"
+    for name in ("1", "2", "3"):
+        (tmp_path / name).mkdir()
+    first, second, later = (tmp_path / n / "out.docx" for n in ("1", "2", "3"))
     export(coded, first)
     export(coded, second)
     assert first.read_bytes() == second.read_bytes()
@@ -284,7 +286,8 @@ def test_export_json_summary(coded: Cli, tmp_path: Path) -> None:
     summary = json.loads(coded.ok("export", "docx", str(out), "--json", "--pooled").stdout)
     assert summary["bytes"] == out.stat().st_size
     assert summary["codings"] == len(CODINGS.strip().splitlines()) - 1
-    assert summary["excerpts"] == len(expected_codings())
+    assert summary["appearances"] == len(expected_codings())  # (code, excerpt) pairs
+    assert summary["excerpts"] == len({ref for _, ref in expected_codings()})
 
 
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) absent")
@@ -312,7 +315,8 @@ def table_after(document: docx.document.Document, title: str) -> list[list[str]]
     for child in document.element.body.iterchildren():
         if child.tag == docx.oxml.ns.qn("w:p"):
             paragraph = docx.text.paragraph.Paragraph(child, document)
-            seen = seen or (paragraph.text == title and paragraph.style.name.startswith("Head"))
+            seen = seen or (paragraph.style.name == "Caption"
+                            and paragraph.text.split(". ", 1)[-1] == title)
         elif seen and child.tag == docx.oxml.ns.qn("w:tbl"):
             table = docx.table.Table(child, document)
             return [[c.text for c in row.cells] for row in table.rows]
@@ -398,3 +402,145 @@ def test_comparison_tables_hold_the_compare_numbers(coded: Cli, tmp_path: Path) 
     for column, row in zip(group["columns"], shares[1:], strict=True):
         assert row[-1] == str(column["coded"])
         assert row[1:-1] == [fmt(v["percent"], 1) for v in column["codes"].values()]
+
+
+# -- honest consensus, captions, navigation ---------------------------------------------------
+
+
+def disagreements(book, csv_text: str = CODINGS) -> tuple[set[tuple[str, str]], set[str]]:
+    """(excerpt, code) pairs on which ann and bob differ, among excerpts both reviewed
+    (a coding is a review), and those excerpts, straight from the imported CSV; a parent
+    code counts as applied when a code below it is (exclusive groups are not codes)."""
+    applied: dict[str, dict[str, set[str]]] = {}
+    for (code, ref), coders in expected_codings(csv_text).items():
+        rolled = {code, *(a for a in book.ancestors(code) if not book[a].exclusive)}
+        for coder in coders:
+            applied.setdefault(ref, {}).setdefault(coder, set()).update(rolled)
+    both = {ref for ref, by in applied.items() if len(by) == 2}
+    pairs = {(ref, code) for ref in both for code in set.union(*applied[ref].values())
+             if sum(code in codes for codes in applied[ref].values()) == 1}
+    return pairs, both
+
+
+def notes_after_level_1(document: docx.document.Document) -> dict[str, str]:
+    """Each appendix heading mapped to the note right under it."""
+    out, last = {}, None
+    for p in document.paragraphs:
+        if p.style.name == "Heading 1":
+            last = p.text
+        elif last and p.style.name == "Appendix Note" and last not in out:
+            out[last] = p.text
+    return out
+
+
+def test_an_open_consensus_is_refused_or_stated_with_its_counts(coded: Cli, project: Path,
+                                                                tmp_path: Path) -> None:
+    pairs, both = disagreements(load_codebook(project / "codebooks" / "tiny.yaml"))
+    coded.ok("consensus", "--auto-agreed", coder="lead")
+    ref, code = sorted(pairs)[0]
+    coded.ok("consensus", "--excerpt", ref, "--code", code, "--keep", "--reason", "seen",
+             coder="lead")
+    out = tmp_path / "out.docx"
+    result = coded.fails("export", "docx", str(out), "--consensus")
+    assert "--allow-open" in result.output and not out.exists()
+    unsettled = {r for r, _ in pairs if (r, _) != (ref, code)}
+    statement = (f"{1} of {len(pairs)} disagreements settled; {len(unsettled)} excerpts "
+                 "unsettled")
+    assert len(unsettled) < len(both)  # the agreed excerpt is settled
+    document = export(coded, out, "--consensus", "--allow-open")
+    assert f"Consensus: {statement}" in [p.text for p in document.paragraphs[:12]]
+    notes = notes_after_level_1(document)
+    for title, note in notes.items():
+        if "Codebook" not in title:
+            assert statement in note, title
+    assert len(notes) >= 4
+    log = table_after(document, "Adjudication log")
+    carried = [r for r in log[1:] if r[2] == "carry-agreed"]
+    agreed = sum(1 for (c, r), coders in expected_codings().items() if len(coders) == 2)
+    assert len(carried) == 1 and carried[0][4].startswith(f"{agreed} agreed codings")
+    default = export(coded, tmp_path / "default.docx")  # the default basis says so too
+    assert f"Consensus: {statement}" in [p.text for p in default.paragraphs[:12]]
+
+
+def test_every_table_has_a_numbered_caption_referenced_from_its_note(coded: Cli,
+                                                                     tmp_path: Path) -> None:
+    document = export(coded, tmp_path / "out.docx", "--pooled", "--memos")
+    body = document.element.body
+    letter, previous, numbers, notes = None, None, {}, {}
+    for child in body.iterchildren():
+        if child.tag == docx.oxml.ns.qn("w:p"):
+            p = docx.text.paragraph.Paragraph(child, document)
+            if p.style.name == "Heading 1":
+                letter = p.text.split()[1].rstrip(".")
+                numbers[letter] = []
+            elif p.style.name == "Appendix Note" and letter not in notes:
+                notes[letter] = p.text
+            if p.text.strip():
+                previous = p
+        elif child.tag == docx.oxml.ns.qn("w:tbl"):
+            caption = previous
+            while caption is not None and caption.style.name != "Caption":
+                prev = caption._p.getprevious()
+                caption = docx.text.paragraph.Paragraph(prev, document)
+            assert caption.text.startswith(f"Table {letter}{len(numbers[letter]) + 1}. ")
+            numbers[letter].append(caption.text.split(".")[0].split()[1])
+    assert sum(map(len, numbers.values())) == len(document.tables)
+    for letter, found in numbers.items():
+        for number in found:
+            assert f"Table {number}" in notes[letter]
+    assert any(len(found) > 1 for found in numbers.values())
+
+
+def test_contents_link_to_bookmarks_with_page_numbers(coded: Cli, tmp_path: Path) -> None:
+    document = export(coded, tmp_path / "out.docx")
+    w = docx.oxml.ns.qn
+    marks = {b.get(w("w:name")): b.getparent() for b in
+             document.element.body.iter(w("w:bookmarkStart"))}
+    entries = [p for p in document.paragraphs if p.style.name.startswith("toc ")]
+    assert entries
+    pages = []
+    for entry in entries:
+        (link,) = entry._p.findall(w("w:hyperlink"))
+        target = marks[link.get(w("w:anchor"))]
+        heading = docx.text.paragraph.Paragraph(target, document)
+        assert entry.text.split("\t")[0] == heading.text
+        instr = "".join(t.text for t in link.iter(w("w:instrText")))
+        assert instr.split() == ["PAGEREF", link.get(w("w:anchor")), "\\h"]
+        cached = entry.text.split("\t")[-1]
+        assert cached.isdigit()
+        pages.append(int(cached))
+    assert pages == sorted(pages) and pages[0] > 1  # after the title page and contents
+    levels = {p.style.name for p in entries}
+    assert "toc 3" in levels  # code headings below a top-level code
+    field = "".join(t.text for t in document.element.body.iter(w("w:instrText")))
+    assert 'TOC \\o "1-3"' in field
+
+
+def footer_fields(document: docx.document.Document) -> list[str]:
+    return ["".join(t.text for t in s.footer._element.iter(docx.oxml.ns.qn("w:instrText")))
+            for s in document.sections]
+
+
+def test_page_numbers_with_a_footerless_template_and_a_footer_of_its_own(
+        coded: Cli, tmp_path: Path) -> None:
+    bare = tmp_path / "bare.docx"
+    docx.Document().save(str(bare))
+    assert docx.Document(str(bare)).sections[0].footer.is_linked_to_previous
+    document = export(coded, tmp_path / "a.docx", "--template", str(bare))
+    assert all("PAGE" in f.split() for f in footer_fields(document))
+    named = docx.Document()
+    named.sections[0].footer.paragraphs[0].text = "Journal of Migration Studies"
+    path = tmp_path / "named.docx"
+    named.save(str(path))
+    document = export(coded, tmp_path / "b.docx", "--template", str(path))
+    footer = document.sections[-1].footer
+    assert "Journal of Migration Studies" in [p.text for p in footer.paragraphs]
+    assert all("PAGE" in f.split() for f in footer_fields(document))
+
+
+def test_excerpt_ids_keep_their_hyphens_together(coded: Cli, tmp_path: Path) -> None:
+    document = export(coded, tmp_path / "out.docx", "--pooled")
+    source = next(p for p in document.paragraphs if p.style.name == "Excerpt Source")
+    xml = source._p.xml
+    assert "noBreakHyphen" in xml and "interview-1" not in xml
+    assert source.text.startswith("alpha/interview-1#")

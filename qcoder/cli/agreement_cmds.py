@@ -38,14 +38,14 @@ def print_wide(title: str | None, columns: Sequence[str], rows: list[list[str]],
 
 
 STATS = ("alpha", "kappa", "fleiss", "pi", "ac1", "bp", "specific")  # = data.STATISTICS
-HEADERS = {"alpha": ["alpha"], "kappa": ["kappa", "kappa SE", "kappa 95% CI"],
+HEADERS = {"alpha": ["alpha"], "kappa": ["kappa", "SE", "kappa CI"],
            "fleiss": ["Fleiss"], "pi": ["pi"], "ac1": ["AC1"], "bp": ["BP"],
            "specific": ["pos. agree"]}
 LEGEND = {
     "alpha": "alpha: Krippendorff's alpha (nominal); reliable >= .800, tentative >= .667; "
              "fewer than 10 excerpts reviewed by two coders: too few units.",
-    "kappa": "kappa: Cohen's kappa (two coders), asymptotic SE (Fleiss, Cohen & Everitt "
-             "1969) and 95% interval kappa +- 1.96 SE.",
+    "kappa": "kappa: Cohen's kappa (two coders); SE: its asymptotic standard error (Fleiss, "
+             "Cohen & Everitt 1969); kappa CI: 95% interval kappa +- 1.96 SE.",
     "fleiss": "Fleiss: Fleiss' kappa (1971) over the excerpts every coder reviewed.",
     "pi": "pi: Scott's pi (two coders).",
     "ac1": "AC1: Gwet's AC1 (2008).",
@@ -56,11 +56,12 @@ LEGEND = {
 
 
 def parse_stats(value: str | None, two: bool) -> list[str]:
-    """The statistics asked for (default: alpha, kappa for two coders, pos. agree)."""
+    """The statistics asked for (default: alpha and, for two coders, kappa with its SE and
+    interval, for more coders positive specific agreement)."""
     from ..errors import QcoderError
 
     if value is None:
-        return ["alpha", *(["kappa"] if two else []), "specific"]
+        return ["alpha", "kappa"] if two else ["alpha", "specific"]
     asked = split_ids(value) or []
     for stat in asked:
         if stat not in STATS:
@@ -69,8 +70,10 @@ def parse_stats(value: str | None, two: bool) -> list[str]:
     return [s for s in STATS if s in asked]
 
 
-def _result_columns(stats: Sequence[str], boot: bool) -> list[str]:
-    columns = [h for s in stats for h in HEADERS[s]] + ["% agree", "units", "coders"]
+def _result_columns(stats: Sequence[str], boot: bool, two: bool) -> list[str]:
+    # With two coders the coders column would say 2 on every row: it is left out.
+    columns = [h for s in stats for h in HEADERS[s]] + ["% agree", "units"]
+    columns += [] if two else ["coders"]
     if boot:
         return [*columns, "95% CI", "q<.667", "q<.800", "flag", "interval flag"]
     return [*columns, "flag"]
@@ -78,14 +81,14 @@ def _result_columns(stats: Sequence[str], boot: bool) -> list[str]:
 
 def _stat_cells(r: CodeAgreement, stat: str) -> list[str]:
     if stat == "kappa":
-        ci = f"{r.kappa_ci[0]:.3f} – {r.kappa_ci[1]:.3f}" if r.kappa_ci else "–"
+        ci = f"{r.kappa_ci[0]:.2f}–{r.kappa_ci[1]:.2f}" if r.kappa_ci else "–"
         return [_num(r.kappa), _num(r.kappa_se), ci]
     return [_num(getattr(r, stat))]
 
 
-def _result_cells(r: CodeAgreement, stats: Sequence[str], boot: bool) -> list[str]:
+def _result_cells(r: CodeAgreement, stats: Sequence[str], boot: bool, two: bool) -> list[str]:
     cells = [c for s in stats for c in _stat_cells(r, s)]
-    cells += [_num(r.percent_agreement, 1), str(r.units), str(r.coders)]
+    cells += [_num(r.percent_agreement, 1), str(r.units)] + ([] if two else [str(r.coders)])
     if boot:
         ci = f"{r.ci[0]:.3f} – {r.ci[1]:.3f}" if r.ci else "–"
         q = r.q or {}
@@ -104,14 +107,14 @@ def print_agreement(result: ProjectAgreement, codebook: Codebook,
     stats = list(stats) if stats is not None else parse_stats(None, two)
     echo(result.stamp())
     echo()
-    columns = ["id", "label", *_result_columns(stats, boot)]
-    right = {"alpha", "% agree", "units", "coders", "kappa", "kappa SE", "Fleiss", "pi", "AC1",
-             "BP", "pos. agree", "q<.667", "q<.800"}
+    columns = ["id", "label", *_result_columns(stats, boot, two)]
+    right = {"alpha", "% agree", "units", "coders", "kappa", "SE", "kappa CI", "Fleiss", "pi",
+             "AC1", "BP", "pos. agree", "q<.667", "q<.800"}
     for title, items in (("Codes (binary), worst first", report.codes),
                          ("Exclusive groups (nominal), worst first", report.groups)):
         if items:
             rows = [[r.id, codebook[r.id].label if r.id in codebook else "",
-                     *_result_cells(r, stats, boot)] for r in worst_first(items)]
+                     *_result_cells(r, stats, boot, two)] for r in worst_first(items)]
             print_wide(title, columns, rows, right)
     group_ids = [g.id for g in report.groups]
     if report.cases:
@@ -176,7 +179,8 @@ def _every_result(report: object) -> list[CodeAgreement]:
                    "it was frozen).")
 @click.option("--stats", metavar="LIST",
               help="Columns of the table, some of alpha,kappa,fleiss,pi,ac1,bp,specific "
-                   "(default: alpha, kappa for two coders, specific); --json has them all.")
+                   "(default: alpha, then kappa for two coders, specific for more); --json "
+                   "has them all.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @pass_state
 def agreement(state: State, coders: str | None, case: str | None, codes: str | None,
@@ -229,8 +233,10 @@ def disagreements(state: State, code: str | None, case: str | None, coders: str 
     """Each excerpt on which the coders differ: its reference, a quote, the codes in
     dispute and what each coder applied."""
     from ..reliability.data import project_disagreements
+    from ..rounds import refuse_if_blind
 
     store = state.store()
+    refuse_if_blind(store, state.coder, "disagreements")
     codebook = store.codebook()
     result = project_disagreements(store, codebook, coders=split_ids(coders), case=case,
                                    code=code, limit=limit)

@@ -80,6 +80,10 @@ def compare(state: State, by: str, codes: str | None, cases: str | None, depth: 
     fmt = "json" if as_json else fmt
     store = state.store()
     basis = cmp.resolve_basis(store, list(coders), consensus, pooled)
+    if state.coder and set(basis.coders) - {state.coder}:
+        from ..rounds import refuse_if_blind
+
+        refuse_if_blind(store, state.coder, "compare")
     code_ids, case_ids = split_ids(codes), split_ids(cases)
     results: list[Any]
     if table == "groups":

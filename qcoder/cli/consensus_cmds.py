@@ -71,7 +71,10 @@ def consensus(state: State, coders: str | None, case: str | None, code: str | No
     if (ref is None) != (decision is None):
         raise QcoderError("a decision needs --excerpt REF --code ID and one of --keep, --drop "
                           "or --pick CODER")
+    from ..rounds import refuse_if_blind
+
     store = state.store()
+    refuse_if_blind(store, state.coder, "consensus")
     codebook = store.codebook()
     work = Consensus(store, codebook, state.coder if not actions else state.require_coder(),
                      split_ids(coders))
@@ -154,8 +157,11 @@ def _report_step(outcome: Outcome, verb: str, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @pass_state
 def adjudications(state: State, as_json: bool) -> None:
-    """The adjudication log: who decided what about which excerpt and code, why and when."""
-    log = state.store().adjudication_log()
+    """The adjudication log: who decided what about which excerpt and code, why and when;
+    a carry of the agreed codings is one entry with its counts."""
+    from ..consensus import decision_log
+
+    log = decision_log(state.store())
     if as_json:
         emit_json({"total": len(log), "adjudications": log})
         return
@@ -164,7 +170,7 @@ def adjudications(state: State, as_json: bool) -> None:
         return
     from .agreement_cmds import print_wide
 
-    rows = [[r["at"][:19].replace("T", " "), r["excerpt"], r["code"],
+    rows = [[r["at"][:19].replace("T", " "), r["excerpt"] or "(all agreed)", r["code"],
              f"pick {r['source_coder']}" if r["decision"] == "pick" else r["decision"],
              r["decided_by"], r["reason"]] for r in log]
     print_wide(f"{len(log)} adjudications", ["when (UTC)", "excerpt", "code", "decision",

@@ -24,8 +24,17 @@ def _many(values: tuple[str, ...]) -> list[str] | None:
 @export_group.command("docx")
 @click.argument("out", metavar="OUT.docx", type=click.Path(dir_okay=False))
 @click.option("--sections", metavar="LIST",
-              help="Appendices to write, comma-separated: codebook, excerpts, agreement, "
-                   "comparison (default: all that have data).")
+              help="Appendices to write, comma-separated: codebook, sources, excerpts, "
+                   "agreement, comparison, memos (default: all that have data but memos).")
+@click.option("--excerpts", "excerpt_mode", type=click.Choice(["all", "once", "exemplars"]),
+              default="all", show_default=True,
+              help="Every excerpt under each of its codes, each excerpt once with all its "
+                   "codes, or only the framework matrix's exemplars.")
+@click.option("--memos", is_flag=True, help="Add an appendix of the memos on excerpts and "
+                                            "codings.")
+@click.option("--allow-open", is_flag=True,
+              help="Export --consensus although disagreements are still open (the appendix "
+                   "says how many).")
 @click.option("--codes", metavar="IDS", help="Only these codes (and the codes below them).")
 @click.option("--cases", metavar="IDS", help="Only these cases.")
 @click.option("--coder", "coders", metavar="NAME", multiple=True,
@@ -46,13 +55,16 @@ def _many(values: tuple[str, ...]) -> list[str] | None:
 def export_docx(state: State, out: str, sections: str | None, codes: str | None,
                 cases: str | None, coders: tuple[str, ...], consensus: bool, pooled: bool,
                 template: str | None, date: str | None, bootstrap: int, as_json: bool,
-                force: bool) -> None:
+                force: bool, excerpt_mode: str, memos: bool, allow_open: bool) -> None:
     """Write Word appendices: codebook, coded excerpts by code and case, intercoder agreement
     and cross-case comparison.
 
     By default the excerpts are the consensus codings when there are any, otherwise every
-    coder's codings pooled. The same project and --date give the same file, byte for byte.
+    coder's codings pooled; an unfinished consensus is stated on the title page and in every
+    note, and --consensus refuses it without --allow-open. The same project and --date give
+    the same file, byte for byte.
     """
+
     from ..export.appendix import check_date, describe_basis, gather, resolve_basis
     from ..export.docx import write_docx
 
@@ -61,23 +73,29 @@ def export_docx(state: State, out: str, sections: str | None, codes: str | None,
     day = check_date(date)
     basis = resolve_basis(store, _many(coders), consensus, pooled)
     wanted = split_ids(sections)
+    command = _command_line(click.get_current_context(), Path(out).name)
     appendix = gather(store, project=state.project().root.name, sections=wanted,
                       code_ids=split_ids(codes), case_ids=split_ids(cases), basis=basis,
-                      date=day, bootstrap=bootstrap)
+                      date=day, bootstrap=bootstrap, excerpts=excerpt_mode, memos=memos,
+                      allow_open=allow_open or not consensus, command=command)
     write_docx(appendix, out, template)
     excerpts = appendix.excerpts or []
     written = [name for name, part in (("codebook", appendix.codebook),
+                                       ("sources", appendix.sources),
                                        ("excerpts", appendix.excerpts),
                                        ("agreement", appendix.agreement),
-                                       ("comparison", appendix.comparison)) if part is not None]
+                                       ("comparison", appendix.comparison),
+                                       ("memos", appendix.memos)) if part is not None]
     summary = {
         "file": out,
         "bytes": Path(out).stat().st_size,
         "sections": written,
         "codes": len(appendix.codebook.rows) if appendix.codebook else len(excerpts),
-        "excerpts": sum(s.excerpts for s in excerpts),
+        "excerpts": appendix.excerpt_count,
+        "appearances": sum(s.excerpts for s in excerpts),
         "codings": sum(s.codings for s in excerpts),
         "basis": describe_basis(appendix.basis),
+        "consensus": appendix.consensus or None,
     }
     if as_json:
         emit_json(summary)
@@ -85,10 +103,34 @@ def export_docx(state: State, out: str, sections: str | None, codes: str | None,
         echo(f"{out}: {', '.join(written) or 'title page only'}; {summary['codes']} codes, "
                    f"{summary['excerpts']} excerpts ({summary['codings']} codings, "
                    f"{describe_basis(appendix.basis)}); {summary['bytes']:,} bytes")
+        if appendix.consensus:
+            echo(f"consensus: {appendix.consensus}")
     for name in wanted or []:
         if name not in written:
             echo(f"warning: no {name} appendix: "
                        f"{appendix.notes.get(name) or 'nothing to show'}", err=True)
+
+
+def _command_line(ctx: click.Context, out: str) -> str:
+    """The command as it could be typed again: the options that differ from their defaults
+    (the output file by name only)."""
+    import shlex
+
+    words = ["qcoder", "export", str(ctx.info_name), out]
+    for param in ctx.command.params:
+        if not isinstance(param, click.Option) or param.name in (None, "as_json", "force"):
+            continue
+        value = ctx.params.get(param.name)
+        if value in (None, False, ()) or value == param.default:
+            continue
+        flag = max(param.opts, key=len)
+        if param.is_flag:
+            words.append(flag)
+        else:
+            for item in value if isinstance(value, tuple) else (value,):
+                words += [flag, Path(item).name if isinstance(param.type, click.Path)
+                          else str(item)]
+    return shlex.join(words)
 
 
 def _tabular_command(fmt: str) -> click.Command:

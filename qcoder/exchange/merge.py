@@ -28,11 +28,13 @@ from pathlib import Path
 
 from ..coding import check_coder
 from ..errors import StoreError
+from ..rounds import blind_excerpts
 from ..store import merge as sql
 from ..store.bulk import MEMO_MARKER, merge_memo
 from ..store.database import Store, now
 from ..store.merge import MergeSummary
 from ..store.migrations import LATEST
+from ..store.rounds import strip_others_on
 
 __all__ = ["MEMO_MARKER", "MergeSummary", "copy_for_coder", "merge_database", "merge_memo"]
 
@@ -90,7 +92,9 @@ def copy_for_coder(store: Store, coder: str, out: str | Path) -> Path:
 
     The copy is built in a file created exclusively in ``out``'s folder under a fresh
     random name (a planted file or symlink is never opened) and linked into place, which
-    fails rather than replace anything that appeared at ``out`` meanwhile."""
+    fails rather than replace anything that appeared at ``out`` meanwhile. While ``coder``
+    codes in an open round, other coders' codings, reviews, memos, history and consensus
+    decisions on its excerpts are left out of the copy (their pages overwritten)."""
     coder = check_coder(coder)
     out = Path(out)
     if os.path.lexists(out):
@@ -108,6 +112,9 @@ def copy_for_coder(store: Store, coder: str, out: str | Path) -> Path:
         with closing(sqlite3.connect(partial, isolation_level=None)) as dst:
             store.conn.backup(dst)
             sql.mark_copy(dst, coder, store.path.name, now())
+            hidden = blind_excerpts(store, coder)
+            if hidden:  # an open round: other coders' work on its excerpts stays behind
+                strip_others_on(dst, hidden, coder)
         try:
             os.link(partial, out)  # never replaces: fails when ``out`` exists
         except FileExistsError:

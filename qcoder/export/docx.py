@@ -39,6 +39,7 @@ _CELL_MARGINS = 216
 _WANT_CHARS = 30
 _SHORT_CELL = 14
 _BREAKS = re.compile(r"[\s\-/–]+")
+_ID_BREAKS = re.compile(r"[\s/]+")  # ids keep their hyphens (non-breaking)
 _TEMPLATE_TYPE = b"wordprocessingml.template.main+xml"
 _DOCUMENT_TYPE = b"wordprocessingml.document.main+xml"
 
@@ -57,6 +58,9 @@ _STYLES: list[tuple[str, str, str | None, str, str]] = [
     ("paragraph", "TOC Heading", "Heading 1", '<w:outlineLvl w:val="9"/>', ""),
     ("paragraph", "toc 1", "Normal", '<w:spacing w:after="60"/>', ""),
     ("paragraph", "toc 2", "Normal", '<w:spacing w:after="40"/><w:ind w:left="284"/>', ""),
+    ("paragraph", "toc 3", "Normal", '<w:spacing w:after="40"/><w:ind w:left="568"/>', ""),
+    ("paragraph", "Caption", "Normal", '<w:keepNext/><w:spacing w:before="200" w:after="60"/>',
+     '<w:b/><w:sz w:val="18"/>'),
     ("paragraph", "Case Heading", "Normal",
      '<w:keepNext/><w:spacing w:before="200" w:after="60"/>', "<w:b/>"),
     ("paragraph", "Excerpt Source", "Normal",
@@ -95,34 +99,45 @@ def render_docx(appendix: Appendix, template: str | Path | None = None) -> bytes
     """The appendices as the bytes of a .docx file."""
     doc = _open(template)
     styles = _Styles(doc)
-    if template is None:
-        _page_number_footer(doc)
+    _ensure_page_numbers(doc)
     body = _Body(doc, styles)
     _title_page(body, appendix)
     toc = body.toc_placeholder()
     letters = iter("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+    state = f"Consensus: {appendix.consensus}. " if appendix.consensus else ""
     if appendix.codebook is not None:
+        letter = next(letters)
         body.section(landscape=body.wants_landscape(appendix.codebook))
-        body.heading(f"Appendix {next(letters)}. Codebook", 1)
-        body.para(_codebook_note(appendix), "Appendix Note")
-        body.table(appendix.codebook, title=False)
+        body.heading(f"Appendix {letter}. Codebook", 1)
+        body.para(_codebook_note(appendix) + f" Table {letter}1 lists them.", "Appendix Note")
+        body.table(appendix.codebook, f"{letter}1")
+    parts = [("Sources and cases", appendix.sources, appendix.notes.get("sources", ""))]
     if appendix.excerpts is not None:
-        body.section(landscape=False)
-        body.heading(f"Appendix {next(letters)}. Coded excerpts", 1)
-        _excerpts(body, appendix)
-    for title, tables, note in (
-        ("Intercoder agreement", appendix.agreement, appendix.notes.get("agreement")),
-        ("Cross-case comparison", appendix.comparison, appendix.notes.get("comparison")),
-    ):
+        parts.append(("Coded excerpts", None, ""))
+    parts += [
+        ("Intercoder agreement", appendix.agreement, appendix.notes.get("agreement", "")),
+        ("Cross-case comparison", appendix.comparison, appendix.notes.get("comparison", "")),
+        ("Memos", appendix.memos, ""),
+    ]
+    for title, tables, note in parts:
+        if title == "Coded excerpts":
+            body.section(landscape=False)
+            body.heading(f"Appendix {next(letters)}. Coded excerpts", 1)
+            _excerpts(body, appendix, state)
+            continue
         if not tables:
             continue
-        body.section(landscape=body.wants_landscape(tables[0]))
-        body.heading(f"Appendix {next(letters)}. {title}", 1)
-        if note:
-            body.para(note, "Appendix Note")
-        for table in tables:
-            body.section(landscape=body.wants_landscape(table), new_page=False)
-            body.table(table)
+        letter = next(letters)
+        landscape = any(body.wants_landscape(t) for t in tables)
+        body.section(landscape=landscape)
+        body.heading(f"Appendix {letter}. {title}", 1)
+        numbers = [f"{letter}{i}" for i in range(1, len(tables) + 1)]
+        refs = "; ".join(f"Table {n}: {t.title[:1].lower()}{t.title[1:]}"
+                         for n, t in zip(numbers, tables, strict=True))
+        body.para(" ".join(x for x in (state.rstrip(), note.rstrip(), f"{refs}.") if x),
+                  "Appendix Note")
+        for number, table in zip(numbers, tables, strict=True):
+            body.table(table, number)
     body.fill_toc(toc)
     body.finish()
     _core_properties(doc, appendix)
@@ -211,10 +226,18 @@ class _Styles:
         return self.ids[name.lower()]
 
 
-def _page_number_footer(doc: DocumentObject) -> None:
-    footer = doc.sections[0].footer
-    footer.is_linked_to_previous = False
-    paragraph = footer.paragraphs[0]
+def _ensure_page_numbers(doc: DocumentObject) -> None:
+    """Every page numbered: a footer with a PAGE field, added to the template's footer (or
+    as a new one) when it has none."""
+    section = doc.sections[0]
+    footer = section.footer
+    if footer.is_linked_to_previous:
+        footer.is_linked_to_previous = False
+    xml = footer._element.xml
+    if re.search(r"\bPAGE\b", xml) and ("instrText" in xml or "fldSimple" in xml):
+        return
+    paragraph = footer.paragraphs[0] if footer.paragraphs and not footer.paragraphs[0].text \
+        else footer.add_paragraph()
     paragraph.alignment = 1  # centre
     for xml in (f'<w:r {_W}><w:fldChar w:fldCharType="begin"/></w:r>',
                 f'<w:r {_W}><w:instrText xml:space="preserve"> PAGE </w:instrText></w:r>',
@@ -258,10 +281,11 @@ def normalise_zip(data: bytes) -> bytes:
 # --- body ---------------------------------------------------------------------------------
 
 
-def _text_runs(text: str) -> str:
-    """Runs for ``text``: line breaks and tabs become Word breaks and tabs."""
+def _text_runs(text: str, nobreak: bool = False) -> str:
+    """Runs for ``text``: line breaks and tabs become Word breaks and tabs; with ``nobreak``
+    hyphens become non-breaking hyphens (ids and references stay on one line)."""
     text = clean(text)
-    if "\n" not in text and "\t" not in text:  # the common case, kept fast
+    if "\n" not in text and "\t" not in text and not (nobreak and "-" in text):
         return f'<w:r><w:t xml:space="preserve">{escape(text)}</w:t></w:r>' if text else ""
     runs = []
     for i, line in enumerate(text.split("\n")):
@@ -270,9 +294,63 @@ def _text_runs(text: str) -> str:
         for j, piece in enumerate(line.split("\t")):
             if j:
                 runs.append("<w:tab/>")
-            if piece:
-                runs.append(f'<w:t xml:space="preserve">{escape(piece)}</w:t>')
+            for k, bit in enumerate(piece.split("-") if nobreak else [piece]):
+                if k:
+                    runs.append("<w:noBreakHyphen/>")
+                if bit:
+                    runs.append(f'<w:t xml:space="preserve">{escape(bit)}</w:t>')
     return f"<w:r>{''.join(runs)}</w:r>" if runs else ""
+
+
+_ID_LIKE = re.compile(r"^[\w./#-]+$")
+
+# Rough metrics for estimating page numbers: (font size in points, before + after in twips).
+_METRICS = {"Title": (26, 300), "Subtitle": (14, 480), "Normal": (11, 160),
+            "Quote": (11, 160), "Case Heading": (11, 260), "Excerpt Source": (9, 140),
+            "Appendix Note": (9, 120), "Caption": (9, 200), "TOC Heading": (16, 520),
+            "toc 1": (11, 160), "toc 2": (11, 160), "toc 3": (11, 160)}
+
+
+def _metrics(style: str) -> tuple[float, int]:
+    if style.startswith("Heading "):
+        n = int(style.split()[-1])
+        return max(11.0, 17 - 1.5 * n), 600 - 40 * n
+    return _METRICS.get(style, (11, 160))
+
+
+class _Pages:
+    """Estimates on which page each heading falls (text width and page height from the
+    section; Calibri-like widths), so the contents list page numbers before any word
+    processor lays the document out."""
+
+    def __init__(self) -> None:
+        self.page = 1
+        self.used = 0.0
+        self.height = 12960.0
+
+    def new_page(self) -> None:
+        if self.used > 0:
+            self.page += 1
+            self.used = 0.0
+
+    def add(self, height: float) -> None:
+        if self.used + height > self.height and self.used > 0:
+            self.page += 1
+            self.used = min(height, self.height) if height <= self.height else \
+                height % self.height
+            self.page += int(height // self.height) if height > self.height else 0
+        else:
+            self.used += height
+
+    @staticmethod
+    def lines(text: str, width: float, size: float) -> int:
+        per_line = max(1, int(width / (size * 20 * 0.42)))
+        return sum(max(1, -(-len(line) // per_line)) for line in text.split("\n"))
+
+    def para(self, text: str, style: str, width: float) -> None:
+        size, space = _metrics(style)
+        indent = 1134 if style == "Quote" else 0
+        self.add(self.lines(text, width - indent, size) * size * 20 * 1.05 + space)
 
 
 class _Body:
@@ -282,39 +360,75 @@ class _Body:
         self.doc = doc
         self.styles = styles
         self.parts: list[str] = []
-        self.toc_entries: list[tuple[int, str]] = []
+        self.toc_entries: list[tuple[int, str, str, int]] = []
+        self.bookmarks = 0
         final = doc.element.body.sectPr
         if final is None:
             final = doc.element.body._add_sectPr()
         self.final = final
         size = final.find(qn("w:pgSz"))
+        if size is None:
+            size = parse_xml(f'<w:pgSz {_W} w:w="12240" w:h="15840"/>')
+            final.insert(0, size)
         w, h = int(size.get(qn("w:w"), 12240)), int(size.get(qn("w:h"), 15840))
         self.short, self.long = min(w, h), max(w, h)
         margins = final.find(qn("w:pgMar"))
-        self.margins = (int(margins.get(qn("w:left"), 1440)) + int(margins.get(qn("w:right"),
-                                                                                 1440))
-                        if margins is not None else 2880)
+
+        def margin(side: str, default: int) -> int:
+            value = margins.get(qn(f"w:{side}")) if margins is not None else None
+            return abs(int(value)) if value not in (None, "") else default
+
+        self.margins = margin("left", 1440) + margin("right", 1440)
+        self.vertical = margin("top", 1440) + margin("bottom", 1440)
         self.first_landscape = w > h
         self.landscape = self.first_landscape
+        self.pages = _Pages()
+        self._set_page_height()
+
+    def _set_page_height(self) -> None:
+        self.pages.height = (self.short if self.landscape else self.long) - self.vertical
+
+    @property
+    def width(self) -> int:
+        return (self.long if self.landscape else self.short) - self.margins
 
     def style(self, name: str) -> str:
         return self.styles.id(name)
 
-    def para(self, text: str, style: str = "Normal", extra_ppr: str = "") -> None:
-        self.parts.append(self._para(text, style, extra_ppr))
+    def para(self, text: str, style: str = "Normal", extra_ppr: str = "",
+             nobreak: bool = False) -> None:
+        self.parts.append(self._para(text, style, extra_ppr, nobreak))
 
-    def _para(self, text: str, style: str, extra_ppr: str = "") -> str:
+    def _para(self, text: str, style: str, extra_ppr: str = "", nobreak: bool = False,
+              count: bool = True) -> str:
+        if count:
+            self.pages.para(clean(text), style, self.width)
         return (f'<w:p><w:pPr><w:pStyle w:val="{self.style(style)}"/>{extra_ppr}</w:pPr>'
-                f"{_text_runs(text)}</w:p>")
+                f"{_text_runs(text, nobreak)}</w:p>")
 
-    def heading(self, text: str, level: int) -> None:
+    def _bookmark(self) -> tuple[str, str, str]:
+        self.bookmarks += 1
+        name = f"_Toc{self.bookmarks:08d}"
+        return (name, f'<w:bookmarkStart w:id="{self.bookmarks}" w:name="{name}"/>',
+                f'<w:bookmarkEnd w:id="{self.bookmarks}"/>')
+
+    def heading(self, text: str, level: int, style: str | None = None,
+                toc_level: int | None = None) -> None:
+        """A heading (or a caption, ``style``) kept with what follows, bookmarked and listed
+        in the contents down to level 3."""
         level = max(1, min(level, 9))
-        if level <= 2:
-            self.toc_entries.append((level, clean(text)))
-        self.para(text, f"Heading {level}")
+        style = style or f"Heading {level}"
+        toc_level = level if toc_level is None else toc_level
+        self.pages.para(clean(text), style, self.width)
+        name, start, end = self._bookmark()
+        if toc_level <= 3:
+            self.toc_entries.append((toc_level, clean(text), name, self.pages.page))
+        self.parts.append(f'<w:p><w:pPr><w:pStyle w:val="{self.style(style)}"/><w:keepNext/>'
+                          f'<w:keepLines/></w:pPr>{start}{_text_runs(text)}{end}</w:p>')
 
     def page_break(self) -> None:
         self.parts.append('<w:p><w:r><w:br w:type="page"/></w:r></w:p>')
+        self.pages.new_page()
 
     def section(self, landscape: bool, new_page: bool = True) -> None:
         """A new section when the orientation changes, else a page break (if ``new_page``)."""
@@ -325,6 +439,8 @@ class _Body:
         sect = self._sect_pr(self.landscape)
         self.parts.append(f"<w:p><w:pPr>{sect}</w:pPr></w:p>")
         self.landscape = landscape
+        self.pages.new_page()
+        self._set_page_height()
 
     def _sect_pr(self, landscape: bool) -> str:
         sect = copy.deepcopy(self.final)
@@ -337,27 +453,49 @@ class _Body:
         return len(self.parts) - 1
 
     def fill_toc(self, index: int) -> None:
-        """A TOC field whose shown result lists the headings: Word refreshes it (with page
-        numbers) when the document is opened; other programs show the list as it is."""
+        """A TOC field whose shown result lists the headings (levels 1-3) with page numbers:
+        each entry links to its heading's bookmark and holds a PAGEREF field whose shown
+        value is the estimated page, so PDF converters and readers other than Word show a
+        usable list; Word recomputes it when it updates the field."""
         begin = ('<w:r><w:fldChar w:fldCharType="begin" w:dirty="true"/></w:r>'
-                 '<w:r><w:instrText xml:space="preserve"> TOC \\o "1-2" \\h \\z \\u '
+                 '<w:r><w:instrText xml:space="preserve"> TOC \\o "1-3" \\h \\z \\u '
                  '</w:instrText></w:r><w:r><w:fldChar w:fldCharType="separate"/></w:r>')
         end = '<w:r><w:fldChar w:fldCharType="end"/></w:r>'
-        entries = self.toc_entries or [(1, "Update this field to list the contents.")]
+        # The contents pages push everything after them: count them, then shift.
+        width = self.short - self.margins
+        est = _Pages()
+        est.height = self.long - self.vertical
+        for level, text, _, _ in self.toc_entries:
+            est.para(text + " 000", f"toc {level}", width - 284 * (level - 1))
+        extra = est.page - 1
+        tab = (f'<w:tabs><w:tab w:val="right" w:leader="dot" w:pos="{width}"/></w:tabs>')
         paras = []
-        for i, (level, text) in enumerate(entries):
+        entries = self.toc_entries or [(1, "Update this field to list the contents.", "", 0)]
+        for i, (level, text, name, page) in enumerate(entries):
             head = begin if i == 0 else ""
             tail = end if i == len(entries) - 1 else ""
+            if name:
+                shown = page + extra
+                link = (f'<w:hyperlink w:anchor="{name}" w:history="1">{_text_runs(text)}'
+                        '<w:r><w:tab/></w:r>'
+                        '<w:r><w:fldChar w:fldCharType="begin"/></w:r>'
+                        f'<w:r><w:instrText xml:space="preserve"> PAGEREF {name} \\h '
+                        '</w:instrText></w:r><w:r><w:fldChar w:fldCharType="separate"/></w:r>'
+                        f'<w:r><w:t>{shown}</w:t></w:r>'
+                        '<w:r><w:fldChar w:fldCharType="end"/></w:r></w:hyperlink>')
+            else:
+                link = _text_runs(text)
             paras.append(f'<w:p><w:pPr><w:pStyle w:val="{self.style(f"toc {level}")}"/>'
-                         f"</w:pPr>{head}{_text_runs(text)}{tail}</w:p>")
+                         f"{tab}</w:pPr>{head}{link}{tail}</w:p>")
         self.parts[index] = "".join(paras)
 
-    def table(self, table: Table, title: bool = True) -> None:
-        if title:
-            self.heading(table.title, 2)
+    def table(self, table: Table, number: str) -> None:
+        """Caption (Table A1. Title), its one-line note, the table."""
+        self.heading(f"Table {number}. {table.title}", 2, style="Caption",
+                     toc_level=2 if len(self.toc_entries) else 9)
         if table.note:
-            self.para(table.note, "Appendix Note")
-        width = (self.long if self.landscape else self.short) - self.margins
+            self.para(table.note, "Appendix Note", "<w:keepNext/>")
+        width = self.width
         if table.widths:
             cols = [int(width * w / sum(table.widths)) for w in table.widths]
         else:
@@ -373,6 +511,7 @@ class _Body:
                *(self._cell(name, c, "Table Heading", "") for name, c in zip(table.columns,
                                                                              cols, strict=True)),
                "</w:tr>"]
+        self._row_height(table.columns, cols)
         for r, row in enumerate(table.rows):
             out.append("<w:tr><w:trPr><w:cantSplit/></w:trPr>")
             for i, (value, c) in enumerate(zip(row, cols, strict=True)):
@@ -383,9 +522,15 @@ class _Body:
                     ppr += '<w:jc w:val="right"/>'
                 out.append(self._cell(str(value), c, "Table Text", ppr))
             out.append("</w:tr>")
+            self._row_height(row, cols)
         out.append("</w:tbl>")
         self.parts.append("".join(out))
         self.para("", "Appendix Note")
+
+    def _row_height(self, row: list[str], cols: list[int]) -> None:
+        lines = max((_Pages.lines(str(v), max(c - _CELL_MARGINS, 200), 9)
+                     for v, c in zip(row, cols, strict=True)), default=1)
+        self.pages.add(lines * 9 * 20 * 1.22 + 60)
 
     def wants_landscape(self, table: Table) -> bool:
         """Asked for, or too many columns for a portrait page without breaking words."""
@@ -394,7 +539,10 @@ class _Body:
         return sum(_column_needs(table)[0]) > self.short - self.margins
 
     def _cell(self, text: str, width: int, style: str, ppr: str) -> str:
-        paras = "".join(self._para(line, style, ppr) for line in clean(text).split("\n"))
+        text = clean(text)
+        nobreak = " " not in text and bool(_ID_LIKE.match(text))
+        paras = "".join(self._para(line, style, ppr, nobreak, count=False)
+                        for line in text.split("\n"))
         return f'<w:tc><w:tcPr><w:tcW w:w="{width}" w:type="dxa"/></w:tcPr>{paras}</w:tc>'
 
     def finish(self) -> None:
@@ -424,7 +572,8 @@ def _column_needs(table: Table) -> tuple[list[int], list[int]]:
     least, want = [], []
     for i, name in enumerate(table.columns):
         cells = [line for row in table.rows for line in str(row[i]).split("\n")]
-        words = [w for text in (name, *cells) for w in _BREAKS.split(text)]
+        words = [w for text in (name, *cells)
+                 for w in (_ID_BREAKS if _ID_LIKE.match(text) else _BREAKS).split(text)]
         words += [c for c in cells if len(c) <= _SHORT_CELL]
         extra = _INDENT * max(table.indents or [0]) if i == 0 else 0
         least.append(max(max(map(len, words), default=1), 3) * _CHAR + _CELL_MARGINS + extra)
@@ -463,13 +612,21 @@ def _title_page(body: _Body, appendix: Appendix) -> None:
     body.para(appendix.codebook_name or appendix.project, "Title")
     body.para("Coding appendices", "Subtitle")
     coders = [c for c in appendix.coders if c != "consensus"]
+    shown = {"all": "every excerpt under each code applied to it",
+             "once": "each excerpt once, with all its codes",
+             "exemplars": "the framework matrix's exemplars (two per case and code)"}
     lines = [
-        ("Project", appendix.project),
         ("Codebook", f"{appendix.codebook_name}, version {appendix.codebook_version}"),
         ("Coders", ", ".join(coders) or "none"),
         ("Codings shown", describe_basis(appendix.basis)),
-        ("Date", appendix.date),
     ]
+    if appendix.consensus:
+        lines.append(("Consensus", appendix.consensus))
+    if appendix.excerpts is not None:
+        lines.append(("Excerpts shown", shown.get(appendix.excerpt_mode, appendix.excerpt_mode)))
+    lines.append(("Date", appendix.date))
+    made = f"qcoder {appendix.version}" if appendix.version else "qcoder"
+    lines.append(("Written by", f"{made}: {appendix.command}" if appendix.command else made))
     for label, value in lines:
         body.para(f"{label}: {value}", "Normal")
     body.page_break()
@@ -482,33 +639,46 @@ def _codebook_note(appendix: Appendix) -> str:
             "exclusive group allows at most one of its codes per excerpt and coder.")
 
 
-def _excerpts(body: _Body, appendix: Appendix) -> None:
+def _excerpts(body: _Body, appendix: Appendix, state: str) -> None:
     sections = appendix.excerpts or []
     total = sum(s.codings for s in sections)
-    body.para(f"Each excerpt appears once under every code applied to it, grouped by case, with "
-              f"its reference (case/document#paragraph). Basis: {describe_basis(appendix.basis)}; "
-              f"{total} codings.", "Appendix Note")
+    how = {"all": "Each excerpt appears once under every code applied to it",
+           "once": "Each excerpt appears once, under the first code it carries (codebook "
+                   "order), with every code it carries named",
+           "exemplars": "Only the framework matrix's exemplars appear: per case and code the "
+                        "two excerpts most coders chose"}[appendix.excerpt_mode]
+    body.para(f"{state}{how}, grouped by case, with its reference (case/document#paragraph). "
+              f"Basis: {describe_basis(appendix.basis)}; {appendix.excerpt_count} excerpts, "
+              f"{total} codings shown.", "Appendix Note")
     pooled = appendix.basis.kind == "pooled"
+    keep = "<w:keepNext/>"
     for section in sections:
         body.heading(section.label, 2 + section.depth)
-        body.para(_summary(section), "Appendix Note")
+        body.para(_summary(section), "Appendix Note", keep, nobreak=True)
         for group in section.cases:
-            body.para(f"{group.case_name} ({group.case_id})", "Case Heading")
+            body.para(f"{group.case_name} ({group.case_id})", "Case Heading", keep)
             for entry in group.entries:
                 source = [entry.ref]
                 if entry.speaker:
                     source.append(f"speaker: {entry.speaker}")
+                if entry.codes:
+                    source.append("codes: " + ", ".join(entry.codes))
                 if pooled:
                     source.append("coded by " + ", ".join(entry.coders))
-                body.parts.append(body._para(" · ".join(source), "Excerpt Source")
+                body.parts.append(body._para(" · ".join(source), "Excerpt Source", keep,
+                                             nobreak=True)
                                   + body._para(entry.text, "Quote"))
 
 
 def _summary(section: CodeExcerpts) -> str:
     n, cases = section.excerpts, len(section.cases)
+    if section.total is not None and section.total != n:
+        return (f"{section.code_id} · {section.total} excerpt{'s' if section.total != 1 else ''}"
+                f"; {n} shown here, the others under another code" if n else
+                f"{section.code_id} · {section.total} excerpt"
+                f"{'s' if section.total != 1 else ''}, shown under other codes")
     if not n:
         return f"{section.code_id} · " + ("see the codes below" if section.parent
                                           else "no coded excerpts")
     return (f"{section.code_id} · {n} excerpt{'s' if n != 1 else ''} in {cases} "
             f"case{'s' if cases != 1 else ''}")
-

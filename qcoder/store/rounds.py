@@ -193,17 +193,17 @@ def close_round(conn: sqlite3.Connection, round_id: int, at: str) -> None:
 
 
 def strip_others_on(conn: sqlite3.Connection, excerpt_ids: Sequence[int], coder: str) -> None:
-    """In a coder's copy: delete everything other coders left on these excerpts (codings,
-    reviews, memos, their history and the adjudication log), overwriting the freed pages."""
+    """In a coder's fresh copy (autocommit): delete everything other coders left on these
+    excerpts (codings, reviews, memos, their history, the adjudication log, frozen rounds),
+    then rebuild the file so no deleted row survives in a free page."""
     conn.execute("PRAGMA secure_delete = ON")
+    conn.execute("BEGIN")
     conn.execute("CREATE TEMP TABLE blind (excerpt_id INTEGER PRIMARY KEY)")
     conn.executemany("INSERT INTO blind VALUES (?)", [(e,) for e in excerpt_ids])
-    for table in ("codings", "reviews", "memos", "events"):
+    for table in ("codings", "reviews", "memos", "events", "round_reviews", "round_codings"):
         conn.execute(f"DELETE FROM {table} WHERE coder != ? AND excerpt_id IN "
                      "(SELECT excerpt_id FROM blind)", (coder,))
     conn.execute("DELETE FROM adjudications WHERE excerpt_id IN (SELECT excerpt_id FROM blind)")
-    conn.execute("DELETE FROM round_reviews WHERE coder != ? AND excerpt_id IN "
-                 "(SELECT excerpt_id FROM blind)", (coder,))
-    conn.execute("DELETE FROM round_codings WHERE coder != ? AND excerpt_id IN "
-                 "(SELECT excerpt_id FROM blind)", (coder,))
     conn.execute("DROP TABLE blind")
+    conn.execute("COMMIT")
+    conn.execute("VACUUM")
