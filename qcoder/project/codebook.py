@@ -12,11 +12,7 @@ from typing import Any
 import yaml
 
 from ..errors import CodebookError, located
-
-try:  # the C loader is an order of magnitude faster; fall back where libyaml is absent
-    from yaml import CSafeLoader as _Loader
-except ImportError:  # pragma: no cover - depends on the PyYAML build
-    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+from . import yaml_io
 
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 TOP_FIELDS = ("name", "version", "description", "codes")
@@ -178,6 +174,8 @@ class _Linter:
             first = self.codes[code_id].line
             self.problem(fields["id"], f"duplicate id '{code_id}' (first defined at line "
                          f"{first}); give each code its own id")
+            if "codes" in fields:  # its children may repeat ids too: report each
+                self.walk_codes(fields["codes"], code_id, depth + 1)
             return None
         label = str(values.get("label") or "").strip()
         if not label:
@@ -248,26 +246,28 @@ class _Linter:
 
 
 def _plain(node: yaml.Node) -> Any:
-    """The Python value of a composed node (safe tags only)."""
-    loader = _Loader("")
-    try:
-        return loader.construct_object(node, deep=True)
-    finally:
-        loader.dispose()
+    """The Python value of a composed node (plain data only; see ``yaml_io``)."""
+    return yaml_io.construct(node, "<codebook>")
 
 
 def lint_text(text: str, path: str | Path = "<codebook>") -> tuple[Codebook | None, list[Problem]]:
     """Parse and check codebook YAML text; return the codebook (if usable) and problems."""
     spath = str(path)
     try:
-        root = yaml.compose(text, Loader=_Loader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else 1
-        what = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        return None, [Problem(spath, line, f"invalid YAML: {what}; check indentation and "
-                              "quoting near this line")]
+        root = yaml_io.compose(text, spath)
+    except yaml_io.YamlError as exc:
+        return None, [Problem(spath, exc.line, exc.what)]
     linter = _Linter(spath)
+    for line, key, first in yaml_io.duplicate_keys(root):
+        linter.problems.append(Problem(spath, line, yaml_io.duplicate_message(key, first)))
+    try:
+        return _lint_tree(root, linter, path)
+    except yaml_io.YamlError as exc:  # a value that cannot be read (an invalid date)
+        return None, [*linter.problems, Problem(spath, exc.line, exc.what)]
+
+
+def _lint_tree(root: yaml.Node | None, linter: _Linter, path: str | Path
+               ) -> tuple[Codebook | None, list[Problem]]:
     if not isinstance(root, yaml.MappingNode):
         linter.problem(root, "a codebook must be a mapping with 'name', 'version' and 'codes'")
         return None, linter.problems
@@ -295,7 +295,9 @@ def lint_codebook(path: str | Path) -> tuple[Codebook | None, list[Problem]]:
     """Read and check a codebook file (see :func:`lint_text`)."""
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8")
+        text = yaml_io.read_text(p)
+    except yaml_io.YamlError as exc:
+        return None, [Problem(str(p), exc.line, exc.what)]
     except FileNotFoundError:
         return None, [Problem(str(p), 0, "codebook file not found; check the path or "
                               "'codebook:' in qcoder.yaml")]

@@ -10,19 +10,13 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from ..errors import CorpusError, located
+from . import yaml_io
 from .formats import BLOCK_SUFFIXES, SPEAKER, SUFFIXES, TRANSCRIPT_SUFFIXES, Block, read_blocks
 from .formats.model import decode_utf8
 from .outside import check_inside
 from .selections import FIELD as SELECTIONS
 from .selections import Quote, locate, parse_quotes, selection_identity
-
-try:
-    from yaml import CSafeLoader as _Loader
-except ImportError:  # pragma: no cover
-    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
 
 DOCUMENT_SUFFIXES = SUFFIXES
 CASE_FILE = "case.yaml"
@@ -112,13 +106,9 @@ def _identity(case_id: str, stem: str, normal: str, occurrence: int) -> str:
 
 def _yaml_mapping(text: str, path: Path, first_line: int) -> dict[str, Any]:
     try:
-        data = yaml.load(text, Loader=_Loader) if text.strip() else {}
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = first_line + (mark.line if mark else 0)
-        what = getattr(exc, "problem", None) or "malformed YAML"
-        raise CorpusError(located(path, line, f"invalid YAML: {what}; check indentation "
-                                  "and quoting")) from None
+        data = yaml_io.load(text, path, first_line) if text.strip() else {}
+    except yaml_io.YamlError as exc:
+        raise CorpusError(str(exc)) from None
     if data is None:
         return {}
     if not isinstance(data, dict):

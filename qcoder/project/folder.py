@@ -6,9 +6,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
 from ..errors import QcoderError, located
+from . import yaml_io
 from .outside import OPT_IN, OutsideError, check_inside
 
 CONFIG_FILE = "qcoder.yaml"
@@ -78,14 +77,7 @@ def _inside(path: Path, root: Path) -> bool:
 
 
 def _read_config(path: Path) -> dict:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise QcoderError(located(path, mark.line + 1 if mark else 1,
-                                  "invalid YAML; write 'codebook: codebooks/NAME.yaml'")) from None
-    except UnicodeDecodeError:
-        raise QcoderError(located(path, 1, "not UTF-8 text; save the file as UTF-8")) from None
+    data = yaml_io.load(yaml_io.read_text(path), path) or {}
     if not isinstance(data, dict):
         raise QcoderError(located(path, 1, "expected 'codebook: codebooks/NAME.yaml'"))
     return data

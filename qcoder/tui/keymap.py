@@ -21,6 +21,7 @@ from textual.binding import Binding
 from textual.keys import _character_to_key, format_key
 
 from ..errors import located
+from ..project import yaml_io
 from ..project.codebook import Codebook
 
 KEYMAP_FILE = "keymap.yaml"
@@ -130,18 +131,18 @@ def load_keymap(path: Path | None = None) -> tuple[dict[str, str], list[str]]:
     except (OSError, UnicodeDecodeError) as exc:
         return {}, [located(path, None, f"cannot read the keymap ({exc}); save it as UTF-8")]
     try:
-        root = yaml.compose(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        return {}, [located(path, mark.line + 1 if mark else 1, "invalid YAML; write lines "
-                            "like 'next_unreviewed: n'; keymap ignored")]
+        root = yaml_io.compose(text, path)
+    except yaml_io.YamlError as exc:
+        return {}, [located(path, exc.line, f"{exc.what}; keymap ignored")]
+    warnings_dup = [located(path, line, yaml_io.duplicate_message(key, first) + "; the last "
+                            "one is used") for line, key, first in yaml_io.duplicate_keys(root)]
     if root is None:
         return {}, []
     if not isinstance(root, yaml.MappingNode):
         return {}, [located(path, 1, "expected lines like 'next_unreviewed: n'; keymap ignored")]
     known = {c.id for c in COMMANDS}
     keymap: dict[str, str] = {}
-    warnings: list[str] = []
+    warnings: list[str] = warnings_dup
     for key_node, value_node in root.value:
         line = key_node.start_mark.line + 1
         command = str(key_node.value)

@@ -23,6 +23,7 @@ import yaml
 from ...coding import CODER_PATTERN
 from ...errors import CodebookError, CorpusError, QcoderError
 from ...importer import sync_project
+from ...project import yaml_io
 from ...project.codebook import Codebook, codebook_from_dict, dump_yaml, lint_text, load_codebook
 from ...project.corpus import (
     CASE_FILE,
@@ -270,9 +271,9 @@ def _project_data(plan: QdpxPlan) -> dict[str, Any]:
     if note is None:
         return {}
     plan.refi.notes.remove(note)
-    try:
-        data = yaml.safe_load(note.text)
-    except yaml.YAMLError:
+    try:  # partner's data: no aliases (a bomb), no tags, no duplicate keys
+        data = yaml_io.load(note.text, PROJECT_NOTE)
+    except yaml_io.YamlError:
         data = None
     if not isinstance(data, dict) or data.get("qcoder") != PROJECT_DATA_VERSION:
         plan.warn(f"the memo '{PROJECT_NOTE}' is not readable; code, case and document ids "
