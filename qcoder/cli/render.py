@@ -18,6 +18,8 @@ from typing import Any
 
 from rich.cells import cell_len
 
+from ..safe_text import visible
+
 #: Between two columns: one space of padding each side and the separator (one padding
 #: less when that saves a column from being left out).
 GAP = 3
@@ -127,7 +129,7 @@ def print_fitted(title: Any, header: Sequence[str], rows: Sequence[Sequence[str]
     from rich.table import Table
     from rich.text import Text
 
-    show = show or Text
+    show = show or (lambda value: Text(visible(value)))  # user text: never markup or control
     cells = [["" if v is None else str(v) for v in row] for row in rows]
     if numeric is None:
         numeric = [looks_numeric([r[i] for r in rows]) for i in range(len(header))]
