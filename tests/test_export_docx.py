@@ -335,14 +335,14 @@ def test_agreement_table_holds_the_numbers_the_cli_prints(coded: Cli, tmp_path: 
     rows = table_after(document, "Agreement per code")
     header, body = rows[0], {r[1]: dict(zip(rows[0], r, strict=True)) for r in rows[1:]}
     assert header[:3] == ["Code", "Id", "Alpha"] and "95% interval" in header
-    assert sorted(body) == sorted(c["id"] for c in printed["codes"])
-    for code in printed["codes"]:
+    assert sorted(body) == sorted(c["id"] for c in printed["codes"] + printed["groups"])
+    for code in printed["codes"] + printed["groups"]:
         row = body[code["id"]]
         assert row["Alpha"] == fmt(code["alpha"])
         assert row["Units"] == str(code["units"])
         assert row["Flag"] == code["flag"]
         assert row["% agree"] == fmt(code["percent_agreement"], 1)
-        assert row["Kappa"] == fmt(code["kappa"])
+        assert row.get("Kappa", "–") == fmt(code.get("kappa"))
         ci = code["ci"]
         assert row["95% interval"] == (f"{ci[0]:.3f} – {ci[1]:.3f}" if ci else "–")
     groups = table_after(document, "Agreement per exclusive group")
@@ -401,7 +401,9 @@ def test_comparison_tables_hold_the_compare_numbers(coded: Cli, tmp_path: Path) 
     shares = table_after(document, "Partnership type: share of each code by case (%)")
     for column, row in zip(group["columns"], shares[1:], strict=True):
         assert row[-1] == str(column["coded"])
-        assert row[1:-1] == [fmt(v["percent"], 1) for v in column["codes"].values()]
+        counts = [v["excerpts"] for v in column["codes"].values()]
+        assert row[1:-1] == [fmt(100 * c / sum(counts) if sum(counts) else None, 1)
+                             for c in counts]  # each rounded on its own, not forced to 100
 
 
 # -- honest consensus, captions, navigation ---------------------------------------------------
@@ -544,3 +546,131 @@ def test_excerpt_ids_keep_their_hyphens_together(coded: Cli, tmp_path: Path) -> 
     xml = source._p.xml
     assert "noBreakHyphen" in xml and "interview-1" not in xml
     assert source.text.startswith("alpha/interview-1#")
+
+
+def test_agreement_per_code_has_group_rows_and_prevalence(coded: Cli, project: Path,
+                                                          tmp_path: Path) -> None:
+    book = load_codebook(project / "codebooks" / "tiny.yaml")
+    document = export(coded, tmp_path / "out.docx")
+    table = next(t for t in document.tables if t.rows[0].cells[0].text == "Code"
+                 and "Alpha" in [c.text for c in t.rows[0].cells])
+    rows = [[c.text for c in r.cells] for r in table.rows]
+    header, ids = rows[0], [r[1] for r in rows[1:]]
+    assert ids == [c.id for c in book]  # codebook order, the exclusive group in its place
+    group = ids.index("ptype")
+    assert rows[1 + group][0] == "Partnership type (exclusive group)"
+    indent = [r.cells[0].paragraphs[0].paragraph_format.left_indent or 0 for r in table.rows[1:]]
+    for child in book["ptype"].children:
+        assert indent[ids.index(child)] > indent[group]
+        between = ids[group + 1:ids.index(child) + 1]
+        assert set(between) <= set(book["ptype"].children)  # right under its group
+    # prevalence: units (excerpts both coders reviewed) each coder applied the code to
+    applied: dict[str, dict[str, set[str]]] = {}
+    for (code, ref), coders in expected_codings().items():
+        rolled = {code, *(a for a in book.ancestors(code))}
+        for coder in coders:
+            applied.setdefault(coder, {}).setdefault(ref, set()).update(rolled)
+    units = set(applied["ann"]) & set(applied["bob"])
+    for coder in ("ann", "bob"):
+        column = header.index(f"{coder} n (%)")
+        for row in rows[1:]:
+            n = sum(1 for ref in units if row[1] in applied[coder][ref])
+            assert row[column] == f"{n} ({100 * n / len(units):.1f})", (coder, row[1])
+    note = table._tbl.getprevious()
+    text = docx.text.paragraph.Paragraph(note, document).text
+    for column in ("Alpha", "% agree", "Units", "Kappa", "Flag"):
+        assert f"{column}:" in text
+
+
+# -- length and context, on the demo project ------------------------------------------------
+
+DEMO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Cli:
+    root = tmp_path_factory.mktemp("demo")
+    for part in ("cases", "codebooks", "codings"):
+        shutil.copytree(DEMO / part, root / part)
+    cli = Cli(root, root / "qcoder.db")
+    cli.ok("import")
+    return cli
+
+
+def quotes(document: docx.document.Document) -> list[tuple[str, str]]:
+    """(source line, quote) of every excerpt shown."""
+    out, source = [], ""
+    for p in document.paragraphs:
+        if p.style.name == "Excerpt Source":
+            source = p.text
+        elif p.style.name == "Quote":
+            out.append((source, p.text))
+    return out
+
+
+def test_excerpts_once_shows_each_excerpt_once_with_all_its_codes(demo: Cli,
+                                                                  tmp_path: Path) -> None:
+    every = quotes(export(demo, tmp_path / "all.docx", "--sections", "excerpts"))
+    once = quotes(export(demo, tmp_path / "once.docx", "--sections", "excerpts",
+                         "--excerpts", "once"))
+    refs = [s.split(" · ")[0] for s, _ in every]
+    assert sorted(s.split(" · ")[0] for s, _ in once) == sorted(set(refs))
+    assert len(once) <= 0.6 * len(every)  # the demo repeats almost half its quotes
+    shown = {s.split(" · ")[0]: s for s, _ in once}
+    codes_of: dict[str, int] = {}
+    for ref in refs:
+        codes_of[ref] = codes_of.get(ref, 0) + 1
+    for ref, source in shown.items():
+        assert len(source.split("codes: ")[1].split(" · ")[0].split(", ")) == codes_of[ref]
+
+
+def test_exemplars_are_the_framework_matrix_picks(demo: Cli, tmp_path: Path) -> None:
+    import json
+
+    frame = json.loads(demo.ok("compare", "--framework", "--depth", "9", "--format",
+                               "json").stdout)
+    picks = {(code, e["excerpt"]) for column in frame["columns"]
+             for code, cell in column["codes"].items() for e in cell["exemplars"]}
+    book = load_codebook(demo.project / "codebooks" / "migration-partnerships.yaml")
+    labels = {c.label: c.id for c in book}
+    document = export(demo, tmp_path / "ex.docx", "--sections", "excerpts",
+                      "--excerpts", "exemplars")
+    shown = {(code, ref) for code, ref, _, _ in excerpts_by_heading(document, labels)}
+    every = quotes(export(demo, tmp_path / "all.docx", "--sections", "excerpts"))
+    assert shown and len(shown) < len(every)
+    assert shown <= picks  # the matrix's exemplars, under the code they illustrate
+    leaves = {(c, r) for c, r in picks if not book[c].children}
+    assert leaves <= shown
+
+
+def test_sources_and_cases_appendix(demo: Cli, tmp_path: Path) -> None:
+    from qcoder.store.database import Store
+
+    document = export(demo, tmp_path / "out.docx", "--sections", "sources")
+    with Store(demo.db) as store:
+        docs, cases = store.documents(), store.cases()
+    rows = table_after(document, "Documents")
+    assert rows[0][:5] == ["Document", "Title", "Kind", "Date", "Case"]
+    names = {c["id"]: c["name"] for c in cases}
+    assert [(r[0], r[1], r[2], r[3], r[4], r[5]) for r in rows[1:]] == [
+        (f"{d['case_id']}/{d['stem']}", d["title"] or d["stem"], d["kind"] or "–",
+         d["date"] or "–", names[d["case_id"]], str(d["excerpts"])) for d in docs]
+    case_rows = table_after(document, "Cases")
+    for case, row in zip(cases, case_rows[1:], strict=True):
+        assert row[1] == (case["description"] or "–")
+        for key, value in case["attributes"].items():
+            assert f"{key}: {value}" in row[2]
+
+
+def test_memos_appendix_only_when_asked(coded: Cli, tmp_path: Path) -> None:
+    memo = ("excerpt,code,coder,memo\n"
+            "alpha/notes#1,linkage-visa,ann,\"Signed, then ignored\"\n")
+    path = tmp_path / "m.csv"
+    path.write_text(memo, encoding="utf-8")
+    coded.ok("codings", "import", str(path))
+    plain = export(coded, tmp_path / "plain.docx", "--pooled")
+    assert "Appendix" not in " ".join(t for lv, t in headings(plain) if "Memos" in t)
+    document = export(coded, tmp_path / "memos.docx", "--pooled", "--memos")
+    assert any(t.endswith("Memos") for lv, t in headings(document) if lv == 1)
+    rows = table_after(document, "Coding memos")
+    assert rows[1] == ["alpha/notes#1", "Mobility and visa", "ann", "Signed, then ignored"]

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
+
 from ..compare import Basis, Matrix, code_case_matrix, distribution
 from ..project.codebook import Codebook
 from ..reliability.data import (
@@ -49,11 +51,22 @@ def agreement_tables(store: Store, codebook: Codebook, code_ids: Sequence[str],
                                bootstrap=bootstrap, seed=DEFAULT_SEED)
     if not result.excerpts:
         return None, "no excerpt was reviewed by two or more of the coders"
-    tables = [_results_table("Agreement per code", result, result.report.codes, codebook,
-                             code_ids)]
+    prevalence = _prevalence(store, codebook, result)
+    groups = {g.id: g for g in result.report.groups}
+    by_id = {r.id: r for r in result.report.codes}
+    in_order = [by_id.get(c) or groups.get(c) for c in code_ids]
+    codes_table = _results_table("Agreement per code", result,
+                                 [r for r in in_order if r is not None], codebook, code_ids,
+                                 prevalence)
+    codes_table.note = _columns_note(result, prevalence)
+    tables = [codes_table]
     if result.report.groups:
-        tables.append(_results_table("Agreement per exclusive group", result,
-                                     result.report.groups, codebook, code_ids))
+        group_table_ = _results_table("Agreement per exclusive group", result,
+                                      result.report.groups, codebook, code_ids, prevalence)
+        group_table_.note = ("One row per exclusive group: its codes as the values of one "
+                             "nominal variable (no code of the group is a value too); "
+                             "columns as in the table above.")
+        tables.append(group_table_)
     tables.append(_cases_table(result, cases))
     if len(result.coders) > 2:
         tables.append(_pairs_table(result))
@@ -66,20 +79,74 @@ def agreement_tables(store: Store, codebook: Codebook, code_ids: Sequence[str],
     return tables, note
 
 
+def _prevalence(store: Store, codebook: Codebook, result: ProjectAgreement
+                ) -> dict[str, list[tuple[int, float | None]]]:
+    """Per code and exclusive group: for each coder, the units (excerpts reviewed by two or
+    more of the coders) to which that coder applied it (a parent: it or a code below it; a
+    group: any of its codes), and their percentage of the units the coder reviewed."""
+    from ..reliability.data import load_agreement_data
+
+    data = load_agreement_data(store, result.coders, result.case, codebook=codebook)
+    units = data.reviewed.sum(axis=0) >= 2
+    seen = (data.reviewed & units).sum(axis=1)
+    out: dict[str, list[tuple[int, float | None]]] = {}
+    for item in [*result.report.codes, *result.report.groups]:
+        if item.id in codebook and codebook[item.id].exclusive:
+            applied = np.zeros(data.reviewed.shape, dtype=bool)
+            for child in codebook[item.id].children:
+                applied |= data.rolled_up(child)
+        else:
+            applied = data.rolled_up(item.id)
+        n = (applied & data.reviewed & units).sum(axis=1)
+        out[item.id] = [(int(k), 100.0 * k / s if s else None)
+                        for k, s in zip(n.tolist(), seen.tolist(), strict=True)]
+    return out
+
+
+def _columns_note(result: ProjectAgreement, prevalence: dict) -> str:
+    """What every column of the agreement tables means."""
+    parts = ["Alpha: Krippendorff's alpha (nominal), 1 = perfect agreement, 0 = agreement "
+             "at chance level"]
+    if result.bootstrap:
+        parts.append("95% interval: the bootstrap percentile interval of alpha")
+    parts += ["% agree: the share of agreeing pairs of coders over all pairs on all units",
+              "Units: excerpts reviewed by two or more coders (n)"]
+    if len(result.coders) == 2:
+        parts.append("Kappa: Cohen's kappa for the two coders")
+    if prevalence:
+        parts.append("a coder's column: the units that coder applied the code to, with their "
+                     "percentage of the units the coder reviewed (how often it was used; "
+                     "alpha is unstable when a code is rare)")
+    parts.append("Flag: reliable (alpha ≥ .800), tentative (≥ .667), unreliable, or too few "
+                 "units (< 10)")
+    parts.append("an exclusive group's row treats its codes as one variable")
+    return "; ".join(parts) + "."
+
+
 def _results_table(title: str, result: ProjectAgreement, items: Sequence, codebook: Codebook,
-                   code_ids: Sequence[str]) -> Table:
+                   code_ids: Sequence[str],
+                   prevalence: dict[str, list[tuple[int, float | None]]] | None = None
+                   ) -> Table:
     two, boot = len(result.coders) == 2, bool(result.bootstrap)
     depth = relative_depths(codebook, [c for c in code_ids if c in codebook])
+    prevalence = prevalence or {}
     columns = ["Code", "Id", "Alpha"] + (["95% interval"] if boot else []) + \
-        ["% agree", "Units"] + (["Kappa"] if two else []) + ["Flag"]
+        ["% agree", "Units"] + (["Kappa"] if two else []) + \
+        ([f"{c} n (%)" for c in result.coders] if prevalence else []) + ["Flag"]
     rows, indents = [], []
     for r in items:
-        row = [codebook[r.id].label if r.id in codebook else r.id, r.id, num(r.alpha)]
+        label = codebook[r.id].label if r.id in codebook else r.id
+        if r.id in codebook and codebook[r.id].exclusive:
+            label += " (exclusive group)"
+        row = [label, r.id, num(r.alpha)]
         if boot:
             row.append(interval(r.ci))
         row += [num(r.percent_agreement, 1), str(r.units)]
         if two:
             row.append(num(r.kappa))
+        if prevalence:
+            row += [f"{n} ({num(p, 1)})" if p is not None else str(n)
+                    for n, p in prevalence.get(r.id, [(0, None)] * len(result.coders))]
         rows.append([*row, r.flag])
         indents.append(depth.get(r.id, 0))
     return Table(title, columns, rows, indents=indents)
@@ -97,7 +164,11 @@ def _cases_table(result: ProjectAgreement, cases: dict[str, str]) -> Table:
                      f"{worst['id']} {num(worst['alpha'])}" if worst else "–",
                      *[num(g.alpha) for g in case.groups]])
     columns = ["Case", "Units", "Mean alpha", "Lowest code", *groups]
-    return Table("Agreement per case", columns, rows)
+    return Table("Agreement per case", columns, rows,
+                 note="Units: the case's excerpts reviewed by two or more coders; Mean alpha: "
+                      "the unweighted mean of the codes' alphas in the case (codes with an "
+                      "undefined alpha left out); Lowest code: the code with the lowest alpha "
+                      "there; a column per exclusive group: that group's alpha.")
 
 
 def _pairs_table(result: ProjectAgreement) -> Table:
@@ -109,7 +180,9 @@ def _pairs_table(result: ProjectAgreement) -> Table:
                      f"{worst.id} {num(worst.alpha)}" if worst else "–",
                      *[num(g.alpha) for g in pair.groups]])
     columns = ["Coders", "Units", "Mean alpha", "Lowest code", *groups]
-    return Table("Agreement per pair of coders", columns, rows)
+    return Table("Agreement per pair of coders", columns, rows,
+                 note="Units: excerpts both coders reviewed; the other columns as in the "
+                      "table per case.")
 
 
 # --- comparison ---------------------------------------------------------------------------
@@ -160,13 +233,17 @@ def group_table(matrix: Matrix, group: str) -> Table:
     dist = distribution(matrix, group)
     rows = []
     for col in dist.columns:
-        rows.append([col.label, *[num(dist.shares[(ch.id, col.id)], 1) for ch in dist.children],
+        counts = [dist.counts[(ch.id, col.id)] for ch in dist.children]
+        total = sum(counts)
+        rows.append([col.label, *[num(100.0 * c / total if total else None, 1) for c in counts],
                      str(dist.excerpts[col.id])])
-    note = ""
+    note = (f"Basis: {matrix.basis.describe()}. Each code's share of the group's codings in "
+            "the case; each share is rounded on its own, so a row may sum to 99.9 or 100.1. "
+            "Excerpts: those with any code of the group (n).")
     conflicting = sum(dist.conflicting.values())
     if conflicting:
-        note = (f"{conflicting} excerpts carry more than one of these codes from different "
-                "pooled coders; each counts once per code.")
+        note += (f" {conflicting} excerpts carry more than one of these codes from different "
+                 "pooled coders; each counts once per code.")
     columns = ["Case", *[ch.label for ch in dist.children], "Excerpts"]
     return Table(f"{dist.group.label}: share of each code by case (%)", columns, rows,
                  note=note)
