@@ -47,6 +47,7 @@ from . import (  # noqa: E402,F401
     export_cmds,
     project_cmds,
     round_cmds,
+    search_cmds,
 )
 
 

@@ -12,6 +12,7 @@ from ..project.codebook import Code, Codebook
 from ..project.corpus import Case, format_ref, parse_ref
 from .connection import chunks, set_meta
 from .excerpt_sync import sync_document_excerpts
+from .search import BulkIndex
 
 if TYPE_CHECKING:
     from .connection import Connection
@@ -135,13 +136,17 @@ def sync_corpus(conn: sqlite3.Connection, cases: list[Case], report: SyncReport)
     known = {(r[1], r[2]): (r[0], r[3], r[4]) for r in conn.execute(
         "SELECT id, case_id, stem, sha, active FROM documents")}
     seen: set[int] = set()
+    index = BulkIndex(conn)
     for case in cases:
         for doc in case.documents:
             key = (doc.case_id, doc.stem)
             if key in known and known[key][1] == doc.sha and known[key][2]:
                 seen.add(known[key][0])
                 continue
+            if key in known:
+                index.forget(known[key][0])
             doc_id = _upsert_document(conn, doc, known.get(key))
+            index.add(doc_id)
             seen.add(doc_id)
             if key in known:
                 report.documents_updated += 1
@@ -153,6 +158,7 @@ def sync_corpus(conn: sqlite3.Connection, cases: list[Case], report: SyncReport)
             report.documents_removed += 1
             _orphan(conn, "document_id = ?", (doc_id,), report)
             conn.execute("UPDATE documents SET active = 0 WHERE id = ?", (doc_id,))
+    index.finish()
     report.cases = len(cases)
     report.documents = conn.execute(
         "SELECT COUNT(*) FROM documents WHERE active = 1").fetchone()[0]

@@ -150,6 +150,13 @@ def _excerpt_page_and_media(conn: sqlite3.Connection) -> None:
         conn.execute(f"ALTER TABLE excerpts ADD COLUMN {column} INTEGER")
 
 
+def _excerpt_search(conn: sqlite3.Connection) -> None:
+    """Full-text search over excerpt text (FTS5), kept in step by triggers."""
+    from .search import create_index
+
+    create_index(conn)
+
+
 MIGRATIONS: list[Migration] = [
     (1, "initial schema", _initial),
     (2, "adjudication log", _adjudication),
@@ -159,6 +166,7 @@ MIGRATIONS: list[Migration] = [
     (6, "event history indexes", _event_history_indexes),
     (7, "reliability rounds", _rounds),
     (8, "excerpt page and media times", _excerpt_page_and_media),
+    (9, "full-text search over excerpts", _excerpt_search),
 ]
 LATEST = MIGRATIONS[-1][0]
 
