@@ -323,7 +323,8 @@ def test_a_failed_first_import_leaves_no_database(cli: Cli, project: Path) -> No
 
 # -- 7. a read-only or damaged database: one line, nothing changed ----------------------------
 def damage(db: Path) -> None:
-    """Overwrite part of every page but the first two of a checkpointed database."""
+    """Overwrite the start (header and cell pointers) of every page but the first two of a
+    checkpointed database."""
     conn = sqlite3.connect(db)
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     size, count = (conn.execute(f"PRAGMA {p}").fetchone()[0] for p in ("page_size",
@@ -331,7 +332,7 @@ def damage(db: Path) -> None:
     conn.close()
     data = bytearray(db.read_bytes())
     for page in range(2, count):
-        data[page * size + 100:page * size + 300] = b"\xff" * 200
+        data[page * size:page * size + 300] = b"\xff" * 300
     db.write_bytes(bytes(data))
 
 
