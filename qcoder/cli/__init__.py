@@ -31,7 +31,9 @@ def cli(ctx: click.Context, project_dir: str | None, db: str | None, coder: str 
     Run without a command to open the coding workbench on the project.
     """
     ctx.obj = State(project_dir=project_dir, db=db, coder=coder, lead=lead,
-                    follow_outside=follow_outside)
+                    follow_outside=follow_outside,
+                    coder_typed=ctx.get_parameter_source("coder")
+                    == click.core.ParameterSource.COMMANDLINE)
     if ctx.invoked_subcommand is None:
         from .project_cmds import open_workbench
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import sqlite3
 import sys
 from dataclasses import dataclass, field
@@ -20,12 +21,23 @@ if TYPE_CHECKING:  # the store is loaded only by the commands that need it
     from ..store.database import Store
 
 
+def _quiet_broken_pipe() -> None:
+    """The reader of our output left (``qcoder codings export | head -1``): stop quietly,
+    exit 0, as command-line tools do; nothing more is written to the closed pipe."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    with contextlib.suppress(OSError, ValueError):
+        os.dup2(devnull, sys.stdout.fileno())
+    raise SystemExit(0)
+
+
 class QcoderGroup(click.Group):
     """Prints a :class:`QcoderError` as one line (exit 1) instead of a traceback."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except BrokenPipeError:
+            _quiet_broken_pipe()
         except QcoderError as exc:
             _discard_new_database(ctx)
             raise click.ClickException(visible(str(exc))) from None
@@ -53,6 +65,8 @@ class State:
     project_dir: str | None = None
     db: str | None = None
     coder: str | None = None
+    #: ``--coder`` typed before the command (not from QCODER_CODER)
+    coder_typed: bool = False
     lead: bool = False
     follow_outside: bool = False
     _project: Project | None = field(default=None, repr=False)
@@ -129,6 +143,16 @@ class State:
 
         if str(out) != "-":
             check_target(out, self.protected(), force)
+
+    def own_coders(self, command: str, given: object) -> None:
+        """The root ``--coder`` says who is coding, everywhere. A command that chooses whose
+        codings it writes has its own ``--coder``: refuse the root one there rather than
+        silently export everyone's."""
+        if self.coder_typed and not given:
+            raise QcoderError(f"'qcoder --coder {self.coder} {command}' does not choose whose "
+                              f"codings: --coder before a command says who is coding; write "
+                              f"'qcoder {command} --coder {self.coder}' for {self.coder}'s "
+                              "codings only")
 
     def require_coder(self) -> str:
         from ..coding import check_coder

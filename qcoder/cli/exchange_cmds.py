@@ -153,6 +153,7 @@ def export_qdpx(state: State, out: str, coders: tuple[str, ...], as_json: bool,
     from ..exchange.refi.store_data import export_project
     from .export_cmds import _many
 
+    state.own_coders("export qdpx", coders)
     state.check_output(out, force)
     result = export_project(state.store(), state.project().root.name, _many(coders))
     write_qdpx(result.project, out)

@@ -68,6 +68,7 @@ def export_docx(state: State, out: str, sections: str | None, codes: str | None,
     from ..export.appendix import check_date, describe_basis, gather, resolve_basis
     from ..export.docx import write_docx
 
+    state.own_coders("export docx", coders or consensus or pooled)
     state.check_output(out, force)
     store = state.store()
     day = check_date(date)
@@ -148,6 +149,7 @@ def _tabular_command(fmt: str) -> click.Command:
         from ..export.tabular import export_codings
 
         state.check_output(out, force)
+        state.own_coders(f"export {fmt}", coders)
         count = export_codings(state.store(), out, fmt, coders=_many(coders),
                                code_ids=split_ids(codes), case_ids=split_ids(cases), **extra)
         if out != "-":

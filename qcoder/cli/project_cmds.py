@@ -193,6 +193,7 @@ def codings_export(state: State, only: str | None, fmt: str, output: str | None,
 
     if output:
         state.check_output(output, force)
+    state.own_coders("codings export", only)
     store = state.store()
     if only is not None and only not in store.coders():
         known = ", ".join(store.coders()) or "none yet"
