@@ -85,3 +85,32 @@ def test_bad_options_write_nothing(coded: Cli, tmp_path: Path) -> None:
     for args in (("--coder", "zoe"), ("--codes", "nope"), ("--cases", "gamma")):
         coded.fails("export", "csv", str(out), *args)
     assert list(tmp_path.glob("*x.csv*")) == []
+
+
+def test_both_kinds_of_memo_travel_to_csv_json_and_codings_export(coded: Cli,
+                                                                   tmp_path: Path) -> None:
+    from qcoder.coding import Coding
+    from qcoder.store.database import Store
+
+    with Store(coded.db) as store:
+        ref = "alpha/interview-1#4"
+        ann = Coding(store, store.codebook(), "ann")
+        excerpt = store.excerpt_by_ref(ref).id
+        code = next(iter(store.codes_of(excerpt, "ann")))
+        ann.set_excerpt_memo(excerpt, "ask about the carrot, line 2")
+        ann.set_coding_memo(excerpt, code, "only implicit")
+    coded.ok("export", "csv", str(tmp_path / "c.csv"))
+    coded.ok("export", "json", str(tmp_path / "c.json"))
+    for rows in (read_csv(tmp_path / "c.csv"),
+                 json.loads((tmp_path / "c.json").read_text(encoding="utf-8"))["codings"]):
+        mine = next(r for r in rows if (r["excerpt"], r["coder"], r["code"]) == (ref, "ann",
+                                                                               code))
+        assert (mine["excerpt_memo"], mine["coding_memo"]) == ("ask about the carrot, line 2",
+                                                               "only implicit")
+        others = [r for r in rows if r["excerpt"] == ref and r["coder"] != "ann"]
+        assert all(r["excerpt_memo"] == "" for r in others)  # a memo is its coder's
+    exported = list(csv.DictReader(io.StringIO(coded.ok("codings", "export").stdout)))
+    mine = next(r for r in exported if (r["excerpt"], r["coder"], r["code"]) == (ref, "ann",
+                                                                               code))
+    assert (mine["excerpt_memo"], mine["memo"]) == ("ask about the carrot, line 2",
+                                                    "only implicit")

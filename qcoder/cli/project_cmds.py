@@ -182,7 +182,8 @@ def codings_import(state: State, file: str, as_json: bool) -> None:
 @pass_state
 def codings_export(state: State, only: str | None, fmt: str, output: str | None,
                    include_orphans: bool, force: bool) -> None:
-    """Write codings: excerpt,code,coder,memo then case,document,time (re-importable).
+    """Write codings: excerpt,code,coder,memo then excerpt_memo,case,document,time
+    (re-importable; memo is the coding's memo, excerpt_memo the coder's memo on the excerpt).
 
     With --include-orphans two more columns: quote (the excerpt's text) and orphaned
     (yes/no); 'qcoder codings import' puts an orphaned coding back only on an excerpt that

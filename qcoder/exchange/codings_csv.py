@@ -23,8 +23,8 @@ from ..store.database import Store, log_import, now
 from ..store.excerpt_sync import QuoteIndex
 
 REQUIRED = ("excerpt", "code", "coder")
-EXPORT_COLUMNS = ("excerpt", "code", "coder", "memo", "case", "document", "page",
-                  "media_start", "media_end", "time")
+EXPORT_COLUMNS = ("excerpt", "code", "coder", "memo", "excerpt_memo", "case", "document",
+                  "page", "media_start", "media_end", "time")
 ORPHAN_COLUMNS = ("quote", "orphaned")  # with --include-orphans: where a coding really was
 YES = ("yes", "true", "1")
 BATCH = 20_000

@@ -17,7 +17,7 @@ from .atomic import ExportError, atomic_file
 
 COLUMNS = ("excerpt", "case", "case_name", "document", "document_title", "paragraph",
            "start", "end", "page", "media_start", "media_end", "speaker", "section", "code",
-           "code_label", "code_path", "coder", "memo", "time", "text")
+           "code_label", "code_path", "coder", "coding_memo", "excerpt_memo", "time", "text")
 PATH_SEPARATOR = " > "
 
 
@@ -45,7 +45,8 @@ def coding_rows(store: Store, codebook: Codebook | None = None,
                "page": row["page"], "media_start": row["media_start"],
                "media_end": row["media_end"], "speaker": row["speaker"], "section": row["section"],
                "code": row["code"], "code_label": codebook[row["code"]].label,
-               "code_path": paths[row["code"]], "coder": row["coder"], "memo": row["memo"],
+               "code_path": paths[row["code"]], "coder": row["coder"],
+               "coding_memo": row["memo"], "excerpt_memo": row["excerpt_memo"],
                "time": row["time"], "text": row["text"]}
 
 

@@ -190,7 +190,8 @@ class CodingReads:
 
     def iter_codings(self: Connection, coder: str | None = None, include_orphans: bool = False,
                      batch: int = 5000) -> Iterator[dict[str, Any]]:
-        """Every coding with its reference, case, document and time, plus reviewed-without-code
+        """Every coding with its reference, case, document, time, coding memo (``memo``) and
+        the coder's memo on the excerpt (``excerpt_memo``), plus reviewed-without-code
         rows (``code`` empty), ordered by reference then coder. Streams in batches. With
         ``include_orphans``, codings on orphaned excerpts too, and each row's ``quote`` (the
         excerpt's text: an orphan's ``#n`` is where it was, not where it is)."""
@@ -198,13 +199,15 @@ class CodingReads:
         coder_filter = "" if coder is None else (" AND " if where else " WHERE ") + "x.coder = ?"
         sql = f"""
             SELECT d.case_id, d.stem, e.n, x.code_id, x.coder, x.memo, x.at, e.active,
-                   {"e.text" if include_orphans else "NULL"}, e.page, e.media_start, e.media_end
+                   {"e.text" if include_orphans else "NULL"}, e.page, e.media_start, e.media_end,
+                   m.text
             FROM (SELECT excerpt_id, code_id, coder, memo, created AS at FROM codings
                   UNION ALL
                   SELECT r.excerpt_id, '' AS code_id, r.coder, NULL, r.reviewed_at FROM reviews r
                   WHERE NOT EXISTS (SELECT 1 FROM codings c WHERE c.excerpt_id = r.excerpt_id
                                     AND c.coder = r.coder)) x
             JOIN excerpts e ON e.id = x.excerpt_id JOIN documents d ON d.id = e.document_id
+            LEFT JOIN memos m ON m.excerpt_id = x.excerpt_id AND m.coder = x.coder
             {where}{coder_filter}
             ORDER BY d.case_id, d.stem, e.n, x.coder, x.code_id"""
         cur = self.conn.execute(sql, () if coder is None else (coder,))
@@ -214,13 +217,15 @@ class CodingReads:
                        "memo": r[5] or "", "case": r[0], "document": r[1], "time": r[6],
                        "orphaned": not r[7], "quote": r[8] or "",
                        "page": r[9] if r[9] is not None else "",
-                       "media_start": timecode(r[10]), "media_end": timecode(r[11])}
+                       "media_start": timecode(r[10]), "media_end": timecode(r[11]),
+                       "excerpt_memo": r[12] or ""}
 
     def coded_excerpts(self: Connection, coders: Iterable[str] | None = None,
                        by_code: bool = True, batch: int = 5000) -> Iterator[dict[str, Any]]:
         """Codings on active excerpts with active codes, with the excerpt's text, speaker,
-        case and document. Ordered by codebook position then case, document, excerpt and
-        coder (``by_code``), or by case, document, excerpt, code position and coder."""
+        case and document, and the coder's memo on the excerpt (``excerpt_memo``). Ordered
+        by codebook position then case, document, excerpt and coder (``by_code``), or by
+        case, document, excerpt, code position and coder."""
         where, params = "e.active = 1 AND k.active = 1", []
         if coders is not None:
             params = list(coders)
@@ -230,10 +235,11 @@ class CodingReads:
         cur = self.conn.execute(f"""
             SELECT c.code_id, c.coder, c.memo, c.created, d.case_id, d.stem, e.n, e.speaker,
                    e.section, e.text, d.title, e.start, e."end", e.page, e.media_start,
-                   e.media_end
+                   e.media_end, m.text
             FROM codings c JOIN excerpts e ON e.id = c.excerpt_id
             JOIN documents d ON d.id = e.document_id JOIN cases s ON s.id = d.case_id
             JOIN codes k ON k.id = c.code_id
+            LEFT JOIN memos m ON m.excerpt_id = c.excerpt_id AND m.coder = c.coder
             WHERE {where} ORDER BY {order}""", params)
         while rows := cur.fetchmany(batch):
             for r in rows:
@@ -242,4 +248,5 @@ class CodingReads:
                        "excerpt": format_ref(r[4], r[5], r[6]), "speaker": r[7] or "",
                        "section": r[8] or "", "text": r[9], "title": r[10] or "",
                        "start": r[11], "end": r[12], "page": r[13] if r[13] is not None else "",
-                       "media_start": timecode(r[14]), "media_end": timecode(r[15])}
+                       "media_start": timecode(r[14]), "media_end": timecode(r[15]),
+                       "excerpt_memo": r[16] or ""}

@@ -68,6 +68,12 @@ def test_wide_excerpt(snap_compare, coded: Path, size: tuple[int, int]) -> None:
 
 
 @pytest.mark.parametrize("size", SIZES)
+def test_memo_browser(snap_compare, coded: Path, size: tuple[int, int]) -> None:
+    assert snap_compare(create_app(coded, coder="ann"), terminal_size=size,
+                        run_before=pressing("B"))
+
+
+@pytest.mark.parametrize("size", SIZES)
 def test_lead_prompt(snap_compare, coded: Path, size: tuple[int, int]) -> None:
     assert snap_compare(create_app(coded, coder="ann"), terminal_size=size,
                         run_before=pressing("R"))

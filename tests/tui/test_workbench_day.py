@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import codes_on, drive, open_store, screen_text
+from conftest import codes_on, current_ref, drive, open_store, screen_text
 from textual.pilot import Pilot
 
 from qcoder.coding import Coding
@@ -139,3 +139,28 @@ def test_the_picker_is_read_to_its_end_at_80x24(imported: Path) -> None:
         return "\n".join(screen_text(app))
 
     assert "Esc: close" in drive(imported, steps, size=SMALL)
+
+
+def test_the_memo_browser_lists_my_memos_and_jumps_to_one(imported: Path) -> None:
+    with open_store(imported) as store:
+        ann = Coding(store, store.codebook(), "ann")
+        bob = Coding(store, store.codebook(), "bob")
+        notes = store.excerpt_by_ref("alpha/notes#2").id
+        first = store.excerpt_by_ref("alpha/interview#1").id
+        ann.set_excerpt_memo(notes, "budget line: check the figure")
+        ann.apply(first, "framing-security")
+        ann.set_coding_memo(first, "framing-security", "ironic")
+        bob.set_excerpt_memo(first, "bob's private note")
+
+    async def steps(app: QcoderApp, pilot: Pilot) -> tuple[str, str, str]:
+        await pilot.press("B")
+        await pilot.pause()
+        listed = "\n".join(screen_text(app))
+        await pilot.press(*"budget", "enter")
+        await pilot.pause()
+        return listed, type(app.screen).__name__, current_ref(app)
+
+    listed, screen, ref = drive(imported, steps, size=SMALL)
+    assert "My memos (2)" in listed and "ironic" in listed and "budget line" in listed
+    assert "Security framing" in listed and "bob's private note" not in listed
+    assert (screen, ref) == ("CodingScreen", "alpha/notes#2")

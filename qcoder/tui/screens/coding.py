@@ -387,6 +387,20 @@ class CodingScreen(Screen[None]):
         self.current = excerpt
         self._act(action)
 
+    def action_memo_browser(self) -> None:
+        """Every memo of mine; the chosen one's excerpt becomes current."""
+        from ...store.memos import memos_of
+        from .memos import MemoBrowser
+
+        memos = memos_of(self.session.store.conn, self.session.coder)
+
+        def chosen(excerpt_id: int | None) -> None:
+            if excerpt_id is not None:
+                self.show(excerpt_id)
+                self.query_one(ExcerptList).focus()
+
+        self.app.push_screen(MemoBrowser(memos, self.session.codebook), chosen)
+
     def action_filter(self) -> None:
         from .filter import FilterScreen
 
