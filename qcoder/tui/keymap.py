@@ -51,7 +51,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("redo", "r", "redo", "Redo", "coding"),
     Command("excerpt_memo", "m", "excerpt_memo", "Memo", "coding", show=True),
     Command("coding_memo", "M", "coding_memo", "Memo on a coding", "coding"),
-    Command("memo_browser", "B", "memo_browser", "All my memos", "coding"),
+    Command("memo_browser", "f2", "memo_browser", "All my memos", "coding"),
     Command("filter", "slash", "filter", "Filter", "coding", show=True),
     Command("clear_filter", "escape", "clear_filter", "Show all excerpts", "coding"),
     Command("clear_codes", "x", "clear_codes", "Remove my codes here", "coding"),

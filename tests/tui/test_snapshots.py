@@ -70,7 +70,7 @@ def test_wide_excerpt(snap_compare, coded: Path, size: tuple[int, int]) -> None:
 @pytest.mark.parametrize("size", SIZES)
 def test_memo_browser(snap_compare, coded: Path, size: tuple[int, int]) -> None:
     assert snap_compare(create_app(coded, coder="ann"), terminal_size=size,
-                        run_before=pressing("B"))
+                        run_before=pressing("f2"))
 
 
 @pytest.mark.parametrize("size", SIZES)

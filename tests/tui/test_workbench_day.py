@@ -153,7 +153,7 @@ def test_the_memo_browser_lists_my_memos_and_jumps_to_one(imported: Path) -> Non
         bob.set_excerpt_memo(first, "bob's private note")
 
     async def steps(app: QcoderApp, pilot: Pilot) -> tuple[str, str, str]:
-        await pilot.press("B")
+        await pilot.press("f2")
         await pilot.pause()
         listed = "\n".join(screen_text(app))
         await pilot.press(*"budget", "enter")
