@@ -157,6 +157,13 @@ def _excerpt_search(conn: sqlite3.Connection) -> None:
     create_index(conn)
 
 
+def _suggestions(conn: sqlite3.Connection) -> None:
+    """Suggestions from searches and language models, apart from codings."""
+    from .suggestions import SCHEMA
+
+    _run(conn, SCHEMA)
+
+
 MIGRATIONS: list[Migration] = [
     (1, "initial schema", _initial),
     (2, "adjudication log", _adjudication),
@@ -167,6 +174,7 @@ MIGRATIONS: list[Migration] = [
     (7, "reliability rounds", _rounds),
     (8, "excerpt page and media times", _excerpt_page_and_media),
     (9, "full-text search over excerpts", _excerpt_search),
+    (10, "suggestions", _suggestions),
 ]
 LATEST = MIGRATIONS[-1][0]
 
