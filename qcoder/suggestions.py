@@ -21,6 +21,7 @@ from .project.corpus import format_ref
 from .rounds import blind_excerpts
 from .search import search
 from .store import suggestions as sql
+from .store.audit import log_entry
 from .store.connection import now
 from .store.database import Store
 
@@ -139,7 +140,8 @@ def suggest_with_model(store: Store, code_ids: Sequence[str], model_name: str | 
     except llm.UnknownModelError as exc:
         raise QcoderError(f"model {model_name!r}: {exc}; see 'llm models' for the models "
                           "you have") from None
-    source = check_source(source or f"ai-{re.sub(r'[^a-z0-9_.:-]', '-', model.model_id.lower())}"[:64])
+    default = "ai-" + re.sub(r"[^a-z0-9_.:-]", "-", model.model_id.lower())
+    source = check_source(source or default[:64])
     system = prompt_for(book, codes)
     prompt_hash = hashlib.sha256(f"{PROMPT_VERSION}\n{system}".encode()).hexdigest()[:16]
     excerpts = sql.excerpt_texts(store, case_ids, limit)
@@ -202,23 +204,16 @@ def decide(store: Store, coder: str, ids: Sequence[int], accept: bool) -> list[d
     for suggestion_id in ids:
         row = rows[suggestion_id]
         if accept:
-            coding.apply(row["excerpt_id"], row["code_id"],
-                         memo=None)
+            coding.apply(row["excerpt_id"], row["code_id"])
+        decision = "accepted" if accept else "rejected"
         with store.transaction() as conn:
-            sql.decide(conn, suggestion_id, "accepted" if accept else "rejected", coder, now())
+            sql.decide(conn, suggestion_id, decision, coder, now())
+            log_entry(conn, coder, "suggestion", {
+                "suggestion": suggestion_id, "source": row["source"], "decision": decision,
+                "excerpt": format_ref(row["case_id"], row["stem"], row["n"]),
+                "code": row["code_id"], "reason": row["reason"]})
     return [rows[i] for i in ids]
 
 
 def sources(store: Store) -> list[dict[str, Any]]:
     return sql.sources(store)
-
-
-def source_codings(store: Store, source: str) -> tuple[dict[str, list[int]],
-                                                        dict[str, list[int]]]:
-    """For agreement: code → excerpts examined, code → excerpts suggested."""
-    scope = sql.scope_of(store, source)
-    if not scope:
-        known = ", ".join(s["source"] for s in sql.sources(store)) or "none yet"
-        raise QcoderError(f"no suggestion source '{source}' (sources: {known}); make one with "
-                          "'qcoder suggest search QUERY --code ID'")
-    return scope, sql.suggested_by(store, source)

@@ -50,6 +50,7 @@ from . import (  # noqa: E402,F401
     project_cmds,
     round_cmds,
     search_cmds,
+    suggest_cmds,
 )
 
 

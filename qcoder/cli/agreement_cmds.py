@@ -164,6 +164,9 @@ def _every_result(report: object) -> list[CodeAgreement]:
               help="Coders to compare (default: every coder except consensus).")
 @click.option("--case", "case", metavar="ID", help="Only the excerpts of this case.")
 @click.option("--codes", metavar="ID,...", help="Only these codes or exclusive groups.")
+@click.option("--with-suggestions", metavar="SOURCE",
+              help="Count a suggestion source as one more coder (on the excerpts and codes it "
+                   "examined), to see its agreement with each coder before trusting it.")
 @click.option("--bootstrap", type=click.IntRange(min=0), default=0, metavar="N",
               help="Add a 95% interval and q (chance that alpha < .667 and < .800) from N "
                    "bootstrap resamples, e.g. 1000.")
@@ -185,7 +188,8 @@ def _every_result(report: object) -> list[CodeAgreement]:
 @pass_state
 def agreement(state: State, coders: str | None, case: str | None, codes: str | None,
               bootstrap: int, bootstrap_method: str, seed: int | None,
-              round_name: str | None, stats: str | None, as_json: bool) -> None:
+              round_name: str | None, stats: str | None, with_suggestions: str | None,
+              as_json: bool) -> None:
     """Agreement between coders: Krippendorff's alpha per code, exclusive group, case and
     pair of coders, with percent agreement, positive specific agreement and (for two coders)
     Cohen's kappa with its standard error; --stats adds Fleiss' kappa, Scott's pi, Gwet's
@@ -209,8 +213,13 @@ def agreement(state: State, coders: str | None, case: str | None, codes: str | N
                               bootstrap=bootstrap, seed=DEFAULT_SEED if seed is None else seed,
                               bootstrap_method=bootstrap_method, as_json=as_json)
         return
-    result = project_agreement(store, codebook, coders=split_ids(coders), case=case,
-                               codes=split_ids(codes), bootstrap=bootstrap,
+    chosen, code_ids = split_ids(coders), split_ids(codes)
+    if with_suggestions is not None:
+        from ..reliability.data import with_source
+
+        chosen, code_ids = with_source(store, with_suggestions, chosen, code_ids)
+    result = project_agreement(store, codebook, coders=chosen, case=case,
+                               codes=code_ids, bootstrap=bootstrap,
                                seed=DEFAULT_SEED if seed is None else seed,
                                bootstrap_method=bootstrap_method)
     if as_json:

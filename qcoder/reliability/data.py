@@ -17,7 +17,7 @@ import numpy as np
 
 from ..errors import QcoderError
 from ..project.codebook import Codebook
-from ..store import reads
+from ..store import reads, suggestions
 from ..store.database import Store
 from ..store.rounds import frozen_codings, frozen_reviews
 from .agreement import (
@@ -51,6 +51,49 @@ def rollup_rule(codebook: Codebook) -> dict[str, tuple[str, ...]]:
     }
 
 
+#: A suggestion source counted as a coder is named ``suggestions:SOURCE``.
+SOURCE_PREFIX = "suggestions:"
+
+
+def _add_source(store: Store, name: str, reviews: dict[str, np.ndarray],
+                codings: dict[tuple[str, str], np.ndarray], keep: Any) -> None:
+    """A suggestion source as a coder: it reviewed what it examined, coded what it suggested."""
+    scope, suggested = _source(store, name.removeprefix(SOURCE_PREFIX))
+    examined = np.unique(np.concatenate([np.asarray(v, dtype=np.int64)
+                                         for v in scope.values()]))
+    reviews[name] = keep(examined)
+    for code_id, ids in suggested.items():
+        found = keep(np.unique(np.asarray(ids, dtype=np.int64)))
+        if found.size:
+            codings[(code_id, name)] = found
+
+
+def _source(store: Store, source: str) -> tuple[dict[str, list[int]], dict[str, list[int]]]:
+    scope = suggestions.scope_of(store, source)
+    if not scope:
+        known = ", ".join(s["source"] for s in suggestions.sources(store)) or "none yet"
+        raise QcoderError(f"no suggestion source '{source}' (sources: {known}); make one with "
+                          "'qcoder suggest search QUERY --code ID'")
+    return scope, suggestions.suggested_by(store, source)
+
+
+def with_source(store: Store, source: str, coders: Sequence[str] | None,
+                codes: Sequence[str] | None) -> tuple[list[str], list[str]]:
+    """Coders and codes for agreement with a suggestion source as one more coder: the
+    coders asked for (default every coder but consensus) plus the source, and the codes
+    asked for (default, and at most, the codes the source examined)."""
+    scope, _ = _source(store, source)
+    humans = list(coders) if coders else [c for c in store.coders() if c != CONSENSUS]
+    examined = sorted(scope)
+    if codes:
+        outside = [c for c in codes if c not in scope]
+        if outside:
+            raise QcoderError(f"suggestion source '{source}' did not examine "
+                              f"{', '.join(outside)}; it examined {', '.join(examined)}")
+        examined = list(codes)
+    return [*humans, SOURCE_PREFIX + source], examined
+
+
 def load_agreement_data(
     store: Store,
     coders: Sequence[str] | None = None,
@@ -82,9 +125,13 @@ def load_agreement_data(
         ids = ids[ids < usable.size]
         return ids[usable[ids]]
 
-    names = list(coders) if coders is not None else store.coders()
-    reviews = {name: np.empty(0, dtype=np.int64) for name in names}
+    everyone = list(coders) if coders is not None else store.coders()
+    names = [n for n in everyone if not n.startswith(SOURCE_PREFIX)]
+    reviews = {name: np.empty(0, dtype=np.int64) for name in everyone}
     codings: dict[tuple[str, str], np.ndarray] = {}
+    for name in everyone:
+        if name.startswith(SOURCE_PREFIX):
+            _add_source(store, name, reviews, codings, keep)
     if names:
         frozen = frozen_round is not None
         reviewed = (frozen_reviews(store.conn, frozen_round, names) if frozen
@@ -133,7 +180,7 @@ def select_coders(store: Store, coders: Sequence[str] | None, minimum: int = 2) 
     else:
         chosen = list(dict.fromkeys(coders))
         for name in chosen:
-            if name not in known:
+            if name not in known and not name.startswith(SOURCE_PREFIX):
                 raise _unknown("coders", name, known)
     if len(chosen) < minimum:
         have = ", ".join(chosen) or "none"
