@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import random
-import shutil
 import sqlite3
 from pathlib import Path
 
@@ -51,8 +50,10 @@ def alphas(data: dict) -> dict[str, float | None]:
 def restricted_copy(cli: Cli, refs: list[str], tmp_path: Path) -> Cli:
     """A copy of the database with every review and coding outside ``refs`` deleted."""
     copy = tmp_path / "restricted.db"
-    shutil.copy(cli.db, copy)
+    source = sqlite3.connect(cli.db)
     conn = sqlite3.connect(copy)
+    source.backup(conn)  # a file copy could miss what is still in the write-ahead log
+    source.close()
     with Store(cli.db) as store:
         keep = [store.excerpt_by_ref(r).id for r in refs]
     marks = ",".join("?" * len(keep))

@@ -48,6 +48,7 @@ from . import (  # noqa: E402,F401
     exchange_cmds,
     export_cmds,
     project_cmds,
+    report_cmds,
     round_cmds,
     search_cmds,
     suggest_cmds,

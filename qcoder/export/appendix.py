@@ -96,6 +96,7 @@ class Appendix:
     sources: list[Table] | None = None
     memos: list[Table] | None = None
     notes: dict[str, str] = field(default_factory=dict)
+    methods: tuple[str, ...] = ()  # the methods statement, opening the agreement section
     excerpt_mode: str = "all"
     consensus: str = ""  # "N of M disagreements settled; K excerpts unsettled"
     version: str = ""
@@ -358,6 +359,9 @@ def gather(store: Store, *, project: str, sections: Sequence[str] | None = None,
             tables = [*(tables or []), log]
         appendix.agreement = tables
         appendix.notes["agreement"] = note
+        from .methods import appendix_methods
+
+        appendix.methods = appendix_methods(store, codebook, bootstrap)
     if "comparison" in chosen:
         from .appendix_stats import comparison_tables
 

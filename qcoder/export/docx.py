@@ -131,6 +131,9 @@ def render_docx(appendix: Appendix, template: str | Path | None = None) -> bytes
         landscape = any(body.wants_landscape(t) for t in tables)
         body.section(landscape=landscape)
         body.heading(f"Appendix {letter}. {title}", 1)
+        if title == "Intercoder agreement":
+            for paragraph in appendix.methods:
+                body.para(paragraph)
         numbers = [f"{letter}{i}" for i in range(1, len(tables) + 1)]
         refs = "; ".join(f"Table {n}: {t.title[:1].lower()}{t.title[1:]}"
                          for n, t in zip(numbers, tables, strict=True))

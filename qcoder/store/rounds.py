@@ -207,3 +207,39 @@ def strip_others_on(conn: sqlite3.Connection, excerpt_ids: Sequence[int], coder:
     conn.execute("DROP TABLE blind")
     conn.execute("COMMIT")
     conn.execute("VACUUM")
+
+
+def unblinding_entries(conn: sqlite3.Connection, coders: Sequence[str], start: str,
+                       end: str | None) -> int:
+    """How often one of ``coders`` chose to view other coders' codings between the times."""
+    rows = conn.execute(f"""SELECT COUNT(*) FROM events WHERE kind = 'unblind'
+        AND state = 'log' AND coder IN ({_marks(coders)}) AND at >= ?
+        AND (? IS NULL OR at <= ?)""", (*coders, start, end, end)).fetchone()
+    return int(rows[0])
+
+
+def adjudication_counts(conn: sqlite3.Connection, round_id: int | None) -> dict[str, Any]:
+    """The adjudication log on a round's excerpts (every excerpt for None): decisions in
+    all, per kind (keep, drop, pick) and who decided."""
+    where = ("WHERE excerpt_id IN (SELECT excerpt_id FROM round_excerpts WHERE round_id = ?)"
+             if round_id is not None else "")
+    params = (round_id,) if round_id is not None else ()
+    counts = dict(conn.execute(f"SELECT decision, COUNT(*) FROM adjudications {where} "
+                               "GROUP BY decision", params).fetchall())
+    by = [r[0] for r in conn.execute(f"SELECT DISTINCT decided_by FROM adjudications {where} "
+                                     "ORDER BY decided_by", params)]
+    return {"decisions": sum(counts.values()), "keep": counts.get("keep", 0),
+            "drop": counts.get("drop", 0), "pick": counts.get("pick", 0), "by": by}
+
+
+def reviews_before_start(conn: sqlite3.Connection, round_id: int, frozen: bool) -> int:
+    """Reviews by the round's coders on its excerpts made before the round was started."""
+    if frozen:
+        sql = """SELECT COUNT(*) FROM round_reviews v JOIN rounds r ON r.id = v.round_id
+            WHERE v.round_id = ? AND v.reviewed_at < r.started"""
+    else:
+        sql = """SELECT COUNT(*) FROM round_excerpts x JOIN rounds r ON r.id = x.round_id
+            JOIN round_coders k ON k.round_id = x.round_id
+            JOIN reviews v ON v.excerpt_id = x.excerpt_id AND v.coder = k.coder
+            WHERE x.round_id = ? AND v.reviewed_at < r.started"""
+    return int(conn.execute(sql, (round_id,)).fetchone()[0])
