@@ -33,7 +33,7 @@ def test_csv_has_one_row_per_coding_with_text_case_document_and_path(
     out = tmp_path / "export.csv"
     coded.ok("export", "csv", str(out))
     rows = read_csv(out)
-    assert list(rows[0]) == list(COLUMNS)
+    assert list(rows[0]) == [*COLUMNS, "case_attr_region"]  # alpha's case.yaml attribute
     expected = expected_codings()
     assert sorted((r["code"], r["excerpt"], r["coder"]) for r in rows) == sorted(
         (code, ref, coder) for (code, ref), coders in expected.items() for coder in coders)
@@ -114,3 +114,47 @@ def test_both_kinds_of_memo_travel_to_csv_json_and_codings_export(coded: Cli,
                                                                                code))
     assert (mine["excerpt_memo"], mine["memo"]) == ("ask about the carrot, line 2",
                                                     "only implicit")
+
+
+def test_csv_for_r_has_parents_levels_kinds_dates_attributes_and_offsets(
+        coded: Cli, project: Path, tmp_path: Path) -> None:
+    from qcoder.store.database import Store
+
+    out = tmp_path / "r.csv"
+    coded.ok("export", "csv", str(out))
+    rows = read_csv(out)
+    book = load_codebook(project / "codebooks" / "tiny.yaml")
+    with Store(coded.db) as store:
+        docs = {(d["case_id"], d["stem"]): d for d in store.documents()}
+        attributes = {c["id"]: c["attributes"] for c in store.cases()}
+        texts = {(d["case_id"], d["stem"]): store.document_text(d["id"]) for d in docs.values()}
+    for row in rows:
+        code = book[row["code"]]
+        assert row["code_parent"] == (code.parent or "")
+        assert row["code_level"] == str(len(row["code_path"].split(" > ")))
+        doc = docs[(row["case"], row["document"])]
+        assert (row["document_kind"], row["document_date"]) == (doc["kind"], doc["date"])
+        assert row["case_attr_region"] == str(attributes[row["case"]].get("region", ""))
+        text = texts[(row["case"], row["document"])]
+        assert text[int(row["start"]):int(row["end"])] == row["text"]
+
+
+def test_reviews_without_a_code_and_consensus_only_when_asked(coded: Cli,
+                                                             tmp_path: Path) -> None:
+    reviewed = tmp_path / "rev.csv"
+    reviewed.write_text("excerpt,code,coder\nalpha/notes#1,,ann\n", encoding="utf-8")
+    coded.ok("codings", "import", str(reviewed))
+    coded.ok("consensus", "--auto-agreed", coder="lead")
+    plain, full = tmp_path / "plain.csv", tmp_path / "full.csv"
+    coded.ok("export", "csv", str(plain))
+    coded.ok("export", "csv", str(full), "--reviews")
+    rows, every = read_csv(plain), read_csv(full)
+    assert {r["coder"] for r in rows} == {"ann", "bob"}  # no consensus unless asked
+    empty = [r for r in every if not r["code"]]
+    assert [(r["excerpt"], r["coder"]) for r in empty] == [("alpha/notes#1", "ann")]
+    assert all(r["code_path"] == r["code_label"] == "" for r in empty)
+    assert [r for r in every if r["code"]] == rows
+    consensus = tmp_path / "consensus.csv"
+    coded.ok("export", "csv", str(consensus), "--coder", "consensus")
+    agreed = sum(1 for coders in expected_codings().values() if len(coders) == 2)
+    assert len(read_csv(consensus)) == agreed

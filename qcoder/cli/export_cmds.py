@@ -138,10 +138,13 @@ def _tabular_command(fmt: str) -> click.Command:
     @click.argument("out", metavar=f"OUT.{fmt}", type=click.Path(dir_okay=False,
                                                                  allow_dash=True))
     @click.option("--coder", "coders", metavar="NAME", multiple=True,
-                  help="Only these coders' codings (repeat or comma-separate; "
-                       "'consensus' for the consensus).")
+                  help="Only these coders' codings (repeat or comma-separate; default every "
+                       "coder but consensus; 'consensus' for the consensus).")
     @click.option("--codes", metavar="IDS", help="Only these codes (and the codes below them).")
     @click.option("--cases", metavar="IDS", help="Only these cases.")
+    @click.option("--reviews", is_flag=True,
+                  help="Add a row (code columns empty) for each excerpt a coder reviewed "
+                       "without a code, so denominators and agreement can be rebuilt.")
     @force_option
     @pass_state
     def command(state: State, out: str, coders: tuple[str, ...], codes: str | None,
@@ -153,10 +156,11 @@ def _tabular_command(fmt: str) -> click.Command:
         count = export_codings(state.store(), out, fmt, coders=_many(coders),
                                code_ids=split_ids(codes), case_ids=split_ids(cases), **extra)
         if out != "-":
-            echo(f"{out}: {count} codings", err=True)
+            echo(f"{out}: {count} {'rows' if extra.get('reviews') else 'codings'}", err=True)
 
-    command.__doc__ = (f"Write every coding as {fmt.upper()} with its excerpt text, case, "
-                       "document and code path (OUT '-': standard output).")
+    command.__doc__ = (f"Write every coding as {fmt.upper()} with its excerpt text, offsets, "
+                       "case and its attributes, document (kind, date) and code path, parent "
+                       "and level (OUT '-': standard output).")
     if fmt == "csv":
         command = click.option("--bom", is_flag=True,
                                help="Start with a byte-order mark (for Excel).")(command)

@@ -69,24 +69,27 @@ def coding_memos(store: Store, coders: list[str] | None) -> list[dict[str, Any]]
              "coder": r[4], "text": r[5]} for r in rows]
 
 
-def excerpt_details(store: Store) -> dict[str, dict[str, Any]]:
-    """Per active excerpt reference: its offsets and its document's kind and date."""
-    rows = store.query("""SELECT d.case_id, d.stem, e.n, e.start, e."end", d.kind, d.date
-        FROM excerpts e JOIN documents d ON d.id = e.document_id WHERE e.active = 1""")
-    return {format_ref(r[0], r[1], r[2]): {"start": r[3], "end": r[4], "document_kind": r[5],
-                                           "document_date": r[6]} for r in rows}
+def document_details(store: Store) -> dict[tuple[str, str], tuple[str, str]]:
+    """(case id, document stem) of every active document mapped to its kind and date."""
+    return {(r[0], r[1]): (r[2], r[3]) for r in store.query(
+        "SELECT case_id, stem, kind, date FROM documents WHERE active = 1")}
 
 
 def reviews_without_code(store: Store, coders: list[str] | None) -> list[dict[str, Any]]:
     """Reviews of active excerpts by a coder who applied no active code to them, with the
-    excerpt's text, speaker, section, document and time, in project order."""
+    excerpt's text, offsets, page, media times, speaker, section, document and time, in
+    project order (case, document, paragraph, coder)."""
+    from ..project.formats.model import timecode
+
     where, params = "", []
     if coders is not None:
         where = f" AND r.coder IN ({','.join('?' * len(coders))})"
         params = list(coders)
     rows = store.query(f"""SELECT r.coder, r.reviewed_at, d.case_id, d.stem, e.n, e.speaker,
-            e.section, e.text, d.title
+            e.section, e.text, d.title, e.start, e."end", e.page, e.media_start, e.media_end,
+            m.text
         FROM reviews r JOIN excerpts e ON e.id = r.excerpt_id
+        LEFT JOIN memos m ON m.excerpt_id = r.excerpt_id AND m.coder = r.coder
         JOIN documents d ON d.id = e.document_id JOIN cases s ON s.id = d.case_id
         WHERE e.active = 1{where} AND NOT EXISTS (SELECT 1 FROM codings c
             JOIN codes k ON k.id = c.code_id
@@ -94,4 +97,7 @@ def reviews_without_code(store: Store, coders: list[str] | None) -> list[dict[st
         ORDER BY s.position, d.stem, e.n, r.coder""", params)
     return [{"coder": r[0], "time": r[1], "case": r[2], "document": r[3], "n": r[4],
              "excerpt": format_ref(r[2], r[3], r[4]), "speaker": r[5] or "",
-             "section": r[6] or "", "text": r[7], "title": r[8] or ""} for r in rows]
+             "section": r[6] or "", "text": r[7], "title": r[8] or "", "start": r[9],
+             "end": r[10], "page": r[11] if r[11] is not None else "",
+             "media_start": timecode(r[12]), "media_end": timecode(r[13]), "memo": "",
+             "excerpt_memo": r[14] or "", "code": ""} for r in rows]
