@@ -301,7 +301,8 @@ def test_pairwise(small: AgreementData) -> None:
     x = ann_bob.codes[0]
     assert (x.alpha, x.kappa, x.coders) == (pytest.approx(0.0), pytest.approx(0.0), 2)
     assert ann_bob.codes[1].alpha is None  # y: no variation between ann and bob
-    assert ann_bob.mean_alpha == pytest.approx(0.0)
+    assert ann_bob.flags == {"reliable": 0, "tentative": 0, "unreliable": 0, "undefined": 0,
+                             "too few units": 2}  # two shared excerpts: too few for x and y
     # ann/cat share 1 and 5: x = (1, 0), (0, 1): alpha = 1 - 3 * 4 / 8, kappa = -1
     assert ann_cat.codes[0].alpha == pytest.approx(-0.5)
     assert ann_cat.codes[0].kappa == pytest.approx(-1.0)
@@ -377,8 +378,8 @@ def test_to_dict_is_json_ready(small: AgreementData) -> None:
         "undefined_resamples", "interval_flag", "flag_note", "kappa_se", "kappa_ci", "pi",
         "fleiss", "fleiss_units", "ac1", "bp", "specific",
     }  # fmt: skip
-    assert set(result["cases"][0]) == {"id", "codes", "groups"}
-    assert set(result["pairwise"][0]) == {"coders", "units", "mean_alpha", "codes", "groups"}
+    assert set(result["cases"][0]) == {"id", "flags", "codes", "groups"}
+    assert set(result["pairwise"][0]) == {"coders", "units", "flags", "codes", "groups"}
     json.dumps(result, allow_nan=False)
     assert isinstance(report(small, ["x"]).codes[0], CodeAgreement)
 
@@ -403,3 +404,23 @@ def test_disagreements_honour_coders_case_and_order(small: AgreementData) -> Non
     assert [(d.excerpt_id, d.code_id) for d in both] == [(1, "x")]
     # g1: only excerpt 1 (ann, bob g1; cat g2); on 5 ann and cat both applied g1
     assert [d.excerpt_id for d in disagreements(small, ["g1"])] == [1]
+
+
+def test_two_codes_of_one_group_are_counted_and_left_out_of_the_group(small) -> None:
+    # bob applies both g1 and g2 on excerpt 1: missing for the group there, counted.
+    clash = AgreementData.from_rows(REVIEWS, [*CODINGS, (1, "g2", "bob")], CASES)
+    before, after = report(small, [], GROUPS), report(clash, [], GROUPS)
+    assert before.groups[0].conflicts == 0
+    assert after.groups[0].conflicts == 1
+    assert after.groups[0].units == before.groups[0].units  # 1 is still pairable (ann, cat)
+    assert [c.groups[0].conflicts for c in after.cases] == [1, 0]
+    pairs = {p.coders: p.groups[0].conflicts for p in after.pairwise}
+    assert pairs == {("ann", "bob"): 1, ("ann", "cat"): 0, ("bob", "cat"): 1}
+    # the group's alpha is that of the data with bob's value on 1 missing (g1 0, g2 1, none 2)
+    nan = np.nan
+    values = [[0, 2, 0, nan, 0],  # ann
+              [nan, 2, nan, 1, nan],  # bob: excerpt 1 missing
+              [1, nan, nan, 1, 0]]  # cat
+    expected = krippendorff.alpha(values, value_domain=[0, 1, 2], level_of_measurement="nominal")
+    assert after.groups[0].alpha == pytest.approx(expected, abs=1e-12)
+    assert after.to_dict()["groups"][0]["conflicts"] == 1

@@ -340,9 +340,13 @@ def test_agreement_table_holds_the_numbers_the_cli_prints(coded: Cli, tmp_path: 
         row = body[code["id"]]
         assert row["Alpha"] == fmt(code["alpha"])
         assert row["Units"] == str(code["units"])
-        assert row["Flag"] == code["flag"]
+        assert row["Flag"] == code["flag_note"]
         assert row["% agree"] == fmt(code["percent_agreement"], 1)
         assert row.get("Kappa", "–") == fmt(code.get("kappa"))
+        assert row.get("Kappa SE", "–") == fmt(code.get("kappa_se"))
+        kci = code.get("kappa_ci")
+        assert row.get("Kappa 95% interval", "–") == (
+            f"{kci[0]:.3f} – {kci[1]:.3f}" if kci else "–")
         ci = code["ci"]
         assert row["95% interval"] == (f"{ci[0]:.3f} – {ci[1]:.3f}" if ci else "–")
     groups = table_after(document, "Agreement per exclusive group")

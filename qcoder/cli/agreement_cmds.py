@@ -100,7 +100,7 @@ def _result_cells(r: CodeAgreement, stats: Sequence[str], boot: bool, two: bool)
 def print_agreement(result: ProjectAgreement, codebook: Codebook,
                     stats: Sequence[str] | None = None) -> None:
     """The report as tables: codes and groups worst first, then cases and pairs."""
-    from ..reliability.data import case_summary, pair_worst, worst_first
+    from ..reliability.data import case_summary, flags_text, pair_worst, worst_first
 
     report = result.report
     two, boot = len(result.coders) == 2, bool(result.bootstrap)
@@ -117,25 +117,40 @@ def print_agreement(result: ProjectAgreement, codebook: Codebook,
                      *_result_cells(r, stats, boot, two)] for r in worst_first(items)]
             print_wide(title, columns, rows, right)
     group_ids = [g.id for g in report.groups]
+    tally = "codes R/T/U/–"
     if report.cases:
         rows = []
         for case in report.cases:
             summary = case_summary(case.codes)
             worst = summary["worst"]
-            rows.append([case.id, str(summary["units"]), _num(summary["mean_alpha"]),
+            rows.append([case.id, str(summary["units"]), flags_text(summary["flags"]),
                          f"{worst['id']} {_num(worst['alpha'])}" if worst else "–",
                          *[_num(g.alpha) for g in case.groups]])
-        print_wide("Per case", ["case", "units", "mean alpha", "worst code", *group_ids], rows,
-               {"units", "mean alpha", *group_ids})
+        print_wide("Per case (group columns: the group's alpha)",
+                   ["case", "units", tally, "worst code", *group_ids], rows,
+                   {"units", tally, *group_ids})
     if report.pairwise:
         rows = []
+        group_columns = [c for g in group_ids for c in (g, f"{g} kappa", f"{g} SE")]
         for pair in report.pairwise:
             worst_code = pair_worst(pair)
-            rows.append([" & ".join(pair.coders), str(pair.units), _num(pair.mean_alpha),
+            rows.append([" & ".join(pair.coders), str(pair.units), flags_text(pair.flags),
                          f"{worst_code.id} {_num(worst_code.alpha)}" if worst_code else "–",
-                         *[_num(g.alpha) for g in pair.groups]])
-        print_wide("Pairs of coders", ["coders", "units", "mean alpha", "worst code", *group_ids],
-               rows, {"units", "mean alpha", *group_ids})
+                         *[v for g in pair.groups
+                           for v in (_num(g.alpha), _num(g.kappa), _num(g.kappa_se))]])
+        print_wide("Pairs of coders (group columns: alpha, Cohen's kappa and its SE)",
+                   ["coders", "units", tally, "worst code", *group_columns], rows,
+                   {"units", tally, *group_columns})
+    if report.cases or report.pairwise:
+        echo("codes R/T/U/–: how many codes are reliable / tentative / unreliable / undefined "
+             "or with too few units (no mean alpha: it would average parents with their own "
+             "codes and leave out the undefined ones).")
+    conflicts = sum(g.conflicts for g in report.groups)
+    if conflicts:
+        per_group = ", ".join(f"{g.id} {g.conflicts}" for g in report.groups if g.conflicts)
+        echo(f"warning: {conflicts} times a coder applied two or more codes of one exclusive "
+             f"group to one excerpt ({per_group}); those values are missing for the group's "
+             "alpha and count for each code on its own.")
     for stat in ("alpha", *[s for s in stats if s != "alpha"]):
         echo(LEGEND[stat])
     echo("% agree: share of agreeing pairs of coders on the excerpts both reviewed, pairs "

@@ -17,6 +17,7 @@ from ..reliability.data import (
     DEFAULT_SEED,
     ProjectAgreement,
     case_summary,
+    flags_text,
     pair_worst,
     project_agreement,
 )
@@ -73,7 +74,11 @@ def agreement_tables(store: Store, codebook: Codebook, code_ids: Sequence[str],
     note = (f"{result.stamp()}. Krippendorff's alpha (nominal) per code (applied or not, a "
             "parent counting as applied when a code below it is) and per exclusive group; "
             "reliable ≥ .800, tentative ≥ .667; fewer than 10 excerpts reviewed by two coders: "
-            "too few units. Units: excerpts reviewed by two or more coders."
+            "too few units. Units: excerpts reviewed by two or more coders. % agree: share of "
+            "agreeing pairs of coders, pairs that both left the code off included. Kappa: "
+            "Cohen's kappa, its asymptotic standard error (Fleiss, Cohen & Everitt 1969) and "
+            "95% interval kappa ± 1.96 SE. Codes R/T/U/–: codes reliable / tentative / "
+            "unreliable / undefined or with too few units."
             + (f" The interval is the 95% percentile interval of the {result.bootstrap_text()}."
                if bootstrap else ""))
     return tables, note
@@ -112,13 +117,17 @@ def _columns_note(result: ProjectAgreement, prevalence: dict) -> str:
     parts += ["% agree: the share of agreeing pairs of coders over all pairs on all units",
               "Units: excerpts reviewed by two or more coders (n)"]
     if len(result.coders) == 2:
-        parts.append("Kappa: Cohen's kappa for the two coders")
+        parts.append("Kappa: Cohen's kappa for the two coders, with its asymptotic standard "
+                     "error (Kappa SE; Fleiss, Cohen & Everitt 1969) and 95% interval "
+                     "(kappa ± 1.96 SE)")
     if prevalence:
         parts.append("a coder's column: the units that coder applied the code to, with their "
                      "percentage of the units the coder reviewed (how often it was used; "
                      "alpha is unstable when a code is rare)")
     parts.append("Flag: reliable (alpha ≥ .800), tentative (≥ .667), unreliable, or too few "
-                 "units (< 10)")
+                 "units (< 10)" + ("; after the bootstrap, q(α<t): the share of resamples with "
+                                   "alpha below the flag's threshold t" if result.bootstrap
+                                   else ""))
     parts.append("an exclusive group's row treats its codes as one variable")
     return "; ".join(parts) + "."
 
@@ -131,7 +140,7 @@ def _results_table(title: str, result: ProjectAgreement, items: Sequence, codebo
     depth = relative_depths(codebook, [c for c in code_ids if c in codebook])
     prevalence = prevalence or {}
     columns = ["Code", "Id", "Alpha"] + (["95% interval"] if boot else []) + \
-        ["% agree", "Units"] + (["Kappa"] if two else []) + \
+        ["% agree", "Units"] + (["Kappa", "Kappa SE", "Kappa 95% interval"] if two else []) + \
         ([f"{c} n (%)" for c in result.coders] if prevalence else []) + ["Flag"]
     rows, indents = [], []
     for r in items:
@@ -143,11 +152,11 @@ def _results_table(title: str, result: ProjectAgreement, items: Sequence, codebo
             row.append(interval(r.ci))
         row += [num(r.percent_agreement, 1), str(r.units)]
         if two:
-            row.append(num(r.kappa))
+            row += [num(r.kappa), num(r.kappa_se), interval(r.kappa_ci)]
         if prevalence:
             row += [f"{n} ({num(p, 1)})" if p is not None else str(n)
                     for n, p in prevalence.get(r.id, [(0, None)] * len(result.coders))]
-        rows.append([*row, r.flag])
+        rows.append([*row, r.flag_note])
         indents.append(depth.get(r.id, 0))
     return Table(title, columns, rows, indents=indents)
 
@@ -160,15 +169,17 @@ def _cases_table(result: ProjectAgreement, cases: dict[str, str]) -> Table:
             continue
         summary = case_summary(case.codes)
         worst = summary["worst"]
-        rows.append([cases[case.id], str(summary["units"]), num(summary["mean_alpha"]),
+        rows.append([cases[case.id], str(summary["units"]), flags_text(summary["flags"]),
                      f"{worst['id']} {num(worst['alpha'])}" if worst else "–",
                      *[num(g.alpha) for g in case.groups]])
-    columns = ["Case", "Units", "Mean alpha", "Lowest code", *groups]
+    columns = ["Case", "Units", "Codes R/T/U/–", "Lowest code", *groups]
     return Table("Agreement per case", columns, rows,
-                 note="Units: the case's excerpts reviewed by two or more coders; Mean alpha: "
-                      "the unweighted mean of the codes' alphas in the case (codes with an "
-                      "undefined alpha left out); Lowest code: the code with the lowest alpha "
-                      "there; a column per exclusive group: that group's alpha.")
+                 note="Units: the case's excerpts reviewed by two or more coders; Codes "
+                      "R/T/U/–: how many codes are reliable / tentative / unreliable / "
+                      "undefined or with too few units there (no mean alpha: it would average "
+                      "parents with their own codes and leave out the undefined ones); Lowest "
+                      "code: the code with the lowest alpha there; a column per exclusive "
+                      "group: that group's alpha.")
 
 
 def _pairs_table(result: ProjectAgreement) -> Table:
@@ -176,13 +187,16 @@ def _pairs_table(result: ProjectAgreement) -> Table:
     rows = []
     for pair in result.report.pairwise:
         worst = pair_worst(pair)
-        rows.append([" & ".join(pair.coders), str(pair.units), num(pair.mean_alpha),
+        rows.append([" & ".join(pair.coders), str(pair.units), flags_text(pair.flags),
                      f"{worst.id} {num(worst.alpha)}" if worst else "–",
-                     *[num(g.alpha) for g in pair.groups]])
-    columns = ["Coders", "Units", "Mean alpha", "Lowest code", *groups]
+                     *[v for g in pair.groups for v in (num(g.alpha), num(g.kappa),
+                                                         num(g.kappa_se))]])
+    columns = ["Coders", "Units", "Codes R/T/U/–", "Lowest code",
+               *[c for g in groups for c in (g, f"{g} kappa", f"{g} kappa SE")]]
     return Table("Agreement per pair of coders", columns, rows,
-                 note="Units: excerpts both coders reviewed; the other columns as in the "
-                      "table per case.")
+                 note="Units: excerpts both coders reviewed; per exclusive group its alpha, "
+                      "Cohen's kappa and the kappa's standard error; the other columns as in "
+                      "the table per case.")
 
 
 # --- comparison ---------------------------------------------------------------------------

@@ -321,7 +321,17 @@ def _share(p: float) -> str:
 
 @dataclass(frozen=True)
 class GroupAgreement(CodeAgreement):
-    """Agreement on an exclusive group: nominal over its children plus "none"."""
+    """Agreement on an exclusive group: nominal over its children plus "none".
+
+    ``conflicts`` counts the (excerpt, coder) pairs in scope where a coder applied two or
+    more of its codes: those values are missing for the group (they still count for each
+    code on its own).
+    """
+
+    conflicts: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**super().to_dict(), "conflicts": self.conflicts}
 
 
 @dataclass(frozen=True)
@@ -332,29 +342,38 @@ class CaseAgreement:
     codes: list[CodeAgreement]
     groups: list[GroupAgreement]
 
+    @property
+    def flags(self) -> dict[str, int]:
+        """How many of the case's codes carry each flag (see ``code_flags``)."""
+        return code_flags(self.codes)
+
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "codes": _dicts(self.codes), "groups": _dicts(self.groups)}
+        return {"id": self.id, "flags": self.flags, "codes": _dicts(self.codes),
+                "groups": _dicts(self.groups)}
 
 
 @dataclass(frozen=True)
 class PairAgreement:
     """Agreement between two coders on the excerpts both reviewed.
 
-    ``mean_alpha`` is the unweighted mean of the per-code alphas that are defined (groups are
-    not included); None when no code's alpha is defined.
+    ``flags`` (see ``code_flags``) says how many codes are reliable, tentative, unreliable,
+    undefined or have too few units for this pair; the exclusive groups have their own alpha.
     """
 
     coders: tuple[str, str]
     units: int
-    mean_alpha: float | None
     codes: list[CodeAgreement]
     groups: list[GroupAgreement]
+
+    @property
+    def flags(self) -> dict[str, int]:
+        return code_flags(self.codes)
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "coders": list(self.coders),
             "units": self.units,
-            "mean_alpha": self.mean_alpha,
+            "flags": self.flags,
             "codes": _dicts(self.codes),
             "groups": _dicts(self.groups),
         }
@@ -407,6 +426,7 @@ class _Variable:
     values: np.ndarray  # (K, N) small ints; MISSING where not reviewed
     n_values: int
     kind: type[CodeAgreement]
+    conflicts: np.ndarray | None = None  # (K, N) bool: two or more codes of one group
 
 
 def _applied(data: AgreementData, code_id: str, rollup: Mapping[str, Sequence[str]]) -> np.ndarray:
@@ -432,7 +452,7 @@ def _group_variable(data: AgreementData, group_id: str, children: Sequence[str])
     count = stack.sum(axis=0, dtype=np.int16)
     chosen = np.where(count == 0, none, np.where(count == 1, stack.argmax(axis=0), MISSING))
     values = np.where(data.reviewed, chosen, MISSING).astype(np.int16)
-    return _Variable(group_id, values, none + 1, GroupAgreement)
+    return _Variable(group_id, values, none + 1, GroupAgreement, (count > 1) & data.reviewed)
 
 
 def _variables(
@@ -681,13 +701,17 @@ def report(
     for var in _variables(data, code_ids, groups or {}):
         hist = _histogram(var.values, var.n_values, group, n_groups)
         units = hist.counts.sum(axis=0)
-        overall.append(_result(var, _tabulate(hist, units), "all", options, use_package=True))
+        clash = _Conflicts(var.conflicts, group, n_groups, data.reviewed)
+        result = _result(var, _tabulate(hist, units), "all", options, use_package=True)
+        overall.append(clash.stamp(result, None))
         for case_id, g in cases.items():
             table = _tabulate(hist, hist.counts[g])
-            by_case[case_id].append(_result(var, table, f"case:{case_id}", options))
+            result = _result(var, table, f"case:{case_id}", options)
+            by_case[case_id].append(clash.stamp(result, g))
         for i, j in pairs:
             scope = f"pair:{data.coders[i]}\0{data.coders[j]}"
-            by_pair[(i, j)].append(_result(var, _tabulate_pair(hist, units, i, j), scope, options))
+            result = _result(var, _tabulate_pair(hist, units, i, j), scope, options)
+            by_pair[(i, j)].append(clash.stamp(result, None, (i, j)))
     return AgreementReport(
         codes=_only(overall, CodeAgreement),
         groups=_only(overall, GroupAgreement),
@@ -704,15 +728,46 @@ def _only(results: list[CodeAgreement], kind: type[CodeAgreement]) -> list[Any]:
 
 
 def _pair(data: AgreementData, i: int, j: int, results: list[CodeAgreement]) -> PairAgreement:
-    codes = _only(results, CodeAgreement)
-    alphas = [r.alpha for r in codes if r.alpha is not None]
     return PairAgreement(
         coders=(data.coders[i], data.coders[j]),
         units=int(np.count_nonzero(data.reviewed[i] & data.reviewed[j])),
-        mean_alpha=float(np.mean(alphas)) if alphas else None,
-        codes=codes,
+        codes=_only(results, CodeAgreement),
         groups=_only(results, GroupAgreement),
     )
+
+
+@dataclass(frozen=True, eq=False)
+class _Conflicts:
+    """Where coders applied two or more codes of one exclusive group to one excerpt (those
+    values are missing for the group), counted per scope."""
+
+    mask: np.ndarray | None  # (K, N) bool, None for a code
+    group: np.ndarray  # (N,) case group of each excerpt
+    n_groups: int
+    reviewed: np.ndarray
+
+    def stamp(self, result: CodeAgreement, case_group: int | None,
+              pair: tuple[int, int] | None = None) -> CodeAgreement:
+        if self.mask is None or not isinstance(result, GroupAgreement):
+            return result
+        if pair is not None:
+            both = self.reviewed[pair[0]] & self.reviewed[pair[1]]
+            n = int(np.count_nonzero(self.mask[list(pair)] & both))
+        elif case_group is not None:
+            n = int(np.count_nonzero(self.mask[:, self.group == case_group]))
+        else:
+            n = int(np.count_nonzero(self.mask))
+        return replace(result, conflicts=n)
+
+
+def code_flags(codes: Sequence[CodeAgreement]) -> dict[str, int]:
+    """How many codes carry each flag: reliable, tentative, unreliable, undefined, too few
+    units (in that order)."""
+    counts = dict.fromkeys(("reliable", "tentative", "unreliable", "undefined", "too few units"),
+                           0)
+    for code in codes:
+        counts[code.flag] += 1
+    return counts
 
 
 # --- disagreements ------------------------------------------------------------------------

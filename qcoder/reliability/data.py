@@ -26,6 +26,7 @@ from .agreement import (
     AgreementReport,
     CodeAgreement,
     PairAgreement,
+    code_flags,
     disagreement_pairs,
     report,
 )
@@ -331,8 +332,8 @@ class ProjectAgreement:
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: codebook, coders, case, bootstrap, excerpts, then the report's lists.
 
-        Each case also carries ``units`` (its excerpts reviewed by two or more), the
-        ``mean_alpha`` of its codes and its ``worst`` code.
+        Each case also carries ``units`` (its excerpts reviewed by two or more), its codes
+        per flag (``flags``, ``shares`` in percent) and its ``worst`` code.
         """
         data = self.report.to_dict()
         for entry, case in zip(data["cases"], self.report.cases, strict=True):
@@ -357,14 +358,25 @@ class ProjectAgreement:
 
 
 def case_summary(codes: Sequence[CodeAgreement]) -> dict[str, Any]:
-    """Units (most pairable excerpts of any code), mean defined alpha and the worst code."""
+    """Units (most pairable excerpts of any code), the codes per flag (``flags``, and
+    ``shares`` of the codes in percent) and the worst code. No mean alpha: averaging codes
+    with their own parents, and leaving out the undefined ones, would mean nothing."""
     defined = [c for c in codes if c.alpha is not None]
     worst = min(defined, key=lambda c: c.alpha or 0.0, default=None)
+    flags = code_flags(codes)
+    total = sum(flags.values())
     return {
         "units": max((c.units for c in codes), default=0),
-        "mean_alpha": float(np.mean([c.alpha for c in defined])) if defined else None,
+        "flags": flags,
+        "shares": {k: 100.0 * v / total if total else None for k, v in flags.items()},
         "worst": {"id": worst.id, "alpha": worst.alpha} if worst else None,
     }
+
+
+def flags_text(flags: dict[str, int]) -> str:
+    """"12/3/5/2": codes reliable / tentative / unreliable / undefined or too few units."""
+    return "/".join(str(n) for n in (flags["reliable"], flags["tentative"], flags["unreliable"],
+                                     flags["undefined"] + flags["too few units"]))
 
 
 def pair_worst(pair: PairAgreement) -> CodeAgreement | None:
