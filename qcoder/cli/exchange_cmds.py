@@ -92,8 +92,14 @@ def _exchange_project(state: State) -> Project:
     except QcoderError:
         root = Path(state.project_dir or os.environ.get("QCODER_PROJECT") or ".")
         root = root.expanduser().resolve()
-        if not root.is_dir() or any(root.iterdir()):
+        if not root.is_dir():
             raise
+        stray = sorted(p.name for p in root.iterdir())
+        if stray:
+            shown = ", ".join(stray[:3]) + (", …" if len(stray) > 3 else "")
+            raise QcoderError(f"{root}: not a qcoder project, and not empty ({shown}); make it "
+                              f"one with 'mkdir {root / 'cases'}' and import again, or import "
+                              "into an empty folder (--project DIR)") from None
         db = Path(state.db or os.environ.get("QCODER_DB") or root / DB_FILE).expanduser()
         state._project = Project(root=root, db_path=db.resolve(),
                                  follow_outside=state.follow_outside)

@@ -26,6 +26,7 @@ from xml.etree import ElementTree as ET
 
 from ...errors import QcoderError
 from ...export.atomic import ExportError, write_bytes
+from ...project.formats.archive import inflation_problem, limits
 
 CODEBOOK_NS = "urn:QDA-XML:codebook:1.0"
 PROJECT_NS = "urn:QDA-XML:project:1.0"
@@ -832,12 +833,32 @@ def resolve_offsets(text: str, spans: list[tuple[int, int]]
     return best[1], best[2]
 
 
+def _bare_qde(data: bytes) -> bool:
+    """A project.qde on its own (some tools write the XML unzipped)."""
+    head = data[:512].lstrip(b"\xef\xbb\xbf \t\r\n")
+    return head.startswith((b"<?xml", b"<Project", b"<project"))
+
+
 def _find_qde(reader: _Reader, data: bytes, label: str) -> tuple[_Archive, ET.Element]:
+    if _bare_qde(data):
+        cap, _ = limits()
+        if len(data) > cap:
+            raise RefiError(f"{label}: {len(data) / 1e6:.1f} MB of project XML, more than the "
+                            f"{cap / 1e6:.1f} MB qcoder reads (QCODER_MAX_INFLATED_MB raises "
+                            "it)")
+        reader.warn("a bare project.qde (not zipped): read with the sources its XML holds")
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as zf:
+            zf.writestr("project.qde", data)
+        data = buffer.getvalue()
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError) as exc:
         raise RefiError(f"{label}: not a zip archive ({exc}); a .qdpx file is a zip "
                         "holding project.qde") from None
+    problem = inflation_problem(zf, len(data))
+    if problem:
+        raise RefiError(f"{label}: {problem}; nothing was imported") from None
     archive = _Archive(zf, label, reader)
     qde = archive.find_project()
     root = _parse_xml(archive.read(qde), f"{label}: {qde}", "project", reader)
