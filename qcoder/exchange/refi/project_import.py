@@ -372,7 +372,7 @@ def _plan_documents(plan: QdpxPlan, corpus: dict[str, Case], case: str | None, s
         meta = _note_entry(plan, "cases", rc.guid)
         cid = meta.get("id")
         if not (isinstance(cid, str) and CASE_ID.match(cid)):
-            cid = unique(slug(rc.name, "a-z0-9_-", "case", 60), used)
+            cid = unique(_not_reserved(slug(rc.name, "a-z0-9_-", "case", 60)), used)
         used.add(cid)
         attributes = meta.get("attributes")
         metadata.setdefault(cid, {
@@ -395,7 +395,7 @@ def _plan_documents(plan: QdpxPlan, corpus: dict[str, Case], case: str | None, s
         wanted = meta.get("stem")
         if not (isinstance(wanted, str) and _stem(wanted) == wanted):
             wanted = _stem(source.name)
-        doc_stem = unique(wanted, stems.setdefault(cid, set()))
+        doc_stem = _portable(wanted, stems.setdefault(cid, set()))
         plan.docs.append(_plan_document(plan, source, cid, doc_stem, meta, corpus.get(cid)))
     touched = {d.case_id for d in plan.docs}
     plan.result.cases = sorted(touched)
@@ -498,6 +498,29 @@ def _trim(body: str, start: int, end: int) -> tuple[int, int] | None:
     while end > start and body[end - 1].isspace():
         end -= 1
     return (start, end) if start < end else None
+
+
+# Names Windows reserves for devices, whatever the extension ("con.txt" is the console).
+_RESERVED = {"con", "prn", "aux", "nul", *(f"com{n}" for n in range(10)),
+             *(f"lpt{n}" for n in range(10))}
+
+
+def _not_reserved(name: str) -> str:
+    """``name``, or ``name-doc`` when Windows reserves it."""
+    return f"{name}-doc" if name.split(".")[0].lower() in _RESERVED else name
+
+
+def _portable(stem: str, used: set[str]) -> str:
+    """A stem no other one of the case matches on a case-insensitive disk (``Interview-1``
+    and ``interview-1`` are one file there), and not a reserved name; ``used`` holds the
+    case-folded stems taken so far."""
+    base = _not_reserved(stem)
+    value, n = base, 2
+    while value.casefold() in used:
+        value = f"{base}-{n}"
+        n += 1
+    used.add(value.casefold())
+    return value
 
 
 def _stem(name: str) -> str:

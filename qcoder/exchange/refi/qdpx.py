@@ -312,12 +312,20 @@ def _split(tag: str) -> tuple[str, str]:
     return "", tag
 
 
-def _read_code(reader: _Reader, el: ET.Element) -> RefiCode | None:
+#: Deepest code tree read (real codebooks stay under 10 levels; a crafted file goes 5,000).
+MAX_CODE_DEPTH = 50
+
+
+def _read_code(reader: _Reader, el: ET.Element, depth: int = 1) -> RefiCode | None:
     guid = reader.guid(el, register=True)
     name = el.get("name")
     if name is None:
         reader.problem(f"{_desc(el)} has no name")
-    children = [c for c in (_read_code(reader, child) for child in el.findall("Code")) if c]
+    if depth > MAX_CODE_DEPTH:
+        raise RefiError(f"{reader.label}: codes nested more than {MAX_CODE_DEPTH} levels deep "
+                        f"(at {_desc(el)}); flatten the code tree in the other tool")
+    children = [c for c in (_read_code(reader, child, depth + 1)
+                            for child in el.findall("Code")) if c]
     if guid is None or name is None:
         return None
     return RefiCode(guid=guid, name=name, description=_text(el.find("Description")),
@@ -506,10 +514,28 @@ def _decode(reader: _Reader, data: bytes, where: str) -> str:
     else:
         try:
             text = data.decode("utf-8")
-        except UnicodeDecodeError:
-            reader.warn(f"{where} is not UTF-8; read as Windows-1252")
-            text = data.decode("cp1252", errors="replace")
-    return text[1:] if text.startswith("\ufeff") else text
+        except UnicodeDecodeError as exc:
+            # Another reading would move every selection onto other text: refuse instead.
+            line = data.count(b"\n", 0, exc.start) + 1
+            raise RefiError(f"{reader.label}: {where} is not UTF-8 (byte "
+                            f"0x{data[exc.start]:02x} on line {line}); its selections' offsets "
+                            "cannot be trusted; export the project again as UTF-8") from None
+    text = text[1:] if text.startswith("\ufeff") else text
+    return _controls_made_safe(reader, text, where)
+
+
+# Control characters other than tab and line breaks: one U+FFFD each (offsets stay valid).
+_CONTROLS = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f-\x84\x86-\x9f]")
+
+
+def _controls_made_safe(reader: _Reader, text: str, where: str) -> str:
+    """Source text with NUL and other control characters replaced, said in a warning."""
+    count = len(_CONTROLS.findall(text))
+    if not count:
+        return text
+    reader.warn(f"{where} holds {count} control character(s) (NUL, ESC, …); each replaced by "
+                "U+FFFD, offsets unchanged")
+    return _CONTROLS.sub("\ufffd", text)
 
 
 @dataclass
@@ -592,7 +618,8 @@ class _ProjectReader:
                 self.r.warn(f"{where} has both PlainTextContent and plainTextPath; "
                             "PlainTextContent used")
             text = content.text or ""
-            return text[1:] if text.startswith("\ufeff") else text
+            text = text[1:] if text.startswith("\ufeff") else text
+            return _controls_made_safe(self.r, text, where)
         if not path:
             self.r.warn(f"{where} has neither PlainTextContent nor plainTextPath; read as empty")
             return ""
