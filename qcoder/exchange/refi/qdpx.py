@@ -524,8 +524,9 @@ def _decode(reader: _Reader, data: bytes, where: str) -> str:
     return _controls_made_safe(reader, text, where)
 
 
-# Control characters other than tab and line breaks: one U+FFFD each (offsets stay valid).
-_CONTROLS = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f-\x84\x86-\x9f]")
+# C0 and C1 controls but tab, line breaks and DEL (harmless, shown as ␡): one U+FFFD each,
+# so offsets stay valid.
+_CONTROLS = re.compile("[\x00-\x08\x0b\x0e-\x1f\x80-\x84\x86-\x9f]")
 
 
 def _controls_made_safe(reader: _Reader, text: str, where: str) -> str:
