@@ -273,3 +273,13 @@ def test_a_damaged_document_imports_nothing(cli: Cli) -> None:
     assert result.output.strip().count("\n") == 0 and "needs OCR first" in result.output
     with Store(cli.db) as store:
         assert store.counts() == before
+
+
+def test_pdf_paragraph_runs_over_a_page_break_before_a_spaced_footer(tmp_path: Path) -> None:
+    pages = [["Report", "", "The review ends with a call for clearer indicators for the", "",
+              "Page 1"],
+             ["Report", "", "reintegration of returnees.", "", "Page 2"]]
+    d = load_document("alpha", write_pdf(tmp_path / "r.pdf", pages))
+    assert texts(d) == ["The review ends with a call for clearer indicators for the "
+                        "reintegration of returnees."]
+    assert d.excerpts[0].page == 1

@@ -110,8 +110,14 @@ def _body_lines(lines: list[str], running: set[str]) -> list[str]:
     """A page's lines without its header, footer and page number ('' marks a blank line)."""
     filled = [i for i, ln in enumerate(lines) if ln]
     edges = set(filled[:EDGE_LINES] + filled[-EDGE_LINES:])
-    return [ln for i, ln in enumerate(lines)
+    kept = [ln for i, ln in enumerate(lines)
             if not (i in edges and (_shape(ln) in running or PAGE_NUMBER.match(ln)))]
+    # A gap before a dropped footer is no paragraph break: a page may end mid-sentence.
+    while kept and not kept[-1]:
+        kept.pop()
+    while kept and not kept[0]:
+        kept.pop(0)
+    return kept
 
 
 def _join(paragraph: str, line: str) -> str:
