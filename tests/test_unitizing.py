@@ -93,3 +93,31 @@ def test_overlapping_spans_of_one_coder_are_one_unit_and_gaps_stop_at_documents(
     assert merge([(5, 9), (0, 3), (2, 4), (4, 5)]) == [(0, 4), (4, 5), (5, 9)]
     assert sections([(2, 4)], 10, breaks=[6]) == [(0, 2, False), (2, 4, True),
                                                    (4, 6, False), (6, 10, False)]
+
+
+def test_agreement_unitizing_per_code_case_and_document(cli) -> None:  # noqa: ANN001
+    import json
+
+    cli.ok("import")
+    rows = ["excerpt,code,coder"]
+    for coder in ("ann", "bob"):
+        rows += [f"alpha/interview-1#2,linkage-visa,{coder}", f"alpha/interview-1#1,,{coder}",
+                 f"alpha/notes#1,,{coder}"]
+    rows += ["alpha/interview-1#4,linkage-visa,ann", "alpha/interview-1#4,,bob"]
+    path = cli.db.parent / "spans.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    cli.ok("codings", "import", str(path))
+    report = json.loads(cli.ok("agreement", "--unitizing", "--json").stdout)
+    assert report["statistic"] == "alpha-U" and "Krippendorff" in report["method"]
+    assert report["coders"] == ["ann", "bob"] and report["documents_compared"] == 2
+    visa = next(c for c in report["codes"] if c["code"] == "linkage-visa")
+    assert visa["units"] == 3 and visa["documents"] == 2 and 0 < visa["alpha"] < 1
+    parent = next(c for c in report["codes"] if c["code"] == "linkage")
+    assert parent["units"] == visa["units"] and parent["alpha"] == visa["alpha"]
+    assert [c["case"] for c in report["cases"]] == ["alpha"]
+    assert [d["document"] for d in report["documents"]] == ["alpha/interview-1", "alpha/notes"]
+    notes = report["documents"][1]["codes"]
+    assert all(c["alpha"] is None and c["units"] == 0 for c in notes)
+    text = cli.ok("agreement", "--unitizing").stdout
+    assert "alpha-U" in text and "linkage-visa" in text
+    cli.fails("agreement", "--unitizing", "--bootstrap", "10")

@@ -10,12 +10,13 @@ import click
 
 from ..errors import QcoderError
 from . import cli
-from .base import State, cell, echo, emit_json, pass_state, split_ids
+from .base import State, cell, echo, emit_json, pass_state, print_table, split_ids
 
 if TYPE_CHECKING:
     from ..project.codebook import Codebook
     from ..reliability.agreement import CodeAgreement
     from ..reliability.data import ProjectAgreement
+    from ..store.database import Store
 
 DEFAULT_SEED = 1  # keep equal to qcoder.reliability.data.DEFAULT_SEED (not imported: fast --help)
 
@@ -166,6 +167,34 @@ def print_agreement(result: ProjectAgreement, codebook: Codebook,
              f"{undefined} in all.")
 
 
+def print_unitizing(store: Store, codebook: Codebook, coders: list[str] | None,
+                    case: str | None, codes: list[str] | None, as_json: bool) -> None:
+    """``agreement --unitizing``: alpha-U per code, then per case and per document."""
+    from ..reliability.unitizing_data import project_unitizing
+
+    report = project_unitizing(store, codebook, coders, case, codes)
+    if as_json:
+        emit_json(report.to_dict())
+        return
+
+    def fmt(value: float | None) -> str:
+        return "–" if value is None else f"{value:.3f}"
+
+    echo(f"Krippendorff's alpha-U (unitizing) per code, coders "
+         f"{', '.join(report.coders)};"
+         f" continuum: the characters of the {len(report.documents)} documents every "
+         "coder reviewed")
+    print_table(None, ["code", "alpha-U", "D_o", "D_e", "units", "documents"],
+                [[r["code"], fmt(r["alpha"]), f"{r['observed']:.3g}", f"{r['expected']:.3g}",
+                  r["units"], r["documents"]] for r in report.codes])
+    for title, parts, key in (("per case", report.cases, "case"),
+                              ("per document", report.documents, "document")):
+        rows = [[p[key], r["code"], fmt(r["alpha"]), r["units"]]
+                for p in parts for r in p["codes"] if r["alpha"] is not None]
+        if rows:
+            print_table(f"alpha-U {title}", [key, "code", "alpha-U", "units"], rows)
+
+
 def _every_result(report: object) -> list[CodeAgreement]:
     """Every code and group result of a report: overall, per case and per pair."""
     out = [*report.codes, *report.groups]  # type: ignore[attr-defined]
@@ -199,12 +228,15 @@ def _every_result(report: object) -> list[CodeAgreement]:
               help="Columns of the table, some of alpha,kappa,fleiss,pi,ac1,bp,specific "
                    "(default: alpha, then kappa for two coders, specific for more); --json "
                    "has them all.")
+@click.option("--unitizing", is_flag=True,
+              help="Agreement on where each code applies, character by character: "
+                   "Krippendorff's alpha-U per code, case and document.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @pass_state
 def agreement(state: State, coders: str | None, case: str | None, codes: str | None,
               bootstrap: int, bootstrap_method: str, seed: int | None,
               round_name: str | None, stats: str | None, with_suggestions: str | None,
-              as_json: bool) -> None:
+              unitizing: bool, as_json: bool) -> None:
     """Agreement between coders: Krippendorff's alpha per code, exclusive group, case and
     pair of coders, with percent agreement, positive specific agreement and (for two coders)
     Cohen's kappa with its standard error; --stats adds Fleiss' kappa, Scott's pi, Gwet's
@@ -217,6 +249,11 @@ def agreement(state: State, coders: str | None, case: str | None, codes: str | N
 
     store = state.store()
     codebook = store.codebook()
+    if unitizing:
+        if round_name is not None or bootstrap or stats is not None or with_suggestions:
+            raise QcoderError("--unitizing takes --coders, --case, --codes and --json only")
+        print_unitizing(store, codebook, split_ids(coders), case, split_ids(codes), as_json)
+        return
     if stats is not None:
         parse_stats(stats, False)  # a bad name fails before any work
     if round_name is not None:
