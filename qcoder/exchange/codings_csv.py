@@ -27,6 +27,8 @@ EXPORT_COLUMNS = ("excerpt", "code", "coder", "memo", "excerpt_memo", "case", "d
                   "page", "media_start", "media_end", "time")
 ORPHAN_COLUMNS = ("quote", "orphaned")  # with --include-orphans: where a coding really was
 YES = ("yes", "true", "1")
+# What an export writes may come back: the informational columns are read and ignored.
+KNOWN_COLUMNS = tuple(dict.fromkeys((*EXPORT_COLUMNS, *ORPHAN_COLUMNS)))
 BATCH = 20_000
 
 
@@ -86,6 +88,13 @@ def _rows(path: Path, fh: TextIO) -> Iterator[tuple[int, dict[str, str]]]:
         if name not in columns:
             raise InputError(located(path, 1, f"missing column '{name}'; the header must be "
                                      "excerpt,code,coder[,memo]"))
+    for name in columns:
+        if name not in KNOWN_COLUMNS:
+            hint = ("spans are not read from CSV: list the span under 'selections:' in the "
+                    "document's front matter and code the excerpt it becomes"
+                    if name in ("start", "end") else
+                    f"the columns are {','.join(KNOWN_COLUMNS)}; remove or rename it")
+            raise InputError(located(path, 1, f"unknown column '{name}'; {hint}"))
     index = {name: columns.index(name) for name in (*REQUIRED, "memo", "time",
                                                      *ORPHAN_COLUMNS) if name in columns}
     previous = reader.line_num
