@@ -18,7 +18,7 @@ from .project.corpus import format_ref
 from .store import navigation as q
 from .store.database import Store
 
-FilterKind = Literal["all", "unreviewed", "code", "memo", "search"]
+FilterKind = Literal["all", "unreviewed", "code", "memo", "search", "words"]
 
 
 @dataclass(frozen=True)
@@ -44,6 +44,8 @@ class Filter:
             return label if short else f"coded with {label}"
         if self.kind == "search":
             return f"“{self.value}”" if short else f"text contains “{self.value}”"
+        if self.kind == "words":
+            return f"words {self.value}" if short else f"matching the words {self.value}"
         return "all excerpts"
 
 
@@ -272,6 +274,10 @@ class Navigation:
             codes = [flt.value]
             if flt.value in self.codebook:
                 codes += self.codebook.descendants(flt.value)
+        if flt.kind == "words":
+            from .search import matching_ids
+
+            return array("q", matching_ids(self.store, flt.value))
         needle = " ".join(flt.value.split()).casefold() if flt.kind == "search" else ""
         return q.matching(self.store, self.coder, flt.kind, codes, needle, _contains)
 

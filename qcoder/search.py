@@ -177,6 +177,33 @@ def search(store: Store, query: str, case_ids: Sequence[str] = (),
     return SearchResult(query, hits, list(per_case.items()))
 
 
+def matching_ids(store: Store, query: str) -> list[int]:
+    """Ids of the active excerpts matching ``query``, in corpus order (the workbench's
+    word filter)."""
+    try:
+        found = sql.matches(store, query)
+    except sqlite3.OperationalError as exc:
+        raise _bad_query(query, exc) from None
+    order = {d[0]: k for k, d in enumerate(sql.active_documents(store))}
+    found = [f for f in found if f[1] in order]
+    found.sort(key=lambda f: (order[f[1]], f[2]))
+    return [f[0] for f in found]
+
+
+def contained_spans(text: str, needle: str) -> list[Span]:
+    """Where ``needle`` occurs in ``text``, ignoring case (the workbench's text filter)."""
+    if not needle:
+        return []
+    found, folded, target = [], text.casefold(), needle.casefold()
+    if len(folded) != len(text):  # casefold changed lengths (e.g. ß): offsets would drift
+        folded, target = text.lower(), needle.lower()
+    start = folded.find(target)
+    while start >= 0 and len(folded) == len(text):
+        found.append(Span(start, start + len(target)))
+        start = folded.find(target, start + len(target))
+    return found
+
+
 def hit_spans(store: Store, excerpt_id: int, query: str) -> list[Span]:
     """Where ``query`` matches in one excerpt's text (none when it does not match)."""
     try:

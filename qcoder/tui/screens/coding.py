@@ -136,11 +136,23 @@ class CodingScreen(Screen[None]):
             after=store.excerpt(after) if after else None,
             codes=store.codes_of(excerpt_id, self.session.coder),
             memo=store.memo_of(excerpt_id, self.session.coder),
-            reviewed=store.is_reviewed(excerpt_id, self.session.coder))
+            reviewed=store.is_reviewed(excerpt_id, self.session.coder),
+            hits=self._hits(excerpt_id, row.text))
         self.query_one(ExcerptView).show(state, self.session.codebook)
         self.query_one(CodebookPanel).tree.mark_applied(set(state.codes))
         if not from_list:
             self._point_list(excerpt_id)
+
+    def _hits(self, excerpt_id: int, text: str) -> list[tuple[int, int]]:
+        """Where the text or word filter in force matches this excerpt."""
+        from ...search import contained_spans, hit_spans
+
+        flt = self.filtered.filter if self.filtered is not None else None
+        if flt is None or flt.kind not in ("search", "words"):
+            return []
+        spans = (hit_spans(self.session.store, excerpt_id, flt.value) if flt.kind == "words"
+                 else contained_spans(text, flt.value))
+        return [(s.start, s.end) for s in spans]
 
     def _point_list(self, excerpt_id: int) -> None:
         navigator = self.query_one(Navigator)

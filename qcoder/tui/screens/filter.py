@@ -40,6 +40,9 @@ class FilterScreen(SearchDialog[Filter | None]):
         if query:
             choices.add_option(Option(safe(Text.assemble("Text contains ",
                                                          (f"“{query}”", "bold"))), id="search"))
+            choices.add_option(Option(safe(Text.assemble(
+                "Words ", (query, "bold"), (' (search: "a phrase", prefix*, OR, NOT)', "dim"))),
+                id="words"))
         for kind, label in FIXED:
             choices.add_option(Option(label, id=kind))
         for code, _ in rank(self.codebook, query):
@@ -50,8 +53,8 @@ class FilterScreen(SearchDialog[Filter | None]):
     def _choose(self, option_id: str | None) -> None:
         if option_id is None:
             return
-        if option_id == "search":
-            self.dismiss(Filter("search", self.query_one(Input).value.strip()))
+        if option_id in ("search", "words"):
+            self.dismiss(Filter(option_id, self.query_one(Input).value.strip()))
         elif option_id.startswith("code:"):
             self.dismiss(Filter("code", option_id.removeprefix("code:")))
         else:

@@ -30,6 +30,7 @@ class ExcerptState:
     codes: dict[str, str | None] = field(default_factory=dict)
     memo: str = ""
     reviewed: bool = False
+    hits: list[tuple[int, int]] = field(default_factory=list)  # highlighted: a filter's matches
 
 
 def _context(row: ExcerptRow | None, tail: bool, chars: int) -> Text:
@@ -111,7 +112,10 @@ class ExcerptView(Vertical):
         self._set("excerpt-ref", ref)
         chars = max(60, (width - 2) * CONTEXT_LINES - 8)
         self._set("context-before", _context(state.before, True, chars))
-        self._set("excerpt-text", Text(e.text))
+        body = Text(e.text)
+        for start, end in state.hits:
+            body.stylize("reverse bold", start, end)
+        self._set("excerpt-text", body)
         self._set("context-after", _context(state.after, False, chars))
         codes = Text()
         if not state.codes:

@@ -1,0 +1,71 @@
+"""The workbench's word search (``/``, then "Words …"): FTS5 syntax, hits highlighted in the
+excerpt view, a bad query said in one notice."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from conftest import current_ref, drive
+from textual.pilot import Pilot
+
+from qcoder.tui.app import QcoderApp
+from qcoder.tui.widgets.excerpt_list import ExcerptList
+
+
+async def word_search(app: QcoderApp, pilot: Pilot, query: str) -> None:
+    await pilot.press("slash", *query)
+    await pilot.pause()
+    choices = app.screen.query_one("#choices")
+    assert choices.get_option_at_index(1).id == "words"
+    await pilot.press("down", "enter")
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def highlighted(app: QcoderApp) -> list[str]:
+    """The text of the excerpt view's highlighted spans."""
+    text = app.screen.query_one("#excerpt-text").content
+    return [text.plain[s.start:s.end] for s in text.spans if "reverse" in str(s.style)]
+
+
+def test_words_filter_lists_matches_and_highlights_them(imported: Path) -> None:
+    async def steps(app: QcoderApp, pilot: Pilot) -> tuple:
+        screen = app.screen
+        await word_search(app, pilot, "return* OR remittances")
+        refs = [screen.query_one(ExcerptList).line_at(i).ref
+                for i in range(len(screen.filtered))]
+        first = (current_ref(app), highlighted(app))
+        await pilot.press("j")
+        second = (current_ref(app), highlighted(app))
+        return refs, first, second
+
+    refs, first, second = drive(imported, steps)
+    assert refs == ["alpha/interview#2", "beta/report#1", "beta/report#2"]
+    assert first == ("alpha/interview#2", ["returns"])
+    assert second == ("beta/report#1", ["Remittances"])
+
+
+def test_a_phrase_and_the_text_filter_highlight_too(imported: Path) -> None:
+    async def steps(app: QcoderApp, pilot: Pilot) -> tuple:
+        await word_search(app, pilot, '"carrot in every"')
+        phrase = (current_ref(app), highlighted(app))
+        await pilot.press("escape", "slash", *"VISAS", "enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        return phrase, (current_ref(app), highlighted(app))
+
+    phrase, text = drive(imported, steps)
+    assert phrase == ("alpha/interview#4", ["carrot in every"])
+    assert text == ("alpha/interview#4", ["Visas"])  # stays on an excerpt the filter keeps
+
+
+def test_a_bad_query_is_one_notice(imported: Path) -> None:
+    async def steps(app: QcoderApp, pilot: Pilot) -> tuple:
+        before = current_ref(app)
+        await word_search(app, pilot, "AND returns")
+        notes = [str(n.message) for n in app._notifications]
+        return before, current_ref(app), app.screen.filtered, notes
+
+    before, after, filtered, notes = drive(imported, steps)
+    assert before == after and filtered is None
+    assert any("syntax error" in n for n in notes)
