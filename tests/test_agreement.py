@@ -424,3 +424,19 @@ def test_two_codes_of_one_group_are_counted_and_left_out_of_the_group(small) -> 
     expected = krippendorff.alpha(values, value_domain=[0, 1, 2], level_of_measurement="nominal")
     assert after.groups[0].alpha == pytest.approx(expected, abs=1e-12)
     assert after.to_dict()["groups"][0]["conflicts"] == 1
+
+
+def test_bootstrap_draws_as_many_pairs_as_hayes_and_krippendorff_2007() -> None:
+    # Hayes & Krippendorff (2007), Table 1: 40 units, 5 observers, values 0-3, "." missing;
+    # the bootstrap draws "a random sample of 239 pairs of judgments from the available pairs".
+    from qcoder.reliability.bootstrap import draws_per_resample
+
+    table = """1 1 2 . 2|1 1 0 1 .|2 3 3 3 .|. 0 0 . 0|0 0 0 . 0|0 0 0 . 0|1 0 2 . 1|1 . 2 0 .|
+    2 2 2 . 2|2 1 1 1 .|. 1 0 0 .|0 0 0 0 .|1 2 2 2 .|3 3 2 2 3|1 1 1 . 1|1 1 1 . 1|2 1 2 . 2|
+    1 2 3 3 .|1 1 0 1 .|0 0 0 . 0|0 0 1 1 .|0 0 . 0 0|2 3 3 3 .|0 0 0 0 .|1 2 . 2 2|0 1 1 1 .|
+    0 0 0 1 0|1 2 1 2 .|1 1 2 2 .|1 1 2 . 2|1 1 0 . 0|2 1 2 1 .|2 2 . 2 2|3 2 2 2 .|2 2 2 . 2|
+    2 2 3 . 2|2 2 2 . 2|2 2 . 1 2|2 2 2 2 .|1 1 1 . 1"""
+    units = [u.split() for u in table.replace("\n", "").split("|")]
+    assert len(units) == 40
+    patterns = np.array([[u.count(str(v)) for v in range(4)] for u in units])
+    assert draws_per_resample(patterns, np.ones(40, dtype=np.int64)) == 239

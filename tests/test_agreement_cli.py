@@ -295,8 +295,9 @@ def kalpha_bootstrap(data: dict[str, list[int | None]], resamples: int,
     the KALPHA macro of Hayes & Krippendorff 2007), written out step by step for nominal
     data: the coincidence matrix o_ck from every ordered pair of values within a unit
     (weight 1 / (m_u - 1)); the interval [0, 1] cut into segments p_ck = o_ck / n.. over
-    c <= k (off-diagonal cells counted twice); M = min(25 Q, (m - 1) n.. / 2) uniform draws
-    per resample, Q the non-zero cells, m the coders; alpha = 1 - sum(delta) / (M De) with
+    c <= k (off-diagonal cells counted twice); M uniform draws per resample, M the pairs of
+    judgments in the data (Hayes & Krippendorff 2007: "a random sample of 239 pairs of
+    judgments from the available pairs"); alpha = 1 - sum(delta) / (M De) with
     De the expected disagreement per pair, at least -1; a resample whose draws all fall in
     one diagonal cell is indeterminate and counts as 0. Returns the resampled alphas (NaN
     marks none: the indeterminate ones are returned as 0 and counted by the caller)."""
@@ -320,8 +321,8 @@ def kalpha_bootstrap(data: dict[str, list[int | None]], resamples: int,
     cells = [(c, k) for c in range(len(values)) for k in range(c, len(values))]
     p = np.array([o[c, k] * (1 if c == k else 2) / n for c, k in cells])
     bounds = np.cumsum(p)
-    q_cells = np.count_nonzero(o > 1e-12)
-    m = int(min(25 * q_cells, (len(data) - 1) * n / 2 + 1e-9))
+    sizes = [sum(v is not None for v in unit) for unit in units]
+    m = sum(k * (k - 1) // 2 for k in sizes)
     r = rng.random((resamples, m))
     drawn = np.minimum(np.searchsorted(bounds, r), len(cells) - 1)
     cell_delta = np.array([delta[c, k] for c, k in cells])

@@ -7,9 +7,10 @@ Two methods:
 - ``"hayes-krippendorff"`` (the default): the procedure of Hayes & Krippendorff (2007), the
   KALPHA macro, as set out in Krippendorff's "Algorithm for bootstrapping a distribution of
   alpha" (2006, revised 2011). Each resample draws M pairs of values with replacement from the
-  observed coincidence matrix (cell c,k with probability o_ck / n..), with
-  M = min(25 Q, (m - 1) n.. / 2), Q the number of non-empty cells, m the number of coders and
-  n.. the number of pairable values. Its alpha is 1 - D*/De, with D* the mean difference of
+  observed coincidence matrix (cell c,k with probability o_ck / n..), M being the number of
+  pairs of judgments the data hold, sum over units of m_u (m_u - 1) / 2 (the paper's example:
+  "a random sample of 239 pairs of judgments from the available pairs"; no cap, so the
+  interval narrows as the data grow). Its alpha is 1 - D*/De, with D* the mean difference of
   the M pairs and De the expected disagreement of the data, bounded below by -1 as the macro
   does. A resample whose M pairs all fall in one diagonal cell shows no variation: its alpha
   is indeterminate (1 - 0/0); it is counted as undefined and, as the procedure prescribes,
@@ -42,8 +43,9 @@ CITATIONS = {
 }
 DESCRIPTIONS = {
     HAYES_KRIPPENDORFF: (
-        "pairs of values drawn from the coincidence matrix, M = min(25 Q, (m - 1) n / 2) pairs "
-        "per resample (Hayes & Krippendorff 2007); an indeterminate resample counts as alpha 0"
+        "pairs of values drawn from the coincidence matrix, as many per resample as the data "
+        "hold pairs of judgments (Hayes & Krippendorff 2007); an indeterminate resample "
+        "counts as alpha 0"
     ),
     UNITS: "excerpts resampled with replacement; resamples without variation left out",
 }
@@ -123,10 +125,10 @@ def _interval(ordered: np.ndarray) -> tuple[float, float]:
     return float(ordered[low - 1]), float(ordered[high - 1])
 
 
-def draws_per_resample(o: np.ndarray, coders: int) -> int:
-    """M = min(25 Q, (m - 1) n.. / 2): Q non-empty cells of ``o``, m coders, n.. values."""
-    cells = int(np.count_nonzero(o > 1e-12))
-    return int(min(25 * cells, (coders - 1) * o.sum() / 2 + 1e-9))
+def draws_per_resample(patterns: np.ndarray, counts: np.ndarray) -> int:
+    """M: the pairs of judgments in the data, sum over units of m_u (m_u - 1) / 2."""
+    size = patterns.sum(axis=1).astype(np.int64)
+    return int(counts @ (size * (size - 1) // 2))
 
 
 def _hayes_krippendorff(
@@ -136,7 +138,7 @@ def _hayes_krippendorff(
     n = o.sum()
     totals = o.sum(axis=1)
     expected = (n * n - (totals * totals).sum()) / (n * (n - 1))  # De per pair (nominal)
-    m = draws_per_resample(o, coders)
+    m = draws_per_resample(patterns, counts)
     if m < 1 or expected <= 0:
         return np.empty(0), n_boot
     diagonal = np.diag(o) / n
