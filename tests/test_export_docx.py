@@ -576,10 +576,10 @@ def test_agreement_per_code_has_group_rows_and_prevalence(coded: Cli, project: P
             applied.setdefault(coder, {}).setdefault(ref, set()).update(rolled)
     units = set(applied["ann"]) & set(applied["bob"])
     for coder in ("ann", "bob"):
-        column = header.index(f"{coder} n (%)")
+        column = header.index(f"{coder} %")
         for row in rows[1:]:
             n = sum(1 for ref in units if row[1] in applied[coder][ref])
-            assert row[column] == f"{n} ({100 * n / len(units):.1f})", (coder, row[1])
+            assert row[column] == f"{100 * n / len(units):.1f}", (coder, row[1])
     note = table._tbl.getprevious()
     text = docx.text.paragraph.Paragraph(note, document).text
     for column in ("Alpha", "% agree", "Units", "Kappa", "Flag"):

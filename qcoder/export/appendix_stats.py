@@ -121,9 +121,9 @@ def _columns_note(result: ProjectAgreement, prevalence: dict) -> str:
                      "error (Kappa SE; Fleiss, Cohen & Everitt 1969) and 95% interval "
                      "(kappa ± 1.96 SE)")
     if prevalence:
-        parts.append("a coder's column: the units that coder applied the code to, with their "
-                     "percentage of the units the coder reviewed (how often it was used; "
-                     "alpha is unstable when a code is rare)")
+        parts.append("CODER %: the percentage of the units that coder reviewed to which they "
+                     "applied the code (how often it was used; alpha is unstable when a code "
+                     "is rare)")
     parts.append("Flag: reliable (alpha ≥ .800), tentative (≥ .667), unreliable, or too few "
                  "units (< 10)" + ("; after the bootstrap, q(α<t): the share of resamples with "
                                    "alpha below the flag's threshold t" if result.bootstrap
@@ -141,7 +141,7 @@ def _results_table(title: str, result: ProjectAgreement, items: Sequence, codebo
     prevalence = prevalence or {}
     columns = ["Code", "Id", "Alpha"] + (["95% interval"] if boot else []) + \
         ["% agree", "Units"] + (["Kappa", "Kappa SE", "Kappa 95% interval"] if two else []) + \
-        ([f"{c} n (%)" for c in result.coders] if prevalence else []) + ["Flag"]
+        ([f"{c} %" for c in result.coders] if prevalence else []) + ["Flag"]
     rows, indents = [], []
     for r in items:
         label = codebook[r.id].label if r.id in codebook else r.id
@@ -154,8 +154,7 @@ def _results_table(title: str, result: ProjectAgreement, items: Sequence, codebo
         if two:
             row += [num(r.kappa), num(r.kappa_se), interval(r.kappa_ci)]
         if prevalence:
-            row += [f"{n} ({num(p, 1)})" if p is not None else str(n)
-                    for n, p in prevalence.get(r.id, [(0, None)] * len(result.coders))]
+            row += [num(p, 1) for _, p in prevalence.get(r.id, [(0, None)] * len(result.coders))]
         rows.append([*row, r.flag_note])
         indents.append(depth.get(r.id, 0))
     return Table(title, columns, rows, indents=indents)

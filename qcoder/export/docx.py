@@ -36,6 +36,7 @@ _MARKER = "qcoder-body-3f9c1e"
 _INDENT = 284  # twips per hierarchy level in the codebook table (0.5 cm)
 _CHAR = 130  # twips per character of 9 pt table text: wide fonts and bold headers fit
 _CELL_MARGINS = 216
+_TIGHT = 0.7  # 91 twips a character: a regular 9 pt font, no margin for bold or wide ones
 _WANT_CHARS = 30
 _SHORT_CELL = 14
 _BREAKS = re.compile(r"[\s\-/–]+")
@@ -593,7 +594,23 @@ def _fit_columns(least: list[int], want: list[int], width: int) -> list[int]:
     if sum(least) <= width:
         spare, wish = width - sum(least), sum(want) - sum(least)
         return [int(lo + spare * (w - lo) / wish) for lo, w in zip(least, want, strict=True)]
-    return [int(lo * width / sum(least)) for lo in least]
+    # Then long words set tighter (least widths allow for wide fonts and bold headers);
+    # short ones, such as the headers of number columns, keep their width.
+    short = 8 * _CHAR + _CELL_MARGINS
+    tight = [lo if lo <= short else max(short, int((lo - _CELL_MARGINS) * _TIGHT)
+                                        + _CELL_MARGINS) for lo in least]
+    if sum(tight) <= width:
+        spare, wish = width - sum(tight), sum(least) - sum(tight)
+        return [int(t + spare * (lo - t) / wish) for t, lo in zip(tight, least, strict=True)]
+    # Even those do not fit: cap the widest columns (they wrap more) and keep the
+    # narrow ones, headers and numbers, whole.
+    remaining, cap = float(width), float(width)
+    for i, lo in enumerate(sorted(least)):
+        cap = remaining / (len(least) - i)
+        if lo > cap:
+            break
+        remaining -= lo
+    return [int(min(lo, cap)) for lo in least]
 
 
 def _orient(sect: object, landscape: bool, short: int, long: int) -> None:
