@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .errors import InputError
-from .project.codebook import Codebook
+from .project.codebook import Codebook, definition_hash
 from .store import codings as db
 from .store import events
 from .store.adjudications import write_adjudication
@@ -51,6 +51,9 @@ class Coding:
         self.store = store
         self.codebook = codebook
         self.coder = check_coder(coder)
+        # Stamped on every coding: computed once here, not per key press.
+        self._version = str(codebook.version) or "unknown"
+        self._hashes = {c.id: definition_hash(c) for c in codebook}
 
     # -- helpers ----------------------------------------------------------------------------
     def _new_action(self, conn: sqlite3.Connection) -> int:
@@ -67,7 +70,8 @@ class Coding:
     def _add(self, conn: sqlite3.Connection, action: int, excerpt_id: int, code_id: str,
              memo: str | None = None, created: str | None = None) -> None:
         created = created or now()
-        db.insert_coding(conn, excerpt_id, code_id, self.coder, created, memo)
+        db.insert_coding(conn, excerpt_id, code_id, self.coder, created, memo,
+                         stamp=(self._version, self._hashes.get(code_id, "")))
         self._event(conn, action, "add", excerpt_id, code_id,
                     after={"memo": memo, "created": created})
 

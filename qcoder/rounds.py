@@ -331,3 +331,10 @@ def queue_position(store: Store, found: Round, coder: str) -> tuple[int, int]:
     """(reviewed, total) of ``coder`` in the round: "round pilot: 12/58"."""
     return progress(store, found).get(coder, 0), found.size
 
+
+
+def round_versions(store: Store, found: Round) -> list[tuple[str, int]]:
+    """(codebook version, codings) of the round's coders on its excerpts."""
+    from .store.codings import stamps_on
+
+    return stamps_on(store.conn, list(found.excerpt_ids), list(found.coders))

@@ -77,6 +77,9 @@ def status(state: State, as_json: bool) -> None:
     for d in docs:
         per_case[d["case_id"]]["documents"] += 1
         per_case[d["case_id"]]["excerpts"] += d["excerpts"]
+    from ..stamps import stale_definitions
+
+    stale = stale_definitions(store, store.codebook())
     if as_json:
         coders: dict[str, dict] = {}
         for p in progress:
@@ -97,6 +100,7 @@ def status(state: State, as_json: bool) -> None:
             "by_case": [{"case": c["id"], "name": c["name"], **per_case[c["id"]]}
                         for c in cases],
             "by_coder": list(coders.values()),
+            "stale_codings": [{"code": c, "codings": n} for c, n in stale.items()],
         })
         return
     echo(f"{store.meta('codebook_name')} (codebook version {store.meta('codebook_version')})")
@@ -115,6 +119,9 @@ def status(state: State, as_json: bool) -> None:
             row.append(f"{p['reviewed']}/{p['total']}")
         rows.append(row)
     print_table(None, ["case", "documents", "excerpts", *coder_names], rows)
+    for code_id, count in stale.items():
+        click.echo(f"{count} codings of {code_id} were made under an earlier definition "
+                   "(its definition, include or exclude changed since)")
 
 
 def _pct(part: int, whole: int) -> float:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import hashlib
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -40,6 +41,12 @@ class Code:
     children: tuple[str, ...] = ()
     depth: int = 0
     line: int = 0
+
+
+def definition_hash(code: Code) -> str:
+    """A short hash of what a code means: its definition, include and exclude rules."""
+    text = "\x1f".join((code.definition, code.include, code.exclude))
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:16]
 
 
 @dataclass

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..project.codebook import Codebook
-from ..rounds import Round, get_round
+from ..rounds import Round, get_round, round_versions
 from ..store.database import Store
 from .data import DEFAULT_SEED, ProjectAgreement, project_agreement
 
@@ -36,7 +36,13 @@ def round_agreement(store: Store, codebook: Codebook | None, name: str, *,
         store, codebook, coders=found.coders, case=case, codes=codes, bootstrap=bootstrap,
         seed=seed, excerpts=found.excerpt_ids,
         frozen_round=None if found.is_open else found.id, **method)
-    return RoundAgreement(found, result)
+    versions = [v for v, _ in round_versions(store, found)]
+    warnings = ()
+    if len(versions) > 1:
+        warnings = (f"round {found.name} mixes codings made under codebook versions "
+                    f"{', '.join(versions)}; agreement compares codings made under different "
+                    "definitions",)
+    return RoundAgreement(found, result, warnings)
 
 
 @dataclass(frozen=True)

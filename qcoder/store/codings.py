@@ -37,11 +37,35 @@ def coding_state(conn: sqlite3.Connection, excerpt_id: int, code_id: str,
 
 
 def insert_coding(conn: sqlite3.Connection, excerpt_id: int, code_id: str, coder: str,
-                  created: str, memo: str | None, replay: bool = False) -> None:
-    """Add one coding (``replay``: an undo or redo, which ignores one already there)."""
+                  created: str, memo: str | None, replay: bool = False,
+                  stamp: tuple[str, str] = ("unknown", "")) -> None:
+    """Add one coding (``replay``: an undo or redo, which ignores one already there);
+    ``stamp``: the codebook version and the hash of the code's definition now."""
     verb = "INSERT OR IGNORE" if replay else "INSERT"
-    conn.execute(f"{verb} INTO codings (excerpt_id, code_id, coder, created, memo) "
-                 "VALUES (?, ?, ?, ?, ?)", (excerpt_id, code_id, coder, created, memo))
+    conn.execute(f"{verb} INTO codings (excerpt_id, code_id, coder, created, memo, "
+                 "codebook_version, definition_hash) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                 (excerpt_id, code_id, coder, created, memo, *stamp))
+
+
+def definition_stamps(conn: sqlite3.Connection) -> list[tuple[str, str, str, int]]:
+    """(code, definition hash, codebook version, codings) of every stamped coding group."""
+    return conn.execute("""SELECT code_id, definition_hash, codebook_version, COUNT(*)
+        FROM codings WHERE definition_hash != '' GROUP BY code_id, definition_hash,
+        codebook_version""").fetchall()
+
+
+def stamps_on(conn: sqlite3.Connection, excerpt_ids: list[int], coders: list[str]
+              ) -> list[tuple[str, int]]:
+    """(codebook version, codings) of ``coders``' codings on the given excerpts."""
+    conn.execute("CREATE TEMP TABLE IF NOT EXISTS stamp_scope (excerpt_id INTEGER PRIMARY KEY)")
+    conn.execute("DELETE FROM stamp_scope")
+    conn.executemany("INSERT INTO stamp_scope VALUES (?)", [(e,) for e in excerpt_ids])
+    marks = ",".join("?" * len(coders))
+    rows = conn.execute(f"""SELECT codebook_version, COUNT(*) FROM codings
+        WHERE excerpt_id IN (SELECT excerpt_id FROM stamp_scope) AND coder IN ({marks})
+        GROUP BY codebook_version ORDER BY codebook_version""", coders).fetchall()
+    conn.execute("DELETE FROM stamp_scope")
+    return rows
 
 
 def delete_coding(conn: sqlite3.Connection, excerpt_id: int, code_id: str, coder: str) -> None:

@@ -164,6 +164,14 @@ def _suggestions(conn: sqlite3.Connection) -> None:
     _run(conn, SCHEMA)
 
 
+def _coding_stamps(conn: sqlite3.Connection) -> None:
+    """Each coding records the codebook version and a hash of its code's definition, include
+    and exclude rules when it was made; older codings get version 'unknown'."""
+    conn.execute("ALTER TABLE codings ADD COLUMN codebook_version TEXT NOT NULL "
+                 "DEFAULT 'unknown'")
+    conn.execute("ALTER TABLE codings ADD COLUMN definition_hash TEXT NOT NULL DEFAULT ''")
+
+
 MIGRATIONS: list[Migration] = [
     (1, "initial schema", _initial),
     (2, "adjudication log", _adjudication),
@@ -175,6 +183,7 @@ MIGRATIONS: list[Migration] = [
     (8, "excerpt page and media times", _excerpt_page_and_media),
     (9, "full-text search over excerpts", _excerpt_search),
     (10, "suggestions", _suggestions),
+    (11, "codebook version and definition stamped on codings", _coding_stamps),
 ]
 LATEST = MIGRATIONS[-1][0]
 
