@@ -252,6 +252,12 @@ class _Linter:
         return ordered
 
 
+def version_value(version: object) -> int | str:
+    """A codebook version as YAML should write it: ``1`` stays a number, ``2024-a`` text."""
+    text = str(version).strip()
+    return int(text) if re.fullmatch(r"[1-9][0-9]{0,17}|0", text) else text
+
+
 def _plain(node: yaml.Node) -> Any:
     """The Python value of a composed node (plain data only; see ``yaml_io``)."""
     return yaml_io.construct(node, "<codebook>")
@@ -357,7 +363,7 @@ def codebook_to_dict(codebook: Codebook) -> dict[str, Any]:
             out["codes"] = [one(codebook.codes[c]) for c in code.children]
         return out
 
-    data: dict[str, Any] = {"name": codebook.name, "version": codebook.version}
+    data: dict[str, Any] = {"name": codebook.name, "version": version_value(codebook.version)}
     if codebook.description:
         data["description"] = codebook.description
     data["codes"] = [one(c) for c in codebook.roots()]

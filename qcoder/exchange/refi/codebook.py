@@ -11,7 +11,7 @@ from typing import Any
 import yaml
 
 from ...errors import CodebookError, QcoderError
-from ...project.codebook import Code, Codebook, dump_yaml, lint_text
+from ...project.codebook import Code, Codebook, dump_yaml, lint_text, version_value
 from .qdpx import RefiCode, code_guid, code_ids, iter_codes
 
 MAX_LISTED = 5
@@ -108,7 +108,7 @@ def new_codebook(codes: list[RefiCode], name: str, path: Path,
                           "add a codebook to codebooks/ first")
     ids = _assign_ids(codes, note_ids(codes, extras), set())
     data: dict[str, Any] = {"name": (extras.name if extras else "") or name,
-                            "version": (extras.version if extras else "") or 1}
+                            "version": version_value((extras.version if extras else "") or 1)}
     if extras is not None and extras.description:
         data["description"] = extras.description
     data["codes"] = [_code_dict(c, ids, extras, None, set()) for c in codes]

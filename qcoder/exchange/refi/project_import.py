@@ -339,6 +339,16 @@ def _plan_codes(plan: QdpxPlan, extras: Codebook | None, add: bool) -> None:
         plan.codes = extend_codebook(codes, load_codebook(book_path), book_path, plan.label,
                                      add, extras)
     plan.result.warnings.extend(plan.codes.warnings)
+    book = plan.codes.codebook
+    folders = [c.name for c in _walk(codes) if not c.codable and not (
+        book is not None and plan.codes.ids.get(c.guid) in book
+        and book[plan.codes.ids[c.guid]].exclusive)]
+    if folders:
+        more = f" and {len(folders) - MAX_LISTED} more" if len(folders) > MAX_LISTED else ""
+        plan.warn(f"{len(folders)} folder code(s) (isCodable=\"false\" in the file) can be "
+                  f"applied in qcoder: {', '.join(repr(f) for f in folders[:MAX_LISTED])}{more}; "
+                  "code with their children, or mark a folder 'exclusive: true' when one child "
+                  "applies at a time")
     plan.result.codes = sum(1 for _ in _walk(codes))
     plan.result.codes_added = len(plan.codes.added)
     assert plan.codes.path is not None
@@ -555,10 +565,21 @@ def _coder_name(name: str, guid: str) -> str:
     return name if CODER_PATTERN.match(name) else f"user-{guid[:8]}"
 
 
+#: Users QDA tools create for themselves (ATLAS.ti writes a user "ATLAS.ti"): no person.
+SYSTEM_USERS = {"atlas.ti", "atlasti", "nvivo", "maxqda", "qda miner", "quirkos", "taguette",
+                "transana", "f4analyse", "dedoose", "system", "administrator", "admin"}
+
+
 def _plan_coders(plan: QdpxPlan) -> None:
     taken: dict[str, str] = {}
     renamed = []
+    coding_users = {c.user_guid for s in plan.refi.sources for sel in s.selections
+                    for c in sel.codings}
+    skipped = []
     for user in plan.refi.users:
+        if user.name.strip().casefold() in SYSTEM_USERS and user.guid not in coding_users:
+            skipped.append(user.name)
+            continue
         base = name = _coder_name(user.name, user.guid)
         n = 2
         while taken.get(name, user.guid) != user.guid:
@@ -568,6 +589,9 @@ def _plan_coders(plan: QdpxPlan) -> None:
         plan.coders[user.guid] = name
         if name != user.name:
             renamed.append(f"'{user.name}' is '{name}'")
+    if skipped:
+        plan.warn(f"skipped the tool's own user(s) {', '.join(repr(s) for s in skipped)}: "
+                  "no codings of theirs, not a coder")
     if renamed:
         more = f" and {len(renamed) - MAX_LISTED} more" if len(renamed) > MAX_LISTED else ""
         plan.warn("users renamed as coders (letters, digits and . _ @ + - only): "

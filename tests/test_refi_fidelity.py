@@ -1,0 +1,63 @@
+"""What a REFI-QDA round trip keeps: a numeric codebook version stays a number, folder
+codes (isCodable="false") come with a word, and a tool's own user is not made a coder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from xml.etree import ElementTree as ET
+
+import yaml
+from conftest import Cli
+from test_refi_hostile import NS, fresh, rewrite
+
+
+def test_version_1_stays_a_number_through_a_qdpx_round_trip(cli: Cli, tmp_path: Path) -> None:
+    cli.ok("import")
+    qdpx = tmp_path / "p.qdpx"
+    cli.ok("export", "qdpx", str(qdpx))
+    target = fresh(tmp_path)
+    target.ok("import", "qdpx", str(qdpx))
+    (book,) = (target.project / "codebooks").glob("*.yaml")
+    text = book.read_text(encoding="utf-8")
+    assert yaml.safe_load(text)["version"] == 1
+    assert "version: 1\n" in text
+
+
+def test_folder_codes_are_imported_with_a_word(cli: Cli, tmp_path: Path) -> None:
+    cli.ok("import")
+    qdpx = tmp_path / "p.qdpx"
+    cli.ok("export", "qdpx", str(qdpx))
+
+    def folders(root: ET.Element, members: dict[str, bytes]) -> None:
+        for code in root.iter(f"{{{NS}}}Code"):
+            if code.get("name") in ("Discursive framing", "Issue linkage"):
+                code.set("isCodable", "false")
+
+    rewrite(qdpx, folders)
+    out = fresh(tmp_path).ok("import", "qdpx", str(qdpx)).output
+    # the exported exclusive group is a folder too: without qcoder's note nothing says more
+    assert ("3 folder code(s) (isCodable=\"false\" in the file) can be applied in qcoder: "
+            "'Discursive framing', 'Issue linkage', 'Partnership type'") in out
+
+
+def test_a_tools_own_user_is_not_made_a_coder(cli: Cli, tmp_path: Path) -> None:
+    cli.ok("import")
+    csv = tmp_path / "c.csv"
+    csv.write_text("excerpt,code,coder\nalpha/interview-1#1,linkage-visa,ann\n",
+                   encoding="utf-8")
+    cli.ok("codings", "import", str(csv))
+    qdpx = tmp_path / "p.qdpx"
+    cli.ok("export", "qdpx", str(qdpx))
+
+    def system_user(root: ET.Element, members: dict[str, bytes]) -> None:
+        users = root.find(f"{{{NS}}}Users")
+        assert users is not None
+        ET.SubElement(users, f"{{{NS}}}User", guid="0a0b0c0d-0000-4000-8000-000000000001",
+                      name="ATLAS.ti")
+
+    rewrite(qdpx, system_user)
+    target = fresh(tmp_path)
+    out = target.ok("import", "qdpx", str(qdpx)).output
+    assert "skipped the tool's own user(s) 'ATLAS.ti'" in out
+    status = target.ok("status", "--json").output
+    assert "ATLAS" not in status and "ann" in status
