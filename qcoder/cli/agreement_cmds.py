@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING
 import click
 
 from ..errors import QcoderError
-from . import cli
 from .base import State, cell, echo, emit_json, pass_state, print_table, split_ids
+from .root import cli
 
 if TYPE_CHECKING:
     from ..project.codebook import Codebook

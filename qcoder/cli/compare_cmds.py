@@ -10,8 +10,8 @@ from typing import Any
 import click
 
 from ..errors import QcoderError
-from . import cli
 from .base import State, cell, data_out, echo, pass_state, split_ids
+from .root import cli
 
 TABLES = ("groups", "cooccurrence", "framework", "distinctive")
 MEASURES = {

@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING
 import click
 
 from ..errors import QcoderError
-from . import cli
 from .base import State, echo, emit_json, pass_state, split_ids
+from .root import cli
 
 if TYPE_CHECKING:
     from ..coding import Outcome

@@ -10,10 +10,10 @@ import click
 
 from ..errors import QcoderError
 from ..project.folder import CONFIG_FILE, DB_FILE, Project
-from . import cli
 from .base import State, echo, emit_json, force_option, pass_state
 from .export_cmds import export_group
 from .project_cmds import import_group
+from .root import cli
 
 
 @cli.command()

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
-from . import cli
 from .base import State, echo, emit_json, force_option, pass_state, split_ids
+from .root import cli
 
 
 @cli.group("export")

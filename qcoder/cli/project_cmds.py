@@ -10,8 +10,8 @@ import click
 
 from ..errors import QcoderError
 from ..safe_text import terminal_safe
-from . import cli
 from .base import State, echo, emit_json, force_option, pass_state, print_table
+from .root import cli
 
 
 @cli.group("import", cls=click.Group, invoke_without_command=True)

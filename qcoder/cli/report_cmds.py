@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
-from . import cli
 from .base import State, pass_state
+from .root import cli
 
 
 @cli.group("report")

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import click
 
-from . import cli
 from .base import State, echo, emit_json, pass_state, print_table, split_ids
+from .root import cli
 
 
 @cli.group("suggest")

@@ -22,7 +22,7 @@ from ..reliability.data import (
     project_agreement,
 )
 from ..store.database import CONSENSUS, Store
-from .appendix import Table, relative_depths
+from .appendix_parts import Table, describe_basis, relative_depths
 
 
 def num(value: float | None, digits: int = 3) -> str:
@@ -211,8 +211,6 @@ def comparison_tables(store: Store, codebook: Codebook, code_ids: Sequence[str],
     for group in codebook.exclusive_groups():
         if group.id in code_ids:
             tables.append(group_table(matrix, group.id))
-    from .appendix import describe_basis
-
     note = (f"Basis: {describe_basis(basis)}. A cell gives the excerpts coded with the code or "
             "a code below it (each excerpt once) and, in brackets, their percentage of the "
             "case's reviewed excerpts. Group tables give each code's share of the group's "
