@@ -168,7 +168,7 @@ def adjudications(state: State, as_json: bool) -> None:
     if not log:
         echo("no adjudications yet; settle disagreements with 'qcoder consensus'")
         return
-    from .agreement_cmds import print_wide
+    from .agreement_view import print_wide
 
     rows = [[r["at"][:19].replace("T", " "), r["excerpt"] or "(all agreed)", r["code"],
              f"pick {r['source_coder']}" if r["decision"] == "pick" else r["decision"],

@@ -145,7 +145,7 @@ def print_round_agreement(store: Store, codebook: Codebook, name: str, *, case: 
                           bootstrap_method: str | None = None, as_json: bool = False) -> None:
     """``qcoder agreement --round NAME``: the report on the round, headed by how it was drawn."""
     from ..reliability.rounds import round_agreement
-    from .agreement_cmds import print_agreement
+    from .agreement_view import print_agreement
 
     result = round_agreement(store, codebook, name, case=case, codes=codes,
                              bootstrap=bootstrap, seed=seed, bootstrap_method=bootstrap_method)
@@ -177,7 +177,7 @@ def round_line(found: Round) -> str:
 def round_compare(state: State, first: str, second: str, as_json: bool) -> None:
     """Alpha per code in round A next to round B (did the revised codebook help?)."""
     from ..reliability.rounds import compare_rounds
-    from .agreement_cmds import print_wide
+    from .agreement_view import print_wide
 
     store = state.store()
     codebook = store.codebook()

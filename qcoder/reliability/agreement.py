@@ -39,15 +39,13 @@ from typing import Any
 import krippendorff
 import numpy as np
 
+from ..constants import CONSENSUS, RELIABLE, TENTATIVE
 from . import coefficients
 from .bootstrap import HAYES_KRIPPENDORFF, alpha_kernel
 from .bootstrap import bootstrap as draw_bootstrap
 
 MISSING = -1
-RELIABLE = 0.800
-TENTATIVE = 0.667
 MIN_UNITS = 10
-CONSENSUS = "consensus"
 # Above this many cells (units x values^2) the krippendorff package's dense per-unit arrays
 # cost too much memory; the pattern kernel (same formula, tested equal) is used instead.
 _PACKAGE_MAX_CELLS = 4_000_000

@@ -28,10 +28,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..constants import RELIABLE, TENTATIVE
+
 HAYES_KRIPPENDORFF = "hayes-krippendorff"
 UNITS = "units"
 METHODS = (HAYES_KRIPPENDORFF, UNITS)
-Q_THRESHOLDS = {"0.667": 0.667, "0.800": 0.800}
+Q_THRESHOLDS = {"0.667": TENTATIVE, "0.800": RELIABLE}
 CITATIONS = {
     HAYES_KRIPPENDORFF: (
         "Hayes, A. F., & Krippendorff, K. (2007). Answering the call for a standard reliability "

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from ..constants import DEFAULT_SEED, STATISTICS
 from ..errors import QcoderError
 from ..project.codebook import Codebook
 from ..store import reads, suggestions
@@ -35,8 +36,6 @@ from .bootstrap import DESCRIPTIONS as BOOTSTRAP_DESCRIPTIONS
 from .bootstrap import HAYES_KRIPPENDORFF
 from .bootstrap import METHODS as BOOTSTRAP_METHODS
 
-#: Bootstrap seed used unless the user gives one, so a report can be reproduced.
-DEFAULT_SEED = 1
 QUOTE_WIDTH = 100
 
 
@@ -240,7 +239,6 @@ def selection(
 # --- the report ---------------------------------------------------------------------------
 
 #: Statistics ``agreement --stats`` can show, in the order of the table's columns.
-STATISTICS = ("alpha", "kappa", "fleiss", "pi", "ac1", "bp", "specific")
 NAMES = {
     "alpha": "Krippendorff's alpha",
     "kappa": "Cohen's kappa (two coders), asymptotic SE and 95% interval kappa +- 1.96 SE",

@@ -14,7 +14,6 @@ if TYPE_CHECKING:
     from .connection import Connection
 
 PROGRESS_RUNS = 2000  # more runs of excerpt ids than this: count progress by joins
-CONSENSUS = "consensus"
 
 
 # -- writing, inside the caller's transaction -------------------------------------------------

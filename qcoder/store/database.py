@@ -9,8 +9,9 @@ Nothing outside this package writes SQL (a test enforces it).
 
 from __future__ import annotations
 
+from ..constants import CONSENSUS
 from .adjudications import AdjudicationReads
-from .codings import CONSENSUS, PROGRESS_RUNS, CodingReads
+from .codings import PROGRESS_RUNS, CodingReads
 from .connection import BUSY_TIMEOUT_S, Connection, now
 from .corpus import EXCERPT_SELECT, CorpusReads, ExcerptRow, SyncReport
 from .events import log_import

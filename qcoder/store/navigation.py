@@ -10,7 +10,7 @@ from array import array
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-from .codings import CONSENSUS
+from ..constants import CONSENSUS
 
 if TYPE_CHECKING:
     from .connection import Connection

@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..constants import CONSENSUS
 from ..project.corpus import format_ref
-from .codings import CONSENSUS
 
 if TYPE_CHECKING:
     from .connection import Connection

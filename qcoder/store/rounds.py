@@ -11,31 +11,6 @@ import numpy as np
 from ..project.corpus import format_ref
 from .reads import packed
 
-SCHEMA = """
-CREATE TABLE rounds (
-    id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, kind TEXT NOT NULL,
-    percent REAL, strata TEXT NOT NULL DEFAULT 'none', seed INTEGER,
-    from_unreviewed INTEGER NOT NULL DEFAULT 0, pool INTEGER NOT NULL DEFAULT 0,
-    strata_sizes TEXT NOT NULL DEFAULT '{}',
-    codebook_version TEXT NOT NULL DEFAULT '', started_by TEXT NOT NULL DEFAULT '',
-    started TEXT NOT NULL, closed TEXT);
-CREATE TABLE round_coders (
-    round_id INTEGER NOT NULL REFERENCES rounds(id), coder TEXT NOT NULL REFERENCES coders(name),
-    PRIMARY KEY (round_id, coder));
-CREATE TABLE round_excerpts (
-    round_id INTEGER NOT NULL REFERENCES rounds(id),
-    excerpt_id INTEGER NOT NULL REFERENCES excerpts(id), stratum TEXT NOT NULL DEFAULT '',
-    position INTEGER NOT NULL, PRIMARY KEY (round_id, excerpt_id));
-CREATE INDEX round_excerpts_excerpt ON round_excerpts (excerpt_id);
-CREATE TABLE round_reviews (
-    round_id INTEGER NOT NULL REFERENCES rounds(id), excerpt_id INTEGER NOT NULL,
-    coder TEXT NOT NULL, reviewed_at TEXT NOT NULL, PRIMARY KEY (round_id, excerpt_id, coder));
-CREATE TABLE round_codings (
-    round_id INTEGER NOT NULL REFERENCES rounds(id), excerpt_id INTEGER NOT NULL,
-    code_id TEXT NOT NULL, coder TEXT NOT NULL, created TEXT NOT NULL,
-    PRIMARY KEY (round_id, excerpt_id, code_id, coder));
-"""
-
 ROUND_COLUMNS = ("id", "name", "kind", "percent", "strata", "seed", "from_unreviewed", "pool",
                  "strata_sizes", "codebook_version", "started_by", "started", "closed")
 
