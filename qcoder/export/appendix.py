@@ -14,29 +14,14 @@ from datetime import date as Date
 from ..compare import Basis, resolve_basis
 from ..project.codebook import Codebook
 from ..store.database import Store
+from .appendix_parts import Table, describe_basis, relative_depths
 from .atomic import ExportError
 
+__all__ = ["Appendix", "Basis", "CaseExcerpts", "CodeExcerpts", "ExcerptEntry", "Table",
+           "describe_basis", "gather", "relative_depths", "resolve_basis"]
 SECTIONS = ("codebook", "sources", "excerpts", "agreement", "comparison", "memos")
 DEFAULT_SECTIONS = ("codebook", "sources", "excerpts", "agreement", "comparison")
 EXCERPT_MODES = ("all", "once", "exemplars")
-
-
-@dataclass
-class Table:
-    """A table for an appendix: every cell is text; a line break starts a new paragraph.
-
-    ``widths`` are relative column widths; ``indents`` the hierarchy level of each row's first
-    cell; ``wide`` asks for a landscape page; ``note`` is the line under the caption (basis,
-    statistic, n, what each column means).
-    """
-
-    title: str
-    columns: list[str]
-    rows: list[list[str]]
-    widths: list[float] | None = None
-    indents: list[int] | None = None
-    note: str = ""
-    wide: bool = False
 
 
 @dataclass(frozen=True)
@@ -108,13 +93,6 @@ class Appendix:
         return len({e.ref for s in self.excerpts or [] for c in s.cases for e in c.entries})
 
 
-def describe_basis(basis: Basis) -> str:
-    """Whose codings, in a few words: "consensus codings", "codings of ann, bob (pooled)"."""
-    if basis.kind == "consensus":
-        return "consensus codings"
-    names = ", ".join(basis.coders) or "no coder"
-    return f"codings of {names} (pooled)" if len(basis.coders) > 1 else f"codings of {names}"
-
 
 def select_codes(codebook: Codebook, code_ids: Sequence[str] | None) -> list[str]:
     """The chosen codes and everything below them, in codebook order (all when None)."""
@@ -152,11 +130,6 @@ def _check_known(what: str, given: Iterable[str], known: Sequence[str]) -> None:
                 if known else f"there are no {what}s yet")
             raise ExportError(f"unknown {what} '{name}'; {fix}")
 
-
-def relative_depths(codebook: Codebook, code_ids: Sequence[str]) -> dict[str, int]:
-    """How many of each code's ancestors are selected too: its level in the exported tree."""
-    chosen = set(code_ids)
-    return {c: sum(1 for a in codebook.ancestors(c) if a in chosen) for c in code_ids}
 
 
 def codebook_table(codebook: Codebook, code_ids: Sequence[str]) -> Table:

@@ -15,7 +15,8 @@ class Table:
     """A table for an appendix: every cell is text; a line break starts a new paragraph.
 
     ``widths`` are relative column widths; ``indents`` the hierarchy level of each row's first
-    cell; ``wide`` asks for a landscape page.
+    cell; ``wide`` asks for a landscape page; ``note`` is the line under the caption (basis,
+    statistic, n, what each column means).
     """
 
     title: str
