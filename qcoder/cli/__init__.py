@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from .root import cli
+
+# isort: split
 # Each command module registers its commands on ``cli`` when imported.
 from . import (  # noqa: F401
     agreement_cmds,
@@ -15,7 +18,6 @@ from . import (  # noqa: F401
     search_cmds,
     suggest_cmds,
 )
-from .root import cli
 
 __all__ = ["cli", "main"]
 

@@ -26,8 +26,8 @@ from lxml import etree
 
 from .appendix import Appendix, CodeExcerpts, Table, describe_basis
 from .atomic import ExportError, write_bytes
+from .zips import normalise_zip
 
-ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 _NUMBER = re.compile(r"^[-+–]?[\d.,]+%?( \([\d.,]+\))?$|^[–-]$|^$")
 _W = nsdecls("w")
@@ -264,22 +264,6 @@ def _core_properties(doc: DocumentObject, appendix: Appendix) -> None:
     props.created = stamp
     props.modified = stamp
     props.last_printed = stamp
-
-
-def normalise_zip(data: bytes) -> bytes:
-    """Rewrite a zip with a fixed time stamp and order ([Content_Types].xml first), so the
-    same content always gives the same bytes."""
-    src = zipfile.ZipFile(io.BytesIO(data))
-    names = sorted(src.namelist(), key=lambda n: (n != "[Content_Types].xml", n))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as dst:
-        for name in names:
-            info = zipfile.ZipInfo(name, date_time=ZIP_EPOCH)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.create_system = 0
-            info.external_attr = 0
-            dst.writestr(info, src.read(name))
-    return out.getvalue()
 
 
 # --- body ---------------------------------------------------------------------------------

@@ -22,7 +22,7 @@ def methods_docx(statement: MethodsStatement) -> bytes:
     """A Word document: the heading, the paragraphs and the table of alpha per code."""
     from docx import Document
 
-    from .docx import normalise_zip
+    from .zips import normalise_zip
 
     doc = Document()
     doc.add_heading("Intercoder reliability", 1)
