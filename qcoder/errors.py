@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
+
 
 class QcoderError(Exception):
     """An error the user can cause and fix; the CLI prints it on one line and exits non-zero."""
@@ -28,3 +31,9 @@ class InputError(QcoderError):
 def located(path: object, line: int | None, message: str) -> str:
     """Format ``FILE:LINE: message`` (or ``FILE: message`` without a line)."""
     return f"{path}:{line}: {message}" if line else f"{path}: {message}"
+
+
+def did_you_mean(value: str, known: Iterable[str], otherwise: str) -> str:
+    """``did you mean 'X'?`` for the closest of ``known`` to ``value``, else ``otherwise``."""
+    hint = difflib.get_close_matches(value, list(known), n=1)
+    return f"did you mean '{hint[0]}'?" if hint else otherwise

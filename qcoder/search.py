@@ -6,13 +6,12 @@ The query language is SQLite FTS5's: words (all must occur), ``"a phrase"``, ``p
 
 from __future__ import annotations
 
-import difflib
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import QcoderError
+from .errors import QcoderError, did_you_mean
 from .project.corpus import format_ref
 from .store import search as sql
 from .store.database import Store
@@ -124,8 +123,7 @@ def _bad_query(query: str, exc: sqlite3.OperationalError) -> QcoderError:
 
 def _known(kind: str, value: str, known: Sequence[str]) -> None:
     if value not in known:
-        hint = difflib.get_close_matches(value, list(known), n=1)
-        fix = f"did you mean '{hint[0]}'?" if hint else f"see 'qcoder status' for the {kind}s"
+        fix = did_you_mean(value, known, f"see 'qcoder status' for the {kind}s")
         raise QcoderError(f"unknown {kind} '{value}'; {fix}")
 
 

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..errors import QcoderError
+from ..errors import QcoderError, did_you_mean
 from ..project.codebook import Codebook
 from ..store.database import Store
 
@@ -153,10 +153,7 @@ def select_rows(book: Codebook, codes: Sequence[str] | None = None,
         wanted = set()
         for code_id in codes:
             if code_id not in book:
-                from difflib import get_close_matches
-
-                hint = get_close_matches(code_id, list(book.codes), n=1)
-                fix = f"did you mean '{hint[0]}'?" if hint else "see 'qcoder codebook check'"
+                fix = did_you_mean(code_id, book.codes, "see 'qcoder codebook check'")
                 raise QcoderError(f"unknown code '{code_id}'; {fix}")
             wanted |= {code_id, *book.descendants(code_id)}
     rows = []

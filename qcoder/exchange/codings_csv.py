@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import codecs
 import csv
-import difflib
 import hashlib
 import json
 import sqlite3
@@ -15,7 +14,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from ..coding import CODER_PATTERN
-from ..errors import InputError, located
+from ..errors import InputError, did_you_mean, located
 from ..project.codebook import Codebook
 from ..project.corpus import parse_ref
 from ..store import sync
@@ -67,8 +66,7 @@ def _open_csv(path: Path) -> TextIO:
 
 
 def _unknown_code(path: Path, line: int, code: str, codebook: Codebook) -> InputError:
-    hint = difflib.get_close_matches(code, list(codebook.codes), n=1)
-    fix = f"did you mean '{hint[0]}'?" if hint else "see the ids in the codebook"
+    fix = did_you_mean(code, codebook.codes, "see the ids in the codebook")
     return InputError(located(path, line, f"unknown code '{code}'; {fix}"))
 
 

@@ -6,12 +6,12 @@ what goes into an appendix (which codes, cases, coders, in what order) is tested
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date as Date
 
 from ..compare import Basis, resolve_basis
+from ..errors import did_you_mean
 from ..project.codebook import Codebook
 from ..store.database import Store
 from .appendix_parts import Table, describe_basis, relative_depths
@@ -124,10 +124,9 @@ def select_sections(sections: Sequence[str] | None) -> tuple[str, ...]:
 def _check_known(what: str, given: Iterable[str], known: Sequence[str]) -> None:
     for name in given:
         if name not in known:
-            hint = difflib.get_close_matches(name, known, n=1)
-            fix = f"did you mean '{hint[0]}'?" if hint else (
+            fix = did_you_mean(name, known, (
                 f"known {what}s: {', '.join(known[:12])}{', ...' if len(known) > 12 else ''}"
-                if known else f"there are no {what}s yet")
+                if known else f"there are no {what}s yet"))
             raise ExportError(f"unknown {what} '{name}'; {fix}")
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import re
 from collections.abc import Iterator
@@ -12,7 +11,7 @@ from typing import Any
 
 import yaml
 
-from ..errors import CodebookError, located
+from ..errors import CodebookError, did_you_mean, located
 from . import yaml_io
 
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -147,8 +146,7 @@ class _Linter:
         for key_node, _ in node.value:
             name = key_node.value
             if name not in allowed:
-                hint = difflib.get_close_matches(str(name), allowed, n=1)
-                fix = f"did you mean '{hint[0]}'?" if hint else f"allowed: {', '.join(allowed)}"
+                fix = did_you_mean(str(name), allowed, f"allowed: {', '.join(allowed)}")
                 self.problem(key_node, f"unknown field '{name}' in {what}; {fix}")
 
     def walk_codes(self, node: yaml.Node, parent: str | None, depth: int) -> list[str]:

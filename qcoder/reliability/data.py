@@ -8,7 +8,6 @@ with one packed query per coder and per code and coder), checks what the user as
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -16,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from ..constants import DEFAULT_SEED, STATISTICS
-from ..errors import QcoderError
+from ..errors import QcoderError, did_you_mean
 from ..project.codebook import Codebook
 from ..store import reads, suggestions
 from ..store.database import Store
@@ -167,8 +166,8 @@ def _known(what: str, names: Sequence[str]) -> str:
 
 
 def _unknown(what: str, value: str, names: Sequence[str]) -> QcoderError:
-    hint = difflib.get_close_matches(value, list(names), n=1)
-    guess = f"did you mean '{hint[0]}'? " if hint else ""
+    guess = did_you_mean(value, names, "")
+    guess = f"{guess} " if guess else ""
     return QcoderError(f"unknown {what[:-1]} '{value}'; {guess}{_known(what, names)}")
 
 
