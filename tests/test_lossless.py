@@ -384,3 +384,86 @@ def test_a_read_only_database_gives_one_line_in_another_users_process(cli: Cli) 
         assert db.read_bytes() == before
     finally:
         shutil.rmtree(shared)
+
+
+# -- 8. changes that used to pass unnoticed ----------------------------------------------------
+def test_making_a_group_exclusive_over_double_codings_reports_the_conflicts(
+        cli: Cli, project: Path, tmp_path: Path) -> None:
+    cli.ok("import")
+    seed = tmp_path / "seed.csv"
+    seed.write_text("excerpt,code,coder\n"
+                    "alpha/interview-1#2,framing-security,ann\n"
+                    "alpha/interview-1#2,framing-development,ann\n"
+                    "alpha/interview-1#4,framing-security,ann\n"
+                    "alpha/interview-1#4,framing-development,ann\n"
+                    "alpha/interview-1#4,framing-security,bea\n", encoding="utf-8")
+    cli.ok("codings", "import", str(seed))
+    book = project / "codebooks" / "tiny.yaml"
+    book.write_text(CODEBOOK.replace("    definition: How actors present the partnership.\n",
+                                     "    definition: How actors present the partnership.\n"
+                                     "    exclusive: true\n"), encoding="utf-8")
+    result = cli.ok("import")
+    assert "nothing changed" not in result.output
+    assert "codes: 0 added, 1 changed, 0 removed: framing (exclusive)" in result.output
+    assert "warning: 2 excerpt/coder pairs hold two codes of a group that is now exclusive" \
+        in result.output
+    assert "alpha/interview-1#2: ann has framing-development, framing-security of 'framing'" \
+        in result.output
+    assert "alpha/interview-1#4: ann has" in result.output
+    assert "exclusive" not in cli.ok("import").output  # reported when it happens
+
+
+def test_label_only_codebook_edits_are_reported(cli: Cli, project: Path) -> None:
+    cli.ok("import")
+    book = project / "codebooks" / "tiny.yaml"
+    book.write_text(CODEBOOK.replace("label: Security framing", "label: Securitisation")
+                    .replace("version: 1", "version: 2"), encoding="utf-8")
+    result = cli.ok("import")
+    assert "nothing changed" not in result.output
+    assert "codebook: version changed" in result.output
+    assert "codes: 0 added, 1 changed, 0 removed: framing-security (label)" in result.output
+    assert "nothing changed" in cli.ok("import").output
+
+
+def codings_state(db: Path) -> list[tuple]:
+    conn = sqlite3.connect(db)
+    try:
+        return [*conn.execute("SELECT excerpt_id, code_id, coder, memo FROM codings ORDER BY id"),
+                *conn.execute("SELECT kind, after FROM events ORDER BY id")]
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize(("rows", "message"), [
+    ("alpha/interview-1#2,framing-security,ann,a memo,extra\n",
+     "rows.csv:2: 5 cells but the header has 4"),
+    ("alpha/interview-1#2,framing-security,ann,first\n"
+     "alpha/interview-1#4,linkage-visa,ann,\n"
+     "alpha/interview-1#2,framing-security,ann,second\n",
+     "rows.csv:4: a second memo for the coding of line 2 (alpha/interview-1#2, "
+     "framing-security, ann)"),
+], ids=["extra cells", "second memo"])
+def test_csv_cells_that_would_be_dropped_refuse_the_file(
+        cli: Cli, tmp_path: Path, rows: str, message: str) -> None:
+    cli.ok("import")
+    before = codings_state(cli.db)
+    path = tmp_path / "rows.csv"
+    path.write_text("excerpt,code,coder,memo\n" + rows, encoding="utf-8")
+    result = cli.fails("codings", "import", str(path))
+    assert result.output.startswith(f"Error: {tmp_path / message}")
+    assert codings_state(cli.db) == before
+
+
+def test_a_header_only_csv_adds_no_audit_event(cli: Cli, tmp_path: Path) -> None:
+    cli.ok("import")
+    before = codings_state(cli.db)
+    path = tmp_path / "empty.csv"
+    path.write_text("excerpt,code,coder,memo\n", encoding="utf-8")
+    assert "0 rows" in cli.ok("codings", "import", str(path)).output
+    assert codings_state(cli.db) == before
+    same = tmp_path / "same.csv"
+    same.write_text("excerpt,code,coder,memo\nalpha/interview-1#2,framing-security,ann,x\n"
+                    "alpha/interview-1#2,framing-security,ann,x\n,,,\n"
+                    "alpha/interview-1#4,linkage-visa,ann,,\n", encoding="utf-8")
+    cli.ok("codings", "import", str(same))
+    assert len(codings_state(cli.db)) == len(before) + 3

@@ -33,6 +33,15 @@ def import_group(ctx: click.Context, allow_orphans: bool, as_json: bool) -> None
     echo(f"{report.cases} cases, {report.documents} documents, {report.excerpts} "
                f"excerpts, {report.codes} codes")
     changes = []
+    if report.codebook_changed:
+        changes.append(f"codebook: {', '.join(report.codebook_changed)} changed")
+    if report.codes_added or report.codes_changed or report.codes_removed:
+        edited = [f"{code} ({', '.join(fields)})"
+                  for code, fields in list(report.codes_changed.items())[:5]]
+        changes.append(f"codes: {report.codes_added} added, {len(report.codes_changed)} "
+                       f"changed, {report.codes_removed} removed"
+                       + (f": {'; '.join(edited)}" if edited else "")
+                       + (", ..." if len(report.codes_changed) > 5 else ""))
     if report.documents_added or report.documents_updated or report.documents_removed:
         changes.append(f"documents: {report.documents_added} added, {report.documents_updated} "
                        f"changed, {report.documents_removed} removed")
@@ -56,6 +65,11 @@ def import_group(ctx: click.Context, allow_orphans: bool, as_json: bool) -> None
                    "in their document, and their neighbours do not tell which one is which: "
                    "kept as orphaned rather than moved to another paragraph "
                    f"({', '.join(refs[:5])}{', ...' if len(refs) > 5 else ''})", err=True)
+    if report.exclusive_conflicts:
+        echo(f"warning: {report.exclusive_conflicts} excerpt/coder pairs hold two codes of a "
+             "group that is now exclusive; open them and keep one:", err=True)
+        for line in report.exclusive_conflict_examples:
+            echo(f"  {line}", err=True)
     for code_id, count in report.codes_orphaned.items():
         echo(f"warning: code '{code_id}' left the codebook; its {count} codings are kept "
                    "as orphaned", err=True)

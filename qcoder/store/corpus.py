@@ -10,6 +10,13 @@ from typing import TYPE_CHECKING, Any
 from ..errors import QcoderError
 from ..project.codebook import Code, Codebook
 from ..project.corpus import Case, format_ref, parse_ref
+from .codebook_changes import (
+    FIELDS,
+    changed_fields,
+    code_fields,
+    exclusive_conflicts,
+    stored_codes,
+)
 from .connection import chunks, set_meta
 from .excerpt_sync import sync_document_excerpts
 from .search import BulkIndex
@@ -56,6 +63,10 @@ class SyncReport:
     codes_added: int = 0
     codes_removed: int = 0
     codes_orphaned: dict[str, int] = field(default_factory=dict)
+    codes_changed: dict[str, list[str]] = field(default_factory=dict)  # id -> fields
+    codebook_changed: list[str] = field(default_factory=list)  # name, version, description
+    exclusive_conflicts: int = 0  # (excerpt, coder) pairs with two codes of a new group
+    exclusive_conflict_examples: list[str] = field(default_factory=list)
     orphaned_refs: list[str] = field(default_factory=list)
     excerpts_ambiguous: int = 0  # orphaned: their text repeats and the context cannot tell
     ambiguous_refs: list[str] = field(default_factory=list)
@@ -102,6 +113,9 @@ def sync_codebook(conn: sqlite3.Connection, codebook: Codebook, allow_orphans: b
     report.codes_orphaned = orphaned
     report.codes_removed = len(gone) - len(orphaned)
     report.codes_added = sum(1 for c in codebook.codes if c not in known)
+    before = stored_codes(conn)
+    after = code_fields(codebook)
+    report.codes_changed = changed_fields(before, after)
     conn.executemany(
         """INSERT INTO codes (id, parent_id, label, definition, include, exclude, examples,
                key, exclusive, color, position, depth, active)
@@ -115,10 +129,20 @@ def sync_codebook(conn: sqlite3.Connection, codebook: Codebook, allow_orphans: b
         [(c.id, c.parent, c.label, c.definition, c.include, c.exclude,
           json.dumps(list(c.examples), ensure_ascii=False), c.key, int(c.exclusive),
           c.color, i, c.depth) for i, c in enumerate(codebook.codes.values())])
-    set_meta(conn, "codebook_name", codebook.name)
-    set_meta(conn, "codebook_version", str(codebook.version))
-    set_meta(conn, "codebook_description", codebook.description)
+    for key, value in (("name", codebook.name), ("version", str(codebook.version)),
+                       ("description", codebook.description)):
+        old = conn.execute("SELECT value FROM meta WHERE key = ?",
+                           (f"codebook_{key}",)).fetchone()
+        if known and (old[0] if old else "") != value:
+            report.codebook_changed.append(key)
+        set_meta(conn, f"codebook_{key}", value)
     report.codes = len(codebook.codes)
+    # A group made exclusive (or given other children) may already be broken by codings.
+    touched = {g.id for g in codebook.exclusive_groups()
+               if g.id not in before or not before[g.id][FIELDS.index("exclusive")]
+               or any(before.get(child, (None,))[0] != g.id for child in g.children)}
+    report.exclusive_conflicts, found = exclusive_conflicts(conn, touched)
+    report.exclusive_conflict_examples = [str(c) for c in found]
 
 
 def sync_corpus(conn: sqlite3.Connection, cases: list[Case], report: SyncReport) -> None:
