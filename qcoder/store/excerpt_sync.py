@@ -55,16 +55,29 @@ def sync_document_excerpts(conn: sqlite3.Connection, doc_id: int, doc: Any) -> E
     needed = [e.identity for e in new]
     conn.execute("UPDATE excerpts SET active = 0 WHERE document_id = ? AND active = 1",
                  (doc_id,))
-    holders = [r[0] for chunk in _chunks(needed, 500) for r in conn.execute(
-        f"SELECT id FROM excerpts WHERE identity IN ({','.join('?' * len(chunk))})", chunk)]
+    given = {reuse[j]: e.identity for j, e in enumerate(new) if j in reuse}
+    # Free the identities the new excerpts need, except where a row keeps its own.
+    holders = [row_id for chunk in _chunks(needed, 500) for row_id, identity in conn.execute(
+        f"SELECT id, identity FROM excerpts WHERE identity IN ({','.join('?' * len(chunk))})",
+        chunk) if given.get(row_id) != identity]
     conn.executemany(f"UPDATE excerpts SET identity = identity || '{RETIRED}' || id "
                      "WHERE id = ?", [(i,) for i in holders])
+    text_of = {r[0]: (r[1], r[3]) for r in rows}
+    same = [j for j, e in enumerate(new) if j in reuse
+            and text_of[reuse[j]] == (e.identity, e.text)]
+    # Most rows keep identity and text: leave those columns (and the identity index) alone.
+    conn.executemany("""UPDATE excerpts SET n = ?, start = ?, "end" = ?, speaker = ?,
+        section = ?, page = ?, media_start = ?, media_end = ?, active = 1 WHERE id = ?""",
+                     [(new[j].n, new[j].start, new[j].end, new[j].speaker, new[j].section,
+                       new[j].page, new[j].media_start, new[j].media_end, reuse[j])
+                      for j in same])
+    kept_as_is = set(same)
     conn.executemany("""UPDATE excerpts SET identity = ?, n = ?, start = ?, "end" = ?,
         speaker = ?, section = ?, text = ?, page = ?, media_start = ?, media_end = ?,
         active = 1 WHERE id = ?""",
                      [(e.identity, e.n, e.start, e.end, e.speaker, e.section, e.text, e.page,
                        e.media_start, e.media_end, reuse[j])
-                      for j, e in enumerate(new) if j in reuse])
+                      for j, e in enumerate(new) if j in reuse and j not in kept_as_is])
     conn.executemany("""INSERT INTO excerpts (identity, document_id, n, start, "end", speaker,
         section, text, page, media_start, media_end, active)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)""",
