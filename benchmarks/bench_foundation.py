@@ -265,7 +265,7 @@ def run(n: int, codings: int, work: Path) -> None:
          ["codings", str(f_big), str(big)], (q_big, f_big))
     step("status", [str(q_big), "status"], ["status", str(f_big)])
     step("status --json", [str(q_big), "status", "--json"], ["status", str(f_big)])
-    step("codings export (csv)", [str(q_big), "codings", "export", "--output",
+    step("codings export (csv)", [str(q_big), "codings", "export", "--force", "--output",
                                   str(work / "q-export.csv")],
          ["export", str(f_big), str(work / "f-export.csv")])
 
