@@ -134,3 +134,15 @@ def test_excerpts_gain_empty_page_and_media_times(tmp_path: Path) -> None:
         row = store.excerpt(1)
         assert row is not None and row.text == "Hello."
         assert (row.page, row.media_start, row.media_end) == (None, None, None)
+
+
+def test_stale_definition_count_reads_only_the_stamped_codings_index(tmp_path: Path) -> None:
+    """``qcoder status`` counts codings under an earlier definition without reading every
+    coding: the query is answered from the partial index of stamped codings."""
+    from qcoder.store.codings import DEFINITION_STAMPS, definition_stamps
+
+    with Store(tmp_path / "s.db") as store:
+        plan = " ".join(row[-1] for row in store.conn.execute(
+            f"EXPLAIN QUERY PLAN {DEFINITION_STAMPS}"))
+        assert "COVERING INDEX codings_stamp" in plan
+        assert definition_stamps(store.conn) == []

@@ -46,11 +46,15 @@ def insert_coding(conn: sqlite3.Connection, excerpt_id: int, code_id: str, coder
                  (excerpt_id, code_id, coder, created, memo, *stamp))
 
 
+#: Answered from the partial index ``codings_stamp`` (migration 12), not from every coding.
+DEFINITION_STAMPS = """SELECT code_id, definition_hash, codebook_version, COUNT(*)
+    FROM codings WHERE definition_hash != '' GROUP BY code_id, definition_hash,
+    codebook_version"""
+
+
 def definition_stamps(conn: sqlite3.Connection) -> list[tuple[str, str, str, int]]:
     """(code, definition hash, codebook version, codings) of every stamped coding group."""
-    return conn.execute("""SELECT code_id, definition_hash, codebook_version, COUNT(*)
-        FROM codings WHERE definition_hash != '' GROUP BY code_id, definition_hash,
-        codebook_version""").fetchall()
+    return conn.execute(DEFINITION_STAMPS).fetchall()
 
 
 def stamps_on(conn: sqlite3.Connection, excerpt_ids: list[int], coders: list[str]
