@@ -92,3 +92,22 @@ def test_fit_wraps_text_and_never_narrows_a_number() -> None:
     assert layout.widths[2] == 5 and layout.widths[0] == len("framing-security")
     assert sum(layout.widths) + 3 * 2 <= 40
     assert looks_numeric(["12/79", "0.863", "96.9", "–"]) and not looks_numeric(["a1"])
+
+
+def test_init_creates_a_project_that_checks_clean_and_refuses_a_second_time(
+        tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from qcoder.cli import cli
+
+    folder = tmp_path / "study"
+    made = CliRunner().invoke(cli, ["init", str(folder)])
+    assert made.exit_code == 0, made.output
+    assert (folder / "cases").is_dir()
+    book = folder / "codebooks" / "codebook.yaml"
+    assert book.read_text(encoding="utf-8").startswith("# The codebook")
+    checked = CliRunner().invoke(cli, ["--project", str(folder), "codebook", "check"])
+    assert checked.exit_code == 0, checked.output
+    again = CliRunner().invoke(cli, ["init", str(folder)])
+    assert again.exit_code != 0 and "already a qcoder project" in again.output
+    assert "Traceback" not in again.output

@@ -78,6 +78,22 @@ def import_group(ctx: click.Context, allow_orphans: bool, as_json: bool) -> None
 
 
 @cli.command()
+@click.argument("folder", required=False, type=click.Path(file_okay=False))
+@pass_state
+def init(state: State, folder: str | None) -> None:
+    """Start a project in FOLDER (default: --project or the current folder): codebooks/ with
+    a commented example codebook, and cases/. Refuses a folder that already is a project."""
+    from ..project.init import init_project
+
+    root = Path(folder or state.project_dir or ".")
+    created = init_project(root)
+    for path in created:
+        echo(f"created {path}{'/' if path.is_dir() else ''}")
+    echo("next: edit the codebook, put documents in cases/<case-id>/, then run "
+         "'qcoder import' and 'qcoder' to code")
+
+
+@cli.command()
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @pass_state
 def status(state: State, as_json: bool) -> None:

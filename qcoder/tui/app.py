@@ -90,6 +90,7 @@ class QcoderApp(App[None]):
         self.keymap_warnings = list(keymap_warnings or [])
         self.session: Session | None = None
         self.store: Store | None = None
+        self.known_coders: list[str] = []
         #: Set when the coding screen is up and usable (start-up benchmark, tests).
         self.ready = False
 
@@ -128,12 +129,26 @@ class QcoderApp(App[None]):
 
     def _store_open(self, store: Store, known: list[str]) -> None:
         self.store = store
+        self.known_coders = known
         if self.coder:
-            self._open_session(self.coder)
+            self._coder_chosen(self.coder)
         else:
             self.push_screen(CoderPrompt(known), self._coder_chosen)
 
     def _coder_chosen(self, coder: str | None) -> None:
+        """Open the session, after asking when a new name is a near miss of a known one."""
+        if not coder:
+            return
+        from ..rounds import near_miss
+        from .screens.coder_check import CoderCheck
+
+        near = None if coder in self.known_coders else near_miss(coder, self.known_coders)
+        if near is not None:
+            self.push_screen(CoderCheck(coder, near), self._coder_confirmed)
+            return
+        self._coder_confirmed(coder)
+
+    def _coder_confirmed(self, coder: str | None) -> None:
         if coder:
             self.coder = coder
             self._open_session(coder)

@@ -74,6 +74,17 @@ def test_memo_browser(snap_compare, coded: Path, size: tuple[int, int]) -> None:
 
 
 @pytest.mark.parametrize("size", SIZES)
+def test_coder_check(snap_compare, coded: Path, size: tuple[int, int]) -> None:
+    async def run_before(pilot: Pilot) -> None:
+        while type(pilot.app.screen).__name__ != "CoderCheck":
+            await pilot.pause(0.02)
+        await pilot.pause()
+
+    assert snap_compare(create_app(coded, coder="Ann"), terminal_size=size,
+                        run_before=run_before)
+
+
+@pytest.mark.parametrize("size", SIZES)
 def test_lead_prompt(snap_compare, coded: Path, size: tuple[int, int]) -> None:
     assert snap_compare(create_app(coded, coder="ann"), terminal_size=size,
                         run_before=pressing("R"))

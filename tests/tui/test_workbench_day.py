@@ -164,3 +164,55 @@ def test_the_memo_browser_lists_my_memos_and_jumps_to_one(imported: Path) -> Non
     assert "My memos (2)" in listed and "ironic" in listed and "budget line" in listed
     assert "Security framing" in listed and "bob's private note" not in listed
     assert (screen, ref) == ("CodingScreen", "alpha/notes#2")
+
+
+def test_the_picker_finds_words_of_definitions_below_label_matches(imported: Path) -> None:
+    from qcoder.tui.screens.picker import rank
+
+    with open_store(imported) as store:
+        book = store.codebook()
+    found = [code.id for code, _ in rank(book, "smuggling")]  # in an include rule only
+    assert found[:1] == ["framing-security"]
+    found = [code.id for code, _ in rank(book, "operation")]
+    assert found[0] == "ptype-operational"  # the label, before "Joint operations" elsewhere
+    assert [code.id for code, _ in rank(book, "ptype-dia")][:1] == ["ptype-dialogue"]
+
+
+def test_an_interval_never_says_minus_zero() -> None:
+    from qcoder.tui.screens.reconcile import _signed
+
+    assert (_signed(-0.001), _signed(-0.02), _signed(1.0)) == ("0.00", "-0.02", "1.00")
+
+
+def test_a_coder_name_next_to_a_known_one_is_asked_about(imported: Path) -> None:
+    apply(imported, "alpha/interview#1", "framing-security")  # ann is known
+
+    async def known(app: QcoderApp, pilot: Pilot) -> tuple[str, str]:
+        for _ in range(200):
+            if type(app.screen).__name__ == "CoderCheck":
+                break
+            await pilot.pause(0.02)
+        asked = "\n".join(screen_text(app))
+        await pilot.press("enter")
+        for _ in range(200):
+            if app.ready:
+                break
+            await pilot.pause(0.02)
+        return asked, app.session.coder
+
+    asked, coder = drive(imported, known, coder="Ann", ready=False, size=SMALL)
+    assert "Did you mean ann?" in asked and coder == "ann"
+
+    async def new(app: QcoderApp, pilot: Pilot) -> str:
+        for _ in range(200):
+            if type(app.screen).__name__ == "CoderCheck":
+                break
+            await pilot.pause(0.02)
+        await pilot.press("n")
+        for _ in range(200):
+            if app.ready:
+                break
+            await pilot.pause(0.02)
+        return app.session.coder
+
+    assert drive(imported, new, coder="anne", ready=False, size=SMALL) == "anne"

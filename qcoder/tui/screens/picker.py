@@ -22,7 +22,8 @@ def rank(codebook: Codebook, query: str, only: set[str] | None = None
          ) -> list[tuple[Code, list[int]]]:
     """Applicable codes best match first, with the matched offsets in each label.
 
-    A whole-word or substring hit beats a scattered fuzzy one; the codebook order breaks ties.
+    A substring of the label beats one of the id, which beats a scattered fuzzy match, which
+    beats words of the definition, include rule or examples; the codebook order breaks ties.
     """
     query = query.strip()
     out: list[tuple[float, int, Code, list[int]]] = []
@@ -36,8 +37,14 @@ def rank(codebook: Codebook, query: str, only: set[str] | None = None
         context = " ".join([*codebook.path_labels(code.id)[:-1], code.id])
         other_score = SEARCH.match(query, context)[0] * 0.5
         score = max(label_score, other_score)
-        if query.casefold() in code.label.casefold():
+        folded = query.casefold()
+        if folded in code.label.casefold():
             score += 10
+        elif folded in code.id:
+            score += 6
+        elif any(folded in (text or "").casefold() for text in (
+                code.definition, code.include, *code.examples)):
+            score = max(score, 3.0)  # found in what the code means: below any label match
         if code.key and query == code.key:
             score += 20
         if score > 0:
@@ -61,7 +68,7 @@ class CodePicker(SearchDialog[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="picker"):
             yield Static(self.title_text, classes="dialog-title")
-            yield Input(placeholder="type part of a code's label", id="query")
+            yield Input(placeholder="part of a code's label, id or definition", id="query")
             yield OptionList(id="matches")
             yield Static(id="picker-definition")
             yield Static("Enter: choose · ↑↓: move · Esc: close", classes="dialog-hint")

@@ -200,7 +200,7 @@ class ReconcileScreen(Screen[None]):
         interval = self.intervals.get(item.code_id)
         if interval is not None and interval.ci is not None:
             low, high = interval.ci
-            text.append(f" (95% CI {low:.2f} to {high:.2f})", style="dim")
+            text.append(f" (95% CI {_signed(low)} to {_signed(high)})", style="dim")
         elif not self.intervals:
             text.append(" (interval …)", style="dim")
         text.append(f" · {self.session.coder} decides", style="dim")
@@ -273,3 +273,9 @@ class ReconcileScreen(Screen[None]):
 
     def action_close(self) -> None:
         self.app.action_open("coding")  # type: ignore[attr-defined]
+
+
+def _signed(value: float) -> str:
+    """Two decimals, and never "-0.00" for a value that rounds to zero."""
+    text = f"{value:.2f}"
+    return "0.00" if text == "-0.00" else text
