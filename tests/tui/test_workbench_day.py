@@ -216,3 +216,18 @@ def test_a_coder_name_next_to_a_known_one_is_asked_about(imported: Path) -> None
         return app.session.coder
 
     assert drive(imported, new, coder="anne", ready=False, size=SMALL) == "anne"
+
+
+def test_the_top_bar_never_cuts_another_coders_name(imported: Path) -> None:
+    for coder in ("bartholomew", "constantina", "maximiliane"):
+        with open_store(imported) as store:
+            Coding(store, store.codebook(), coder).mark_reviewed(
+                store.excerpt_by_ref("alpha/interview#1").id)
+
+    async def steps(app: QcoderApp, pilot: Pilot) -> str:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        return screen_text(app)[0]
+
+    top = drive(imported, steps, size=SMALL)
+    assert "3 others: 1" in top and "bartholomew" not in top

@@ -185,7 +185,13 @@ class CodingScreen(Screen[None]):
         others = [f"{name} {count}" for name, count in self.others.items()
                   if name != session.coder]
         if others:
-            text.append("  others: " + ", ".join(others), style="dim")
+            line = "  others: " + ", ".join(others)
+            room = self.size.width - 2 - text.cell_len
+            if len(line) > room:  # never a name cut in half: how many, and the range
+                counts = [c for n, c in self.others.items() if n != session.coder]
+                line = (f"  {len(others)} others: {min(counts)}–{max(counts)}"
+                        if min(counts) != max(counts) else f"  {len(others)} others: {counts[0]}")
+            text.append(line, style="dim")
         self.query_one("#status", Static).update(text, layout=False)  # always one line
 
     def after_change(self, excerpt_id: int) -> None:

@@ -25,7 +25,7 @@ class LeadPrompt(ModalScreen[bool]):
         with Vertical(id="dialog", classes="lead"):
             yield Static(f"Open {self.what}?", classes="dialog-title")
             yield Static(Text.assemble(
-                f"{self.what.capitalize()} shows every coder's codings. Coders code blind: "
+                "This shows other coders' codings. Coders code blind: "
                 "this is for the team's lead (start qcoder with --lead or QCODER_LEAD=1). If "
                 "you go on, the log records that ", (self.coder, "bold"),
                 f" opened {self.what} as the lead."), classes="dialog-text")
