@@ -3,6 +3,7 @@ codes (isCodable="false") come with a word, and a tool's own user is not made a 
 
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
@@ -61,3 +62,30 @@ def test_a_tools_own_user_is_not_made_a_coder(cli: Cli, tmp_path: Path) -> None:
     assert "skipped the tool's own user(s) 'ATLAS.ti'" in out
     status = target.ok("status", "--json").output
     assert "ATLAS" not in status and "ann" in status
+
+
+def test_a_users_name_is_kept_beside_the_coder_id(cli: Cli, tmp_path: Path) -> None:
+    """A user another tool wrote as "Enric Llagostera" codes as Enric_Llagostera, and the
+    name as written comes back in the QDPX qcoder writes."""
+    cli.ok("import")
+    csv = tmp_path / "c.csv"
+    csv.write_text("excerpt,code,coder\nalpha/interview-1#1,linkage-visa,ann\n",
+                   encoding="utf-8")
+    cli.ok("codings", "import", str(csv))
+    qdpx = tmp_path / "p.qdpx"
+    cli.ok("export", "qdpx", str(qdpx))
+
+    def spaced_name(root: ET.Element, members: dict[str, bytes]) -> None:
+        for user in root.iter(f"{{{NS}}}User"):
+            user.set("name", "Enric Llagostera")
+
+    rewrite(qdpx, spaced_name)
+    target = fresh(tmp_path)
+    out = target.ok("import", "qdpx", str(qdpx)).output
+    assert "'Enric Llagostera' is 'Enric_Llagostera'" in out
+    assert "Enric_Llagostera" in target.ok("status", "--json").output
+    again = tmp_path / "again.qdpx"
+    target.ok("export", "qdpx", str(again))
+    with zipfile.ZipFile(again) as archive:
+        users = ET.fromstring(archive.read("project.qde")).iter(f"{{{NS}}}User")
+        assert [u.get("name") for u in users] == ["Enric Llagostera"]

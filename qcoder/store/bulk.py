@@ -69,7 +69,19 @@ def merge_memo(mine: str | None, theirs: str | None, label: str) -> str | None:
 
 def ensure_coders(conn: sqlite3.Connection, coders: Iterable[str], at: str) -> None:
     """Make every coder known (those already known keep their date)."""
-    conn.executemany("INSERT OR IGNORE INTO coders VALUES (?, ?)", [(c, at) for c in coders])
+    conn.executemany("INSERT OR IGNORE INTO coders (name, created) VALUES (?, ?)",
+                     [(c, at) for c in coders])
+
+
+def set_display_names(conn: sqlite3.Connection, names: dict[str, str]) -> None:
+    """Keep how another tool wrote each coder's name (a name already kept stays)."""
+    conn.executemany("UPDATE coders SET display_name = ? WHERE name = ? AND display_name = ''",
+                     [(display, name) for name, display in names.items() if display != name])
+
+
+def display_names(conn: sqlite3.Connection) -> dict[str, str]:
+    """Coder id → the name another tool wrote, for the coders that have one."""
+    return dict(conn.execute("SELECT name, display_name FROM coders WHERE display_name != ''"))
 
 
 def write_codings(conn: sqlite3.Connection, source: str, params: Sequence[Any] | dict = (),

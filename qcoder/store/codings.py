@@ -18,7 +18,7 @@ PROGRESS_RUNS = 2000  # more runs of excerpt ids than this: count progress by jo
 
 # -- writing, inside the caller's transaction -------------------------------------------------
 def ensure_coder(conn: sqlite3.Connection, coder: str) -> None:
-    conn.execute("INSERT OR IGNORE INTO coders VALUES (?, ?)", (coder, now()))
+    conn.execute("INSERT OR IGNORE INTO coders (name, created) VALUES (?, ?)", (coder, now()))
 
 
 def codes_present(conn: sqlite3.Connection, excerpt_id: int, coder: str) -> dict[str, str | None]:

@@ -190,8 +190,8 @@ def _merge_coders(conn: sqlite3.Connection) -> list[str]:
         GROUP BY name""", {"now": now()})
     new = [r[0] for r in conn.execute("SELECT name FROM temp.merge_coders WHERE new "
                                       "ORDER BY name")]
-    conn.execute("INSERT INTO main.coders SELECT name, created FROM temp.merge_coders "
-                 "WHERE true ON CONFLICT(name) DO NOTHING")
+    conn.execute("INSERT INTO main.coders (name, created) SELECT name, created "
+                 "FROM temp.merge_coders WHERE true ON CONFLICT(name) DO NOTHING")
     return new
 
 
@@ -335,7 +335,7 @@ def mark_copy(dst: sqlite3.Connection, coder: str, source: str, at: str) -> None
     """In a fresh copy of the database (autocommit): ``coder`` is known, and the copy
     records who it is for, where it comes from and when it was made."""
     dst.execute("BEGIN")
-    dst.execute("INSERT OR IGNORE INTO coders VALUES (?, ?)", (coder, at))
+    dst.execute("INSERT OR IGNORE INTO coders (name, created) VALUES (?, ?)", (coder, at))
     dst.executemany("INSERT INTO meta VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET "
                     "value = excluded.value",
                     [("copy_coder", coder), ("copy_source", source), ("copy_created", at)])

@@ -203,6 +203,12 @@ def _coding_stamps_index(conn: sqlite3.Connection) -> None:
                  "codebook_version) WHERE definition_hash != ''")
 
 
+def _coder_display_names(conn: sqlite3.Connection) -> None:
+    """A coder's name as another tool wrote it ("Enric Llagostera"), beside the id qcoder
+    uses ("Enric_Llagostera"); empty when they are the same."""
+    conn.execute("ALTER TABLE coders ADD COLUMN display_name TEXT NOT NULL DEFAULT ''")
+
+
 MIGRATIONS: list[Migration] = [
     (1, "initial schema", _initial),
     (2, "adjudication log", _adjudication),
@@ -216,6 +222,7 @@ MIGRATIONS: list[Migration] = [
     (10, "suggestions", _suggestions),
     (11, "codebook version and definition stamped on codings", _coding_stamps),
     (12, "index of stamped codings", _coding_stamps_index),
+    (13, "coder display names", _coder_display_names),
 ]
 LATEST = MIGRATIONS[-1][0]
 

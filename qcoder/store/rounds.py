@@ -141,7 +141,8 @@ def insert_round(conn: sqlite3.Connection, values: dict[str, Any]) -> int:
 
 def insert_round_coders(conn: sqlite3.Connection, round_id: int, coders: Sequence[str],
                         at: str) -> None:
-    conn.executemany("INSERT OR IGNORE INTO coders VALUES (?, ?)", [(c, at) for c in coders])
+    conn.executemany("INSERT OR IGNORE INTO coders (name, created) VALUES (?, ?)",
+                     [(c, at) for c in coders])
     conn.executemany("INSERT INTO round_coders VALUES (?, ?)", [(round_id, c) for c in coders])
 
 

@@ -51,7 +51,7 @@ from ...project.selections import (
 )
 from ...project.staging import Staging
 from ...store import sync as store_sync
-from ...store.bulk import ensure_coders
+from ...store.bulk import ensure_coders, set_display_names
 from ...store.database import Store, SyncReport, log_import, now
 from .codebook import CodePlan, extend_codebook, new_codebook, slug, unique
 from .qdpx import (
@@ -204,6 +204,7 @@ class QdpxPlan:
     cases: dict[str, dict[str, Any]] = field(default_factory=dict)  # new case.yaml content
     corpus: dict[str, Case] = field(default_factory=dict)
     coders: dict[str, str] = field(default_factory=dict)  # user GUID -> coder
+    display_names: dict[str, str] = field(default_factory=dict)  # coder -> name as written
     add_selections: bool = False
 
     def warn(self, message: str) -> None:
@@ -587,6 +588,7 @@ def _plan_coders(plan: QdpxPlan) -> None:
             n += 1
         taken[name] = user.guid
         plan.coders[user.guid] = name
+        plan.display_names[name] = user.name
         if name != user.name:
             renamed.append(f"'{user.name}' is '{name}'")
     if skipped:
@@ -790,6 +792,8 @@ def _store(conn: Any, plan: QdpxPlan, codings: Codings, memos: Memos,
     stamp = now()
     result = plan.result
     ensure_coders(conn, result.coders, stamp)
+    set_display_names(conn, {c: plan.display_names[c] for c in result.coders
+                             if c in plan.display_names})
     written = store_sync.write_refi_codings(conn, [(ids[e], code, coder, "\n\n".join(m) or None)
                                              for (e, code, coder), m in codings.items()], stamp)
     differ = written.memos_differ

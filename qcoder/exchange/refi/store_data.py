@@ -20,6 +20,7 @@ import yaml
 from ...errors import QcoderError
 from ...project.codebook import Codebook, codebook_to_dict
 from ...store import refi as reads
+from ...store.bulk import display_names
 from ...store.database import Store
 from .qdpx import (
     RefiCase,
@@ -120,7 +121,8 @@ def export_project(store: Store, name: str, coders: list[str] | None = None) -> 
     codebook = store.codebook()
     out = QdpxExport(project=RefiProject(name=name), coders=chosen, codes=len(codebook))
     project = out.project
-    project.users = [RefiUser(user_guid(c), c) for c in chosen]
+    shown = display_names(store.conn)  # the names other tools wrote, where they differ
+    project.users = [RefiUser(user_guid(c), shown.get(c, c)) for c in chosen]
     project.codes = refi_codes(codebook)
     sources, cases = _sources(store, project)
     out.cases, out.documents = len(project.cases), len(sources)
