@@ -11,6 +11,7 @@ import click
 from ..errors import QcoderError
 from ..safe_text import terminal_safe
 from .base import State, echo, emit_json, force_option, pass_state, print_table
+from .progress import progress_bar
 from .root import cli
 
 
@@ -24,9 +25,12 @@ def import_group(ctx: click.Context, allow_orphans: bool, as_json: bool) -> None
     if ctx.invoked_subcommand is not None:
         return
     from ..importer import import_project
+    from .progress import progress_bars
 
     state: State = ctx.obj
-    report = import_project(state.project(), state.store(auto_import=False), allow_orphans)
+    with progress_bars(as_json) as bars:
+        report = import_project(state.project(), state.store(auto_import=False), allow_orphans,
+                                bars.task("reading cases"), bars.task("storing documents"))
     if as_json:
         emit_json(report.to_dict())
         return
@@ -200,7 +204,8 @@ def codings_import(state: State, file: str, as_json: bool) -> None:
     from ..exchange.codings_csv import import_codings
 
     store = state.store()
-    result = import_codings(store, store.codebook(), file)
+    with progress_bar("reading codings", as_json) as advance:
+        result = import_codings(store, store.codebook(), file, progress=advance)
     if as_json:
         emit_json(result.to_dict())
         return

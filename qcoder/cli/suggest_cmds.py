@@ -6,6 +6,7 @@ from __future__ import annotations
 import click
 
 from .base import State, echo, emit_json, pass_state, print_table, split_ids
+from .progress import progress_bar
 from .root import cli
 
 
@@ -60,8 +61,11 @@ def suggest_ai(state: State, codes: str, model: str | None, cases: str | None,
     suggestions, never codings. Needs pip install 'qcoder[ai]'."""
     from ..suggestions import suggest_with_model
 
-    _report(suggest_with_model(state.store(), split_ids(codes) or [], model,
-                               split_ids(cases) or [], limit, source, state.coder), as_json)
+    with progress_bar("asking the model", as_json) as advance:
+        report = suggest_with_model(state.store(), split_ids(codes) or [], model,
+                                    split_ids(cases) or [], limit, source, state.coder,
+                                    progress=advance)
+    _report(report, as_json)
 
 
 @suggest_group.command("list")

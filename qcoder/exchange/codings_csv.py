@@ -6,8 +6,9 @@ import codecs
 import csv
 import hashlib
 import json
+import os
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -130,8 +131,10 @@ def _not_utf8(path: Path) -> InputError:
 
 
 def import_codings(store: Store, codebook: Codebook, path: str | Path,
-                   conn: sqlite3.Connection | None = None) -> CsvImport:
+                   conn: sqlite3.Connection | None = None,
+                   progress: Callable[[int, int], None] | None = None) -> CsvImport:
     """Import a codings CSV: all rows are checked first; one bad row rejects the file.
+    ``progress(done, total)`` is called per batch of rows, in bytes of the file read.
 
     An empty ``code`` means "reviewed, no code applies". Existing codings are kept
     (the same coding twice is one coding; a memo fills an empty one, never overwrites).
@@ -139,7 +142,7 @@ def import_codings(store: Store, codebook: Codebook, path: str | Path,
     path = Path(path)
     if conn is None:
         with store.transaction() as own:
-            return import_codings(store, codebook, path, own)
+            return import_codings(store, codebook, path, own, progress)
     refs = store.excerpt_ids_by_ref()
     quotes = QuoteIndex(conn)
     usable = {c.id for c in codebook if not c.exclusive}
@@ -149,6 +152,7 @@ def import_codings(store: Store, codebook: Codebook, path: str | Path,
     memos: dict[tuple[int, str, str], tuple[int, str]] = {}
     batch: list[tuple] = []
     with _open_csv(path) as fh:
+        size = os.fstat(fh.fileno()).st_size
         for line, row in _rows(path, fh):
             ref, code, coder = row["excerpt"], row["code"], row["coder"]
             excerpt_id = refs.get(ref)
@@ -184,7 +188,11 @@ def import_codings(store: Store, codebook: Codebook, path: str | Path,
             if len(batch) >= BATCH:
                 sync.stage(conn, batch)
                 batch.clear()
+                if progress:
+                    progress(min(fh.buffer.tell(), size), size)
     sync.stage(conn, batch)
+    if progress:
+        progress(size, size)
     _check_exclusive(conn, path, codebook)
     stamp = now()
     result.codings_added, result.reviews_added = sync.write_staged(conn, sorted(coders), stamp)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 from bisect import bisect_right
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -400,11 +400,18 @@ def _line_of(path: Path, key: str) -> int:
     return 1
 
 
-def load_corpus(cases_dir: Path, within: Path | None = None) -> list[Case]:
+def load_corpus(cases_dir: Path, within: Path | None = None,
+                progress: Callable[[int, int], None] | None = None) -> list[Case]:
     """Every case folder under ``cases_dir`` (sorted by id); missing folder means no cases.
-    With ``within``, nothing that resolves outside that folder is read."""
+    With ``within``, nothing that resolves outside that folder is read. ``progress(done,
+    total)`` is called after each case."""
     if not cases_dir.is_dir():
         return []
     check_inside(cases_dir, within)
-    return [load_case(p, within) for p in sorted(cases_dir.iterdir())
-            if p.is_dir() and not p.name.startswith(".")]
+    folders = [p for p in sorted(cases_dir.iterdir()) if p.is_dir() and not p.name.startswith(".")]
+    cases = []
+    for k, folder in enumerate(folders):
+        cases.append(load_case(folder, within))
+        if progress:
+            progress(k + 1, len(folders))
+    return cases

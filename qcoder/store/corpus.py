@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -145,8 +146,10 @@ def sync_codebook(conn: sqlite3.Connection, codebook: Codebook, allow_orphans: b
     report.exclusive_conflict_examples = [str(c) for c in found]
 
 
-def sync_corpus(conn: sqlite3.Connection, cases: list[Case], report: SyncReport) -> None:
-    """Store cases, documents and excerpts; excerpts that vanished become orphaned."""
+def sync_corpus(conn: sqlite3.Connection, cases: list[Case], report: SyncReport,
+                progress: Callable[[int, int], None] | None = None) -> None:
+    """Store cases, documents and excerpts; excerpts that vanished become orphaned.
+    ``progress(done, total)`` is called after each document."""
     case_ids = [c.id for c in cases]
     conn.executemany(
         """INSERT INTO cases (id, name, description, attributes, position, active)
@@ -161,8 +164,13 @@ def sync_corpus(conn: sqlite3.Connection, cases: list[Case], report: SyncReport)
         "SELECT id, case_id, stem, sha, active FROM documents")}
     seen: set[int] = set()
     index = BulkIndex(conn)
+    total = sum(len(case.documents) for case in cases)
+    done = 0
     for case in cases:
         for doc in case.documents:
+            done += 1
+            if progress:
+                progress(done, total)
             key = (doc.case_id, doc.stem)
             if key in known and known[key][1] == doc.sha and known[key][2]:
                 seen.add(known[key][0])
@@ -264,8 +272,9 @@ class CorpusReads:
         sync_codebook(conn, codebook, allow_orphans, report)
 
     def sync_corpus(self, conn: sqlite3.Connection, cases: list[Case],
-                    report: SyncReport) -> None:
-        sync_corpus(conn, cases, report)
+                    report: SyncReport,
+                    progress: Callable[[int, int], None] | None = None) -> None:
+        sync_corpus(conn, cases, report, progress)
 
     def codebook(self: Connection) -> Codebook:
         """The stored codebook (active codes, in codebook order)."""
