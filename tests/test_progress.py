@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import pty
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -82,3 +83,76 @@ def test_codings_import_draws_a_bar_on_a_terminal_only(base: list[str],
     assert b"reading codings" not in again[1]
     quiet = run([*base, "codings", "import", "--json", str(csv)], tty=True)
     assert quiet[1] == b""
+
+
+CODINGS = """excerpt,code,coder
+alpha/interview-1#1,,ann
+alpha/interview-1#1,,bob
+alpha/interview-1#2,{code},ann
+alpha/interview-1#2,{code},bob
+alpha/interview-1#3,{code},ann
+alpha/interview-1#3,,bob
+"""
+
+
+@pytest.fixture
+def coded(base: list[str], tmp_path: Path) -> list[str]:
+    """The tiny project imported, with two coders' codings (set up in this process)."""
+    from click.testing import CliRunner
+
+    from qcoder.cli import cli
+    from qcoder.project.codebook import load_codebook
+
+    assert CliRunner().invoke(cli, [*base, "import"]).exit_code == 0
+
+    code = next(c.id for c in load_codebook(next((Path(base[1]) / "codebooks").iterdir()))
+                if not c.exclusive)
+    csv = tmp_path / "two.csv"
+    csv.write_text(CODINGS.format(code=code), encoding="utf-8")
+    assert CliRunner().invoke(cli, [*base, "codings", "import", str(csv)]).exit_code == 0
+    shutil.copy(base[3], tmp_path / "other.db")
+    return base
+
+
+COMMANDS = {
+    "agreement --bootstrap": (["agreement", "--bootstrap", "200"], "codes resampled", None),
+    "export csv": (["export", "csv", "-"], "cases written", None),
+    "export json": (["export", "json", "OUT"], "cases written", "out.json"),
+    "export docx": (["export", "docx", "OUT", "--bootstrap", "50", "--date", "2024-01-02"],
+                    "appendices written", "out.docx"),
+    "export qdpx": (["export", "qdpx", "OUT"], "documents written", "out.qdpx"),
+    "merge": (["merge", "--dry-run", "OTHER"], "merge steps", None),
+}
+
+
+@pytest.mark.parametrize("name", list(COMMANDS))
+def test_long_commands_draw_a_bar_on_a_terminal_and_print_the_same(
+        name: str, coded: list[str], tmp_path: Path) -> None:
+    words, label, out_name = COMMANDS[name]
+    out = tmp_path / (out_name or "unused")
+    args = [*coded, *[str(out) if w == "OUT" else str(tmp_path / "other.db") if w == "OTHER"
+                      else w for w in words]]
+    written = []
+    runs = []
+    for tty in (True, False):
+        out.unlink(missing_ok=True)
+        runs.append(run(args, tty))
+        assert runs[-1][2] == 0, runs[-1]
+        written.append(out.read_bytes() if out_name else b"")
+    (shown, _, _), (plain, plain_err, _) = runs
+    assert label.encode() in runs[0][1]
+    assert label.encode() not in plain_err
+    assert shown == plain
+    assert written[0] == written[1]
+
+
+@pytest.mark.parametrize("words", [["agreement", "--bootstrap", "200", "--json"],
+                                   ["agreement"],
+                                   ["merge", "--dry-run", "--json", "OTHER"]])
+def test_no_bar_with_json_or_without_long_work(words: list[str], coded: list[str],
+                                               tmp_path: Path) -> None:
+    args = [*coded, *[str(tmp_path / "other.db") if w == "OTHER" else w for w in words]]
+    shown = run(args, tty=True)
+    assert shown[2] == 0, shown
+    assert shown[1] == b""
+    assert shown[0] == run(args, tty=False)[0]

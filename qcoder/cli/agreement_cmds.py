@@ -11,6 +11,7 @@ from ..constants import DEFAULT_SEED
 from ..errors import QcoderError
 from .agreement_view import parse_stats, print_agreement, print_unitizing
 from .base import State, echo, emit_json, pass_state, split_ids
+from .progress import progress_bar
 from .root import cli
 
 if TYPE_CHECKING:
@@ -85,10 +86,11 @@ def agreement(state: State, coders: str | None, case: str | None, codes: str | N
         from ..reliability.data import with_source
 
         chosen, code_ids = with_source(store, with_suggestions, chosen, code_ids)
-    result = project_agreement(store, codebook, coders=chosen, case=case,
-                               codes=code_ids, bootstrap=bootstrap,
-                               seed=DEFAULT_SEED if seed is None else seed,
-                               bootstrap_method=bootstrap_method)
+    with progress_bar("codes resampled", as_json or not bootstrap) as advance:
+        result = project_agreement(store, codebook, coders=chosen, case=case,
+                                   codes=code_ids, bootstrap=bootstrap,
+                                   seed=DEFAULT_SEED if seed is None else seed,
+                                   bootstrap_method=bootstrap_method, progress=advance)
     if as_json:
         emit_json(result.to_dict())
     else:

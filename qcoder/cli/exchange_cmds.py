@@ -12,6 +12,7 @@ from ..errors import QcoderError
 from ..project.folder import CONFIG_FILE, DB_FILE, Project
 from .base import State, echo, emit_json, force_option, pass_state
 from .export_cmds import export_group
+from .progress import progress_bar
 from .project_cmds import import_group
 from .root import cli
 
@@ -34,7 +35,8 @@ def merge(state: State, other: str, dry_run: bool, as_json: bool) -> None:
     """
     from ..exchange.merge import merge_database
 
-    summary = merge_database(state.store(), other, dry_run=dry_run)
+    with progress_bar("merge steps", as_json) as advance:
+        summary = merge_database(state.store(), other, dry_run=dry_run, progress=advance)
     if as_json:
         emit_json(summary.to_dict())
         return
@@ -162,7 +164,8 @@ def export_qdpx(state: State, out: str, coders: tuple[str, ...], as_json: bool,
     state.own_coders("export qdpx", coders)
     state.check_output(out, force)
     result = export_project(state.store(), state.project().root.name, _many(coders))
-    write_qdpx(result.project, out)
+    with progress_bar("documents written", as_json) as advance:
+        write_qdpx(result.project, out, progress=advance)
     if as_json:
         emit_json({"file": out, **result.to_dict()})
         return

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
 
 from .base import State, echo, emit_json, force_option, pass_state, split_ids
+from .progress import progress_bar, progress_bars
 from .root import cli
 
 
@@ -75,11 +77,13 @@ def export_docx(state: State, out: str, sections: str | None, codes: str | None,
     basis = resolve_basis(store, _many(coders), consensus, pooled)
     wanted = split_ids(sections)
     command = _command_line(click.get_current_context(), Path(out).name)
-    appendix = gather(store, project=state.project().root.name, sections=wanted,
-                      code_ids=split_ids(codes), case_ids=split_ids(cases), basis=basis,
-                      date=day, bootstrap=bootstrap, excerpts=excerpt_mode, memos=memos,
-                      allow_open=allow_open or not consensus, command=command)
-    write_docx(appendix, out, template)
+    with progress_bars(as_json) as bars:
+        appendix = gather(store, project=state.project().root.name, sections=wanted,
+                          code_ids=split_ids(codes), case_ids=split_ids(cases), basis=basis,
+                          date=day, bootstrap=bootstrap, excerpts=excerpt_mode, memos=memos,
+                          allow_open=allow_open or not consensus, command=command,
+                          progress=bars.task("appendices gathered"))
+        write_docx(appendix, out, template, bars.task("appendices written"))
     excerpts = appendix.excerpts or []
     written = [name for name, part in (("codebook", appendix.codebook),
                                        ("sources", appendix.sources),
@@ -153,8 +157,10 @@ def _tabular_command(fmt: str) -> click.Command:
 
         state.check_output(out, force)
         state.own_coders(f"export {fmt}", coders)
-        count = export_codings(state.store(), out, fmt, coders=_many(coders),
-                               code_ids=split_ids(codes), case_ids=split_ids(cases), **extra)
+        with progress_bar("cases written", out == "-" and sys.stdout.isatty()) as advance:
+            count = export_codings(state.store(), out, fmt, coders=_many(coders),
+                                   code_ids=split_ids(codes), case_ids=split_ids(cases),
+                                   progress=advance, **extra)
         if out != "-":
             echo(f"{out}: {count} {'rows' if extra.get('reviews') else 'codings'}", err=True)
 

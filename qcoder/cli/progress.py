@@ -11,9 +11,10 @@ from collections.abc import Callable, Iterator
 Advance = Callable[[int, int], None]
 
 
-def wanted(as_json: bool = False) -> bool:
-    """Bars are drawn only for a person watching: stderr a terminal, output not JSON."""
-    return not as_json and sys.stderr.isatty()
+def wanted(off: bool = False) -> bool:
+    """Bars are drawn only for a person watching: stderr a terminal, and not ``off`` (the
+    command prints JSON, or writes its output to the same terminal)."""
+    return not off and sys.stderr.isatty()
 
 
 class Bars:
@@ -36,9 +37,10 @@ class Bars:
 
 
 @contextlib.contextmanager
-def progress_bars(as_json: bool = False) -> Iterator[Bars]:
-    """The bars of one command, removed from the terminal when it ends."""
-    if not wanted(as_json):
+def progress_bars(off: bool = False) -> Iterator[Bars]:
+    """The bars of one command, removed from the terminal when it ends; none when ``off``
+    (give ``as_json``) or stderr is not a terminal."""
+    if not wanted(off):
         yield Bars(None)
         return
     from rich.console import Console
@@ -52,12 +54,14 @@ def progress_bars(as_json: bool = False) -> Iterator[Bars]:
 
     columns = (TextColumn("{task.description}", markup=False), BarColumn(),
                MofNCompleteColumn(), TimeRemainingColumn())
-    with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
+    # stdout is the command's output: never routed through the bars' console
+    with Progress(*columns, console=Console(stderr=True), transient=True,
+                  redirect_stdout=False, redirect_stderr=False) as progress:
         yield Bars(progress)
 
 
 @contextlib.contextmanager
-def progress_bar(description: str, as_json: bool = False) -> Iterator[Advance | None]:
+def progress_bar(description: str, off: bool = False) -> Iterator[Advance | None]:
     """One bar: yields its callback, or None when no bar is wanted."""
-    with progress_bars(as_json) as bars:
+    with progress_bars(off) as bars:
         yield bars.task(description)

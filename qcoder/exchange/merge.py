@@ -23,6 +23,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import tempfile
+from collections.abc import Callable
 from contextlib import closing
 from pathlib import Path
 
@@ -43,8 +44,10 @@ class _Discard(Exception):
     """Rolls a dry run back."""
 
 
-def merge_database(store: Store, other: str | Path, dry_run: bool = False) -> MergeSummary:
-    """Bring ``other``'s work into ``store`` in one transaction (rolled back when ``dry_run``).
+def merge_database(store: Store, other: str | Path, dry_run: bool = False,
+                   progress: Callable[[int, int], None] | None = None) -> MergeSummary:
+    """Bring ``other``'s work into ``store`` in one transaction (rolled back when ``dry_run``);
+    ``progress(done, total)`` is called after each step.
 
     Raises :class:`StoreError`, with nothing written, when ``other`` is missing, this very
     database, not a qcoder database, damaged, or written by a newer qcoder.
@@ -58,7 +61,7 @@ def merge_database(store: Store, other: str | Path, dry_run: bool = False) -> Me
     with sql.readable(path, schema) as source, sql.attached(store, source):
         try:
             with store.transaction() as conn:
-                sql.merge(conn, summary)
+                sql.merge(conn, summary, progress)
                 if dry_run:
                     raise _Discard
         except _Discard:

@@ -6,7 +6,7 @@ what goes into an appendix (which codes, cases, coders, in what order) is tested
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date as Date
 
@@ -287,12 +287,14 @@ def gather(store: Store, *, project: str, sections: Sequence[str] | None = None,
            code_ids: Sequence[str] | None = None, case_ids: Sequence[str] | None = None,
            basis: Basis | None = None, date: str | None = None,
            bootstrap: int = 1000, excerpts: str = "all", memos: bool = False,
-           allow_open: bool = True, command: str = "") -> Appendix:
+           allow_open: bool = True, command: str = "",
+           progress: Callable[[int, int], None] | None = None) -> Appendix:
     """Collect the appendices for ``project`` from ``store``; ``date`` is ISO (default today);
     ``bootstrap`` resamples give the agreement intervals (0: none); ``excerpts`` shows every
     excerpt under each of its codes (all), each once with all its codes (once), or the
     framework matrix's exemplars; ``memos`` adds the memos. An unfinished consensus is
-    refused unless ``allow_open``; it is stated on the title page and in every note."""
+    refused unless ``allow_open``; it is stated on the title page and in every note.
+    ``progress(done, total)`` is called after each appendix gathered."""
     from .. import __version__
 
     if excerpts not in EXCERPT_MODES:
@@ -311,10 +313,20 @@ def gather(store: Store, *, project: str, sections: Sequence[str] | None = None,
                         version=__version__, command=command)
     if basis.kind == "consensus":
         appendix.consensus = _consensus_state(store, codebook, allow_open)
+    done = 0
+
+    def step(name: str) -> None:
+        nonlocal done
+        if progress and name in chosen:
+            done += 1
+            progress(done, len(chosen))
+
     if "codebook" in chosen:
         appendix.codebook = codebook_table(codebook, codes)
     if "sources" in chosen:
         appendix.sources = sources_tables(store, cases, basis)
+    step("codebook")
+    step("sources")
     if "excerpts" in chosen:
         found = coded_excerpts(store, codebook, codes, cases, basis)
         if excerpts == "once":
@@ -322,6 +334,7 @@ def gather(store: Store, *, project: str, sections: Sequence[str] | None = None,
         elif excerpts == "exemplars":
             found = only_exemplars(found, _exemplars(store, basis, codes, cases))
         appendix.excerpts = found
+    step("excerpts")
     if "agreement" in chosen:
         from .appendix_stats import agreement_tables
 
@@ -334,13 +347,16 @@ def gather(store: Store, *, project: str, sections: Sequence[str] | None = None,
         from .methods import appendix_methods
 
         appendix.methods = appendix_methods(store, codebook, bootstrap)
+    step("agreement")
     if "comparison" in chosen:
         from .appendix_stats import comparison_tables
 
         appendix.comparison, appendix.notes["comparison"] = comparison_tables(
             store, codebook, codes, cases, basis)
+    step("comparison")
     if "memos" in chosen:
         appendix.memos = memo_tables(store, codebook, codes, cases, basis)
+    step("memos")
     return appendix
 
 

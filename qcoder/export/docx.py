@@ -13,6 +13,7 @@ import copy
 import io
 import re
 import zipfile
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from xml.sax.saxutils import escape
@@ -88,15 +89,18 @@ def clean(text: object) -> str:
     return _XML_ILLEGAL.sub("", value.replace("\r\n", "\n").replace("\r", "\n"))
 
 
-def write_docx(appendix: Appendix, out: str | Path, template: str | Path | None = None) -> Path:
+def write_docx(appendix: Appendix, out: str | Path, template: str | Path | None = None,
+               progress: Callable[[int, int], None] | None = None) -> Path:
     """Write the appendices to ``out`` (atomically); ``template`` supplies styles and page
-    setup (.docx or .dotx; its body text is dropped)."""
-    data = render_docx(appendix, template)
+    setup (.docx or .dotx; its body text is dropped); ``progress(done, total)`` is called
+    after each appendix."""
+    data = render_docx(appendix, template, progress)
     write_bytes(out, data)
     return Path(out)
 
 
-def render_docx(appendix: Appendix, template: str | Path | None = None) -> bytes:
+def render_docx(appendix: Appendix, template: str | Path | None = None,
+                progress: Callable[[int, int], None] | None = None) -> bytes:
     """The appendices as the bytes of a .docx file."""
     doc = _open(template)
     styles = _Styles(doc)
@@ -120,7 +124,9 @@ def render_docx(appendix: Appendix, template: str | Path | None = None) -> bytes
         ("Cross-case comparison", appendix.comparison, appendix.notes.get("comparison", "")),
         ("Memos", appendix.memos, ""),
     ]
-    for title, tables, note in parts:
+    for done, (title, tables, note) in enumerate(parts, 1):
+        if progress:
+            progress(done - 1, len(parts))
         if title == "Coded excerpts":
             body.section(landscape=False)
             body.heading(f"Appendix {next(letters)}. Coded excerpts", 1)
@@ -142,6 +148,8 @@ def render_docx(appendix: Appendix, template: str | Path | None = None) -> bytes
                   "Appendix Note")
         for number, table in zip(numbers, tables, strict=True):
             body.table(table, number)
+    if progress:
+        progress(len(parts), len(parts))
     body.fill_toc(toc)
     body.finish()
     _core_properties(doc, appendix)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import heapq
 import sys
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -38,12 +38,14 @@ def attribute_columns(store: Store, case_ids: Sequence[str] | None = None) -> li
 
 def coding_rows(store: Store, codebook: Codebook | None = None,
                 coders: Sequence[str] | None = None, code_ids: Sequence[str] | None = None,
-                case_ids: Sequence[str] | None = None, reviews: bool = False
+                case_ids: Sequence[str] | None = None, reviews: bool = False,
+                progress: Callable[[int, int], None] | None = None
                 ) -> Iterator[dict[str, Any]]:
     """Every coding of active excerpts and codes (optionally only some coders, codes and
     their subcodes, cases), ordered by case, document, paragraph, code and coder; the
     consensus coder only when named in ``coders``. ``reviews`` adds a row for each excerpt a
-    coder reviewed without a code (after the codings of the same excerpt)."""
+    coder reviewed without a code (after the codings of the same excerpt). ``progress(done,
+    total)`` is called as each case is reached, in cases."""
     from ..store.reports import document_details, reviews_without_code
 
     codebook = codebook or store.codebook()
@@ -69,7 +71,11 @@ def coding_rows(store: Store, codebook: Codebook | None = None,
                  if r["case"] in cases)
         rows = heapq.merge(coded, empty,
                            key=lambda r: (position[r["case"]], r["document"], r["n"]))
+    current = None
     for row in rows:
+        if progress and row["case"] != current:
+            current = row["case"]
+            progress(position[current], len(cases))
         code = row["code"]
         kind, when = details.get((row["case"], row["document"]), ("", ""))
         out = {"excerpt": row["excerpt"], "case": row["case"], "case_name": cases[row["case"]],
@@ -90,6 +96,8 @@ def coding_rows(store: Store, codebook: Codebook | None = None,
             value = case_attributes.get(column[len(ATTRIBUTE_PREFIX):], "")
             out[column] = "; ".join(map(str, value)) if isinstance(value, list) else value
         yield out
+    if progress:
+        progress(len(cases), len(cases))
 
 
 def write_csv(rows: Iterable[dict[str, Any]], out: TextIO,
@@ -106,13 +114,14 @@ def write_json(rows: Iterable[dict[str, Any]], out: TextIO, totals: dict[str, An
 
 def export_codings(store: Store, out: str | Path, fmt: str, *, bom: bool = False,
                    coders: Sequence[str] | None = None, code_ids: Sequence[str] | None = None,
-                   case_ids: Sequence[str] | None = None, reviews: bool = False) -> int:
+                   case_ids: Sequence[str] | None = None, reviews: bool = False,
+                   progress: Callable[[int, int], None] | None = None) -> int:
     """Write codings to ``out`` ("-": standard output) as ``fmt`` ("csv" or "json"); a file is
     replaced only once it is complete. ``bom`` starts a CSV with a byte-order mark, which
     spreadsheet programs need to read UTF-8. ``reviews`` adds the reviews without a code."""
     if fmt not in ("csv", "json"):
         raise ExportError(f"unknown format '{fmt}'; use csv or json")
-    rows = coding_rows(store, None, coders, code_ids, case_ids, reviews)
+    rows = coding_rows(store, None, coders, code_ids, case_ids, reviews, progress)
     first = next(rows, None)  # check the options before a file is opened
     rows = _chain(first, rows)
     columns = [*COLUMNS, *attribute_columns(store, case_ids)]

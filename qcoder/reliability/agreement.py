@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import math
 import zlib
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from itertools import combinations, compress
 from typing import Any
@@ -673,6 +673,7 @@ def report(
     bootstrap: int = 0,
     seed: int | None = None,
     bootstrap_method: str = HAYES_KRIPPENDORFF,
+    progress: Callable[[int, int], None] | None = None,
 ) -> AgreementReport:
     """Agreement per code, per exclusive group, per case and per pair of coders.
 
@@ -684,7 +685,8 @@ def report(
     (see :mod:`.bootstrap`: "hayes-krippendorff" or "units"); with the same ``seed`` a code's
     interval is the same whatever other codes, groups or cases are asked for (``seed`` must
     be a non-negative int; None draws fresh entropy). ValueError for an unknown coder; an
-    unknown case gives empty results.
+    unknown case gives empty results. ``progress(done, total)`` is called after each code and
+    group.
     """
     data = data.subset(coders=default_coders(data) if coders is None else coders, case=case)
     if rollup is not None:
@@ -696,7 +698,8 @@ def report(
     overall: list[CodeAgreement] = []
     by_case: dict[str, list[CodeAgreement]] = {c: [] for c in cases}
     by_pair: dict[tuple[int, int], list[CodeAgreement]] = {p: [] for p in pairs}
-    for var in _variables(data, code_ids, groups or {}):
+    total = len(code_ids) + len(groups or {})
+    for done, var in enumerate(_variables(data, code_ids, groups or {}), 1):
         hist = _histogram(var.values, var.n_values, group, n_groups)
         units = hist.counts.sum(axis=0)
         clash = _Conflicts(var.conflicts, group, n_groups, data.reviewed)
@@ -710,6 +713,8 @@ def report(
             scope = f"pair:{data.coders[i]}\0{data.coders[j]}"
             result = _result(var, _tabulate_pair(hist, units, i, j), scope, options)
             by_pair[(i, j)].append(clash.stamp(result, None, (i, j)))
+        if progress:
+            progress(done, total)
     return AgreementReport(
         codes=_only(overall, CodeAgreement),
         groups=_only(overall, GroupAgreement),

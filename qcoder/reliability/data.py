@@ -8,7 +8,7 @@ with one packed query per coder and per code and coder), checks what the user as
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -399,12 +399,14 @@ def project_agreement(
     bootstrap_method: str = HAYES_KRIPPENDORFF,
     excerpts: Sequence[int] | None = None,
     frozen_round: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> ProjectAgreement:
     """Agreement per code, exclusive group, case and pair of coders on the stored project.
 
     ``coders`` defaults to every coder but consensus (at least two are needed); parents count
     as applied when any code below them is. ``excerpts`` and ``frozen_round`` narrow the
     data (see :func:`load_agreement_data`). QcoderError for an unknown coder, case or code.
+    ``progress(done, total)`` is called after each code and group.
     """
     if bootstrap < 0:
         raise QcoderError(f"--bootstrap {bootstrap}: give a number of resamples >= 0, e.g. 1000")
@@ -423,6 +425,7 @@ def project_agreement(
         bootstrap=bootstrap,
         seed=seed,
         bootstrap_method=bootstrap_method,
+        progress=progress,
     )
     return ProjectAgreement(
         codebook_name=codebook.name,

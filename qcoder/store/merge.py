@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -145,13 +145,27 @@ TEMP_TABLES = ("merge_coders", "merge_excerpts", "merge_missing", "merge_events"
                "merge_actions", "merge_exclusive")
 
 
-def merge(conn: sqlite3.Connection, summary: MergeSummary) -> None:
+#: the steps of :func:`merge`, for its ``progress`` callback
+MERGE_STEPS = 8
+
+
+def merge(conn: sqlite3.Connection, summary: MergeSummary,
+          progress: Callable[[int, int], None] | None = None) -> None:
+    """Merge the attached database into main; ``progress(done, MERGE_STEPS)`` after each
+    step (coders, excerpts and codes, codings, reviews, memos, events, adjudications,
+    report)."""
+    def step(done: int) -> None:
+        if progress:
+            progress(done, MERGE_STEPS)
+
     for table in TEMP_TABLES:
         conn.execute(f"DROP TABLE IF EXISTS temp.{table}")
     before = conn.execute("SELECT COALESCE(MAX(id), 0) FROM main.codings").fetchone()[0]
     summary.coders = _merge_coders(conn)
+    step(1)
     _map_excerpts(conn)
     _add_missing_codes(conn)
+    step(2)
     label = summary.source
     written = bulk.write_codings(conn, f"""
         SELECT x.dst AS excerpt_id, c.code_id, c.coder, c.created, c.memo
@@ -160,9 +174,11 @@ def merge(conn: sqlite3.Connection, summary: MergeSummary) -> None:
     summary.codings = written.added
     summary.memos += written.memos_filled
     summary.memos_kept_both += written.memos_appended
+    step(3)
     summary.reviews = bulk.write_reviews(conn, f"""
         SELECT x.dst, r.coder, r.reviewed_at FROM {SOURCE}.reviews r
         JOIN temp.merge_excerpts x ON x.src = r.excerpt_id WHERE true""")
+    step(4)
     excerpt_memos = f"""SELECT x.dst AS excerpt_id, m.coder, m.text, m.updated
         FROM {SOURCE}.memos m JOIN temp.merge_excerpts x ON x.src = m.excerpt_id WHERE true"""
     filled, both = bulk.append_memos(conn, excerpt_memos, (), label)
@@ -170,10 +186,14 @@ def merge(conn: sqlite3.Connection, summary: MergeSummary) -> None:
     summary.memos += filled + conn.execute(f"""
         INSERT INTO main.memos (excerpt_id, coder, text, updated) {excerpt_memos}
         ON CONFLICT(excerpt_id, coder) DO NOTHING""").rowcount
+    step(5)
     summary.events = _merge_events(conn)
+    step(6)
     summary.adjudications = _merge_adjudications(conn)
+    step(7)
     _report_orphans(conn, summary, before)
     _report_conflicts(conn, summary, before)
+    step(8)
     for table in TEMP_TABLES:
         conn.execute(f"DROP TABLE IF EXISTS temp.{table}")
 

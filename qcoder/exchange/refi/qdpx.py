@@ -17,7 +17,7 @@ import unicodedata
 import uuid
 import zipfile
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
@@ -1077,8 +1077,10 @@ def _datetime(value: datetime | str) -> str:
 
 
 class _ProjectWriter:
-    def __init__(self, project: RefiProject) -> None:
+    def __init__(self, project: RefiProject,
+                 progress: Callable[[int, int], None] | None = None) -> None:
         self.project = project
+        self.progress = progress
         self.users = {normalize_guid(u.guid) for u in project.users}
         self.codes = {normalize_guid(c.guid) for c, _ in iter_codes(project.codes)}
         self.guids: set[str] = set()
@@ -1123,8 +1125,10 @@ class _ProjectWriter:
                          for n in p.notes]
         sources_el = ET.Element("Sources")
         source_guids = set()
-        for s in p.sources:
+        for done, s in enumerate(p.sources, 1):
             source_guids.add(self.source(sources_el, s))
+            if self.progress:
+                self.progress(done, len(p.sources))
         if p.cases:
             cases = _sub(root, "Cases")
             for case in p.cases:
@@ -1189,9 +1193,11 @@ def source_entries(project: RefiProject) -> dict[str, bytes]:
 
 
 def dump_qdpx(project: RefiProject, origin: str = "qcoder",
-              created: datetime | str | None = None) -> bytes:
-    """The bytes of a ``.qdpx`` archive for ``project`` (see :func:`write_qdpx`)."""
-    root = _ProjectWriter(project).build(origin, created)
+              created: datetime | str | None = None,
+              progress: Callable[[int, int], None] | None = None) -> bytes:
+    """The bytes of a ``.qdpx`` archive for ``project`` (see :func:`write_qdpx`);
+    ``progress(done, total)`` is called after each source."""
+    root = _ProjectWriter(project, progress).build(origin, created)
     entries = {"project.qde": _serialize(root)}
     entries.update(sorted(source_entries(project).items()))
     buf = io.BytesIO()
@@ -1206,16 +1212,17 @@ def dump_qdpx(project: RefiProject, origin: str = "qcoder",
 
 
 def write_qdpx(project: RefiProject, path: str | Path, origin: str = "qcoder",
-               created: datetime | str | None = None) -> None:
+               created: datetime | str | None = None,
+               progress: Callable[[int, int], None] | None = None) -> None:
     """Write a ``.qdpx`` project (REFI-QDA Project 1.0) that passes strict validation.
 
     Sources are stored as ``sources/<guid>.txt``; selections are sorted by offsets,
     codings by user and code; each coding holds one ``<CodeRef>`` and names its user;
     memos become ``<Note>``s. ``created`` (if given) becomes ``creationDateTime``.
     Raises :class:`RefiError` if the model is inconsistent (unknown code or user, offsets
-    outside the text, a GUID used twice).
+    outside the text, a GUID used twice). ``progress(done, total)``: after each source.
     """
-    _write_bytes(path, dump_qdpx(project, origin, created))
+    _write_bytes(path, dump_qdpx(project, origin, created, progress))
 
 
 def _write_bytes(path: str | Path, data: bytes) -> None:
