@@ -15,7 +15,14 @@ Prints:
 
 The app runs headless (``App.run_test``) through the same factory as ``qcoder``.
 
-Run: python benchmarks/bench_tui.py [EXCERPTS] [--keep DIR]
+With ``--json`` it prints one JSON object instead: ``start_s`` (launch → usable screen,
+median of 3) and key press → screen painted (``key_to_paint_p50_ms``, ``_p99_ms``, and per
+action) over PAINT_CYCLES × 8 keys at 120×40: a code key, next, previous, next unreviewed,
+the code picker opened and closed, the filter opened and closed. "Painted" is the last frame
+Textual hands to its driver after the key (its segments rendered to terminal text), once
+the screen is quiet.
+
+Run: python benchmarks/bench_tui.py [EXCERPTS] [--keep DIR] [--json]
 """
 
 from __future__ import annotations
@@ -37,6 +44,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 CODER = "bench"
 PRESSES = 300
+PAINT_CYCLES = 30
 
 
 def rss_mb() -> float:
@@ -224,7 +232,76 @@ def child_worst_next(project: str) -> dict:
     return {"worst_ms": [t * 1000 for t in times]}
 
 
-CHILDREN = {"startup": child_startup, "keys": lambda p: child_keys(p, 0.2),
+def child_paint(project: str) -> dict:
+    """Key → last frame painted, for a mix of the coding screen's actions."""
+    from qcoder.tui.app import create_app
+
+    frames: list[float] = []
+    latencies: dict[str, list[float]] = {}
+
+    async def main() -> None:
+        app = create_app(project, coder=CODER)
+        real = app._display
+
+        def display(screen, renderable):  # noqa: ANN001, ANN202
+            if renderable is not None and hasattr(renderable, "render_segments"):
+                renderable.render_segments(app.console)  # the terminal text a driver writes
+            real(screen, renderable)
+            frames.append(time.perf_counter())
+
+        app._display = display  # type: ignore[method-assign]
+        async with app.run_test(size=(120, 40)) as pilot:
+            await _ready(app, pilot)
+            await asyncio.sleep(1.0)  # let the first progress read settle
+            code_keys = list(app.screen.key_codes)[:20]
+            for i in range(PAINT_CYCLES):
+                mix = [("code key", code_keys[i % len(code_keys)]), ("next", "j"),
+                       ("previous", "k"), ("next unreviewed", "n"), ("picker open", "enter"),
+                       ("picker close", "escape"), ("filter open", "slash"),
+                       ("filter close", "escape")]
+                for action, key in mix:
+                    sent = time.perf_counter()
+                    await pilot.press(key)
+                    await pilot.pause()
+                    seen = len(frames)
+                    while True:  # quiet: no new frame for 60 ms
+                        await asyncio.sleep(0.06)
+                        if len(frames) == seen:
+                            break
+                        seen = len(frames)
+                    painted = [f for f in frames if f >= sent]
+                    latencies.setdefault(action, []).append(
+                        ((painted[-1] if painted else time.perf_counter()) - sent) * 1000)
+
+    asyncio.run(main())
+    return {"paint_ms": latencies}
+
+
+def json_report(base: Path, excerpts: int) -> None:
+    """One JSON object: start-up and key → paint figures (see the module docstring)."""
+    import contextlib
+    import io
+
+    with contextlib.redirect_stdout(io.StringIO()):
+        big = build(base / f"synthetic-{excerpts}", excerpts)
+    review_all_but(big, 1000)
+    starts = [run_child("startup", big) for _ in range(3)]
+    paint = run_child("paint", big)["paint_ms"]
+    review_all_but(big, 0)
+    every = [v for values in paint.values() for v in values]
+    print(json.dumps({
+        "excerpts": excerpts, "codes": 60, "coders": 5, "size": "120x40",
+        "start_s": round(statistics.median(s["launch_s"] for s in starts), 3),
+        "keys": len(every),
+        "key_to_paint_p50_ms": round(statistics.median(every), 1),
+        "key_to_paint_p99_ms": round(percentile(every, 99), 1),
+        "actions": {a: {"keys": len(v), "p50_ms": round(statistics.median(v), 1),
+                        "p99_ms": round(percentile(v, 99), 1)} for a, v in paint.items()},
+        "cpus": os.cpu_count(), "load_average": [round(x, 2) for x in os.getloadavg()],
+    }))
+
+
+CHILDREN = {"paint": child_paint, "startup": child_startup, "keys": lambda p: child_keys(p, 0.2),
             "keys-burst": lambda p: child_keys(p, 0.0), "next": child_next, "heap": child_heap,
             "worst": child_worst_next}
 
@@ -246,6 +323,8 @@ def main() -> None:
     parser.add_argument("excerpts", nargs="?", type=lambda s: int(s.replace("_", "")),
                         default=100_000)
     parser.add_argument("--keep", type=Path, help="Build (or reuse) the projects here.")
+    parser.add_argument("--json", action="store_true",
+                        help="Print start-up and key → paint figures as one JSON object.")
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -253,7 +332,7 @@ def main() -> None:
         return
     base = args.keep or Path(tempfile.mkdtemp(prefix="qcoder-bench-tui-"))
     try:
-        report(base, args.excerpts)
+        (json_report if args.json else report)(base, args.excerpts)
     finally:
         if args.keep is None:
             shutil.rmtree(base, ignore_errors=True)
