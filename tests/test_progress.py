@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import pty
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -110,7 +109,8 @@ def coded(base: list[str], tmp_path: Path) -> list[str]:
     csv = tmp_path / "two.csv"
     csv.write_text(CODINGS.format(code=code), encoding="utf-8")
     assert CliRunner().invoke(cli, [*base, "codings", "import", str(csv)]).exit_code == 0
-    shutil.copy(base[3], tmp_path / "other.db")
+    copy = CliRunner().invoke(cli, [*base, "export", "coder", "ann", str(tmp_path / "other.db")])
+    assert copy.exit_code == 0, copy.output
     return base
 
 
