@@ -124,3 +124,15 @@ def test_names_are_unique_on_case_insensitive_disks_and_not_reserved(
     assert len({s.casefold() for s in stems}) == len(stems) == 3
     assert not any(s.split(".")[0].lower() in {"con", "prn", "aux", "nul"} for s in stems)
     assert "CON-doc" in stems
+
+
+def test_control_characters_in_imported_metadata_never_reach_the_front_matter() -> None:
+    """Document metadata from another tool (title, kind, date, attributes) is written into
+    the front matter with every control character replaced by U+FFFD."""
+    from qcoder.exchange.refi.project_import import _front_matter
+
+    written = _front_matter("Talk \x1b]0;PWNED\x07", "inter\x9bview", "2024\x00",
+                            {"role\x1b": ["a\x1b[2J", {"k": "\u202eevil"}]}, [])
+    assert not any(ch in written for ch in "\x1b\x07\x9b\x00\u202e")
+    assert written.count("\ufffd") == 7
+    assert "Talk \ufffd]0;PWNED\ufffd" in written

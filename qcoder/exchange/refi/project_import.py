@@ -543,8 +543,25 @@ def _stem(name: str) -> str:
     return re.sub("-{2,}", "-", stem)[:100].rstrip(" .-") or "document"
 
 
+#: Control characters (tab and line breaks aside) in metadata another tool wrote: each one
+#: becomes U+FFFD in the front matter qcoder writes, so no file carries terminal control.
+_METADATA_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def _plain(value: Any) -> Any:
+    """Metadata values with control characters replaced (strings, in lists and mappings)."""
+    if isinstance(value, str):
+        return _METADATA_CONTROLS.sub("\ufffd", value)
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {_plain(k): _plain(v) for k, v in value.items()}
+    return value
+
+
 def _front_matter(title: str, kind: str, date: str, attributes: dict[str, Any],
                   quotes: list[Quote]) -> str:
+    title, kind, date, attributes = _plain(title), _plain(kind), _plain(date), _plain(attributes)
     lines = ["---", f"title: {yaml_json(title)}"]
     if kind:
         lines.append(f"kind: {yaml_json(kind)}")
