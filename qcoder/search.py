@@ -7,6 +7,7 @@ The query language is SQLite FTS5's: words (all must occur), ``"a phrase"``, ``p
 from __future__ import annotations
 
 import sqlite3
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -155,14 +156,10 @@ def search(store: Store, query: str, case_ids: Sequence[str] = (),
     wanted = set(case_ids)
     found = [f for f in found if f[1] in documents
              and (not wanted or documents[f[1]][1] in wanted)]
-    per_case: dict[str, int] = {}
-    for _, document_id, _ in sorted(found, key=lambda f: documents[f[1]][0]):
-        case_id = documents[document_id][1]
-        per_case[case_id] = per_case.get(case_id, 0) + 1
+    found.sort(key=lambda f: (documents[f[1]][0], f[2]))  # corpus order
+    per_case = Counter(documents[f[1]][1] for f in found)  # cases in corpus order
     if by_rank:
         found.sort(key=lambda f: rank.get(f[0], len(rank)))
-    else:
-        found.sort(key=lambda f: (documents[f[1]][0], f[2]))
     page = found if limit is None else found[:limit]
     texts = sql.marked(store, query, [f[0] for f in page])
     hits = []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -187,6 +188,20 @@ def assert_clean_failure(result: Result) -> None:
 def cli(project: Path, db_path: Path) -> Cli:
     db_path.parent.mkdir(parents=True, exist_ok=True)
     return Cli(project, db_path)
+
+
+DEMO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Cli:
+    """A copy of the repository's demo project, imported (one per test module)."""
+    root = tmp_path_factory.mktemp("demo")
+    for part in ("cases", "codebooks", "codings"):
+        shutil.copytree(DEMO / part, root / part)
+    cli = Cli(root, root / "qcoder.db")
+    cli.ok("import")
+    return cli
 
 
 @pytest.fixture

@@ -6,25 +6,11 @@ from __future__ import annotations
 import csv
 import io
 import json
-import shutil
 from pathlib import Path
 
-import pytest
 from conftest import Cli
 
 from qcoder.cli.render import fit, looks_numeric
-
-DEMO = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Cli:
-    root = tmp_path_factory.mktemp("demo")
-    for part in ("cases", "codebooks", "codings"):
-        shutil.copytree(DEMO / part, root / part)
-    cli = Cli(root, root / "qcoder.db")
-    cli.ok("import")
-    return cli
 
 
 def narrow(cli: Cli, *args: str, columns: int = 80) -> list[str]:

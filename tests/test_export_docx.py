@@ -588,17 +588,6 @@ def test_agreement_per_code_has_group_rows_and_prevalence(coded: Cli, project: P
 
 # -- length and context, on the demo project ------------------------------------------------
 
-DEMO = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Cli:
-    root = tmp_path_factory.mktemp("demo")
-    for part in ("cases", "codebooks", "codings"):
-        shutil.copytree(DEMO / part, root / part)
-    cli = Cli(root, root / "qcoder.db")
-    cli.ok("import")
-    return cli
 
 
 def quotes(document: docx.document.Document) -> list[tuple[str, str]]:

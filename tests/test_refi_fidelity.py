@@ -41,7 +41,8 @@ def test_folder_codes_are_imported_with_a_word(cli: Cli, tmp_path: Path) -> None
             "'Discursive framing', 'Issue linkage', 'Partnership type'") in out
 
 
-def test_a_tools_own_user_is_not_made_a_coder(cli: Cli, tmp_path: Path) -> None:
+def exported_with_one_coding(cli: Cli, tmp_path: Path) -> Path:
+    """The tiny project with one coding of ann's, exported as QDPX."""
     cli.ok("import")
     csv = tmp_path / "c.csv"
     csv.write_text("excerpt,code,coder\nalpha/interview-1#1,linkage-visa,ann\n",
@@ -49,6 +50,11 @@ def test_a_tools_own_user_is_not_made_a_coder(cli: Cli, tmp_path: Path) -> None:
     cli.ok("codings", "import", str(csv))
     qdpx = tmp_path / "p.qdpx"
     cli.ok("export", "qdpx", str(qdpx))
+    return qdpx
+
+
+def test_a_tools_own_user_is_not_made_a_coder(cli: Cli, tmp_path: Path) -> None:
+    qdpx = exported_with_one_coding(cli, tmp_path)
 
     def system_user(root: ET.Element, members: dict[str, bytes]) -> None:
         users = root.find(f"{{{NS}}}Users")
@@ -67,13 +73,7 @@ def test_a_tools_own_user_is_not_made_a_coder(cli: Cli, tmp_path: Path) -> None:
 def test_a_users_name_is_kept_beside_the_coder_id(cli: Cli, tmp_path: Path) -> None:
     """A user another tool wrote as "Enric Llagostera" codes as Enric_Llagostera, and the
     name as written comes back in the QDPX qcoder writes."""
-    cli.ok("import")
-    csv = tmp_path / "c.csv"
-    csv.write_text("excerpt,code,coder\nalpha/interview-1#1,linkage-visa,ann\n",
-                   encoding="utf-8")
-    cli.ok("codings", "import", str(csv))
-    qdpx = tmp_path / "p.qdpx"
-    cli.ok("export", "qdpx", str(qdpx))
+    qdpx = exported_with_one_coding(cli, tmp_path)
 
     def spaced_name(root: ET.Element, members: dict[str, bytes]) -> None:
         for user in root.iter(f"{{{NS}}}User"):
