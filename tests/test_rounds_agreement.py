@@ -120,3 +120,19 @@ def test_round_agreement_refuses_coders_and_unknown_rounds(coded: Cli) -> None:
     assert "drop --coders" in coded.fails("agreement", "--round", "pilot", "--coders",
                                           "ann,cem").output
     assert "did you mean 'pilot'" in coded.fails("agreement", "--round", "pilots").output
+
+
+def test_round_agreement_shows_the_statistics_asked_for(coded: Cli) -> None:
+    default = coded.ok("agreement", "--round", "pilot").output
+    header = next(line for line in default.splitlines() if line.split()[:2] == ["id", "label"])
+    assert "kappa" in header and "Fleiss" not in header and "AC1" not in header
+    asked = coded.ok("agreement", "--round", "pilot", "--stats", "alpha,fleiss,ac1").output
+    header = next(line for line in asked.splitlines() if "Fleiss" in line)
+    assert "AC1" in header and "kappa" not in header
+    data = json.loads(coded.ok("agreement", "--round", "pilot", "--json").stdout)
+    by_id = {r["id"]: r for r in data["codes"]}
+    fleiss = f"{by_id['linkage-visa']['fleiss']:.3f}"
+    assert any(line.split()[0] == "linkage-visa" and fleiss in line.split()
+               for line in asked.splitlines() if line.strip())
+    assert "unknown statistic 'tau'" in coded.fails("agreement", "--round", "pilot",
+                                                    "--stats", "tau").output

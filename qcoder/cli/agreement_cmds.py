@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 import click
 
@@ -13,11 +12,6 @@ from .agreement_view import parse_stats, print_agreement, print_unitizing
 from .base import State, echo, emit_json, pass_state, split_ids
 from .progress import progress_bar
 from .root import cli
-
-if TYPE_CHECKING:
-    pass
-
-
 
 @cli.command()
 @click.option("--coders", metavar="A,B,...",
@@ -79,7 +73,8 @@ def agreement(state: State, coders: str | None, case: str | None, codes: str | N
             raise QcoderError("--round sets the coders (the round's); drop --coders")
         print_round_agreement(store, codebook, round_name, case=case, codes=split_ids(codes),
                               bootstrap=bootstrap, seed=DEFAULT_SEED if seed is None else seed,
-                              bootstrap_method=bootstrap_method, as_json=as_json)
+                              bootstrap_method=bootstrap_method, as_json=as_json,
+                              stats=stats)
         return
     chosen, code_ids = split_ids(coders), split_ids(codes)
     if with_suggestions is not None:

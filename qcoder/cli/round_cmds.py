@@ -142,10 +142,12 @@ def round_close(state: State, name: str) -> None:
 
 def print_round_agreement(store: Store, codebook: Codebook, name: str, *, case: str | None,
                           codes: list[str] | None, bootstrap: int, seed: int,
-                          bootstrap_method: str | None = None, as_json: bool = False) -> None:
-    """``qcoder agreement --round NAME``: the report on the round, headed by how it was drawn."""
+                          bootstrap_method: str | None = None, as_json: bool = False,
+                          stats: str | None = None) -> None:
+    """``qcoder agreement --round NAME``: the report on the round, headed by how it was drawn;
+    ``stats`` picks the table's columns as ``--stats`` does (the JSON has them all)."""
     from ..reliability.rounds import round_agreement
-    from .agreement_view import print_agreement
+    from .agreement_view import parse_stats, print_agreement
 
     result = round_agreement(store, codebook, name, case=case, codes=codes,
                              bootstrap=bootstrap, seed=seed, bootstrap_method=bootstrap_method)
@@ -155,7 +157,8 @@ def print_round_agreement(store: Store, codebook: Codebook, name: str, *, case: 
         emit_json(result.to_dict())
         return
     click.echo(round_line(result.round))
-    print_agreement(result.agreement, codebook)
+    print_agreement(result.agreement, codebook,
+                    parse_stats(stats, len(result.agreement.coders) == 2))
 
 
 def round_line(found: Round) -> str:
