@@ -117,3 +117,53 @@ def test_positive_specific_agreement_and_the_methods(tmp_path: Path) -> None:
     assert "97% agreement" in out and "pos. agree" in out and "prevalence" in out
     failed = cli.fails("agreement", "--stats", "alpha,tau")
     assert "unknown statistic 'tau'" in failed.output
+
+
+def test_brennan_prediger_1981_example_1_kappa_27_free_marginal_40(tmp_path: Path) -> None:
+    # Brennan, R. L., & Prediger, D. J. (1981). Coefficient kappa: Some uses, misuses, and
+    # alternatives. Educational and Psychological Measurement, 41, 687-699, example 1 (p. 689):
+    # proportions x 100 of two judges over three categories (judge A rows, judge B columns);
+    # observed agreement .60, chance .45, kappa = .27, kappa_n (free marginals, chance 1/3)
+    # = .40. The cells as DKPro Agreement's BrennanPrediger1981Test transcribes them.
+    table = [[50, 0, 0], [10, 10, 10], [20, 0, 0]]
+    cli = project(tmp_path, group_codebook("Brennan & Prediger 1981", 3), from_table(table), 100)
+    group = agreement(cli, "--stats", "kappa,bp")["groups"][0]
+    assert round(group["kappa"], 2) == 0.27
+    assert round(group["bp"], 2) == 0.40
+    assert group["percent_agreement"] == pytest.approx(60.0)
+    out = cli.ok("agreement", "--stats", "kappa,bp").output
+    assert "0.273" in out and "0.400" in out
+
+
+def test_krippendorff_2004_p246_pi_186_whatever_the_marginals(tmp_path: Path) -> None:
+    # Krippendorff, K. (2004). Content Analysis: An Introduction to Its Methodology (2nd ed.),
+    # p. 246: two tables of 100 units over values a, b, c with the same pooled distribution
+    # and 46% agreement; Scott's pi = .186 in both, Cohen's kappa .186 (table A) and .258
+    # (table B), Bennett et al.'s S (= Brennan & Prediger) .190. The cells as DKPro
+    # Agreement's Krippendorff2004Test (createExample4a, createExample4b) transcribes them.
+    tables = {"A": ([[12, 9, 9], [9, 14, 9], [9, 9, 20]], 0.186),
+              "B": ([[12, 18, 18], [0, 14, 18], [0, 0, 20]], 0.258)}
+    for name, (table, kappa) in tables.items():
+        cli = project(tmp_path / name, group_codebook(f"Krippendorff 2004 {name}", 3),
+                      from_table(table), 100)
+        group = agreement(cli, "--stats", "pi,kappa,bp")["groups"][0]
+        assert round(group["pi"], 3) == 0.186, name
+        assert round(group["kappa"], 3) == kappa, name
+        assert round(group["bp"], 3) == 0.190, name
+        assert group["percent_agreement"] == pytest.approx(46.0), name
+        assert "0.186" in cli.ok("agreement", "--stats", "pi").output
+
+
+def test_sas_proc_freq_simple_kappa_4842_ase_1380(tmp_path: Path) -> None:
+    # SAS/STAT PROC FREQ (AGREE option), "Simple Kappa Coefficient" of the 3 x 3 table
+    # [[0, 4, 1], [0, 8, 0], [0, 1, 5]]: Kappa 0.4842, ASE 0.1380, 95% limits 0.2137 and
+    # 0.7547, the SAS printout statsmodels checks its cohens_kappa against
+    # (statsmodels/stats/tests/test_inter_rater.py, table10 and res10_sas).
+    table = [[0, 4, 1], [0, 8, 0], [0, 1, 5]]
+    cli = project(tmp_path, group_codebook("SAS table 10", 3), from_table(table), 19)
+    group = agreement(cli)["groups"][0]
+    assert round(group["kappa"], 4) == 0.4842
+    assert round(group["kappa_se"], 4) == 0.1380
+    assert [round(v, 4) for v in group["kappa_ci"]] == [0.2137, 0.7547]
+    out = cli.ok("agreement").output
+    assert "0.484" in out and "0.138" in out and "0.21–0.75" in out

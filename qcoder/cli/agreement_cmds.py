@@ -13,6 +13,7 @@ from .base import State, echo, emit_json, pass_state, split_ids
 from .progress import progress_bar
 from .root import cli
 
+
 @cli.command()
 @click.option("--coders", metavar="A,B,...",
               help="Coders to compare (default: every coder except consensus).")
