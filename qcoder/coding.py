@@ -15,6 +15,7 @@ from .errors import InputError
 from .project.codebook import Codebook, definition_hash
 from .store import codings as db
 from .store import events
+from .store import selections as spans
 from .store.adjudications import write_adjudication
 from .store.corpus import excerpt_is_active
 from .store.database import Store, now
@@ -125,6 +126,32 @@ class Coding:
                 added.append(code_id)
             self._review(conn, action, excerpt_id)
             return Outcome(action, added, removed)
+
+    def toggle_span(self, document_id: int, start: int, end: int, code_id: str) -> Outcome:
+        """Apply a code to a span of a document (code points of its plain text, end
+        exclusive), or remove it when this coder has it there: one action. The span's
+        excerpt is the one with exactly these offsets, else a new selection excerpt."""
+        self._check_code(code_id)
+        with self.store.transaction() as conn:
+            key = spans.document_key(conn, document_id) if document_id else None
+            if key is None or not 0 <= start < end <= len(key[2]):
+                raise InputError(f"no span {start}–{end} in that document; select text "
+                                 "inside it")
+            found = spans.excerpt_at(conn, document_id, start, end)
+            if found is not None and code_id in db.codes_present(conn, found, self.coder):
+                action = self._new_action(conn)
+                self._remove(conn, action, found, code_id)
+                return Outcome(action, [], [code_id], found)
+            excerpt_id = spans.create(conn, document_id, start, end)
+            present = db.codes_present(conn, excerpt_id, self.coder)
+            action = self._new_action(conn)
+            if found is None:
+                self._event(conn, action, "selection", excerpt_id,
+                            after={"start": start, "end": end})
+            removed = self._replace_siblings(conn, action, excerpt_id, code_id, present)
+            self._add(conn, action, excerpt_id, code_id)
+            self._review(conn, action, excerpt_id)
+            return Outcome(action, [code_id], removed, excerpt_id)
 
     def remove(self, excerpt_id: int, code_id: str) -> Outcome:
         """Remove a code this coder applied; the excerpt stays reviewed."""

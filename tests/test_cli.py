@@ -207,8 +207,8 @@ def test_rows_are_numbered_as_file_lines_with_quoted_newlines(cli: Cli, tmp_path
 def test_export_columns_and_filter(cli: Cli, tmp_path: Path) -> None:
     cli.ok("codings", "import", str(write_csv(tmp_path / "c.csv", GOOD)))
     text = cli.ok("codings", "export").stdout
-    assert text.splitlines()[0] == ("excerpt,code,coder,memo,excerpt_memo,case,document,page,"
-                                    "media_start,media_end,time")
+    assert text.splitlines()[0] == ("excerpt,code,coder,memo,excerpt_memo,case,document,start,end,"
+                                    "page,media_start,media_end,time")
     rows = read_export(cli.ok("codings", "export", "--coder", "bob").stdout)
     assert {r["coder"] for r in rows} == {"bob"} and len(rows) == 3
     assert {(r["case"], r["document"]) for r in rows} == {("alpha", "interview-1"),

@@ -288,10 +288,10 @@ def test_pdf_paragraph_runs_over_a_page_break_before_a_spaced_footer(tmp_path: P
 def test_codings_import_refuses_a_column_it_does_not_know(cli: Cli) -> None:
     cli.ok("import")
     path = cli.db.parent / "spans.csv"
-    path.write_text("excerpt,code,coder,start,end\nalpha/notes#1,linkage-visa,ann,0,5\n",
+    path.write_text("excerpt,code,coder,x\nalpha/notes#1,linkage-visa,ann,0\n",
                     encoding="utf-8")
     result = cli.fails("codings", "import", str(path))
-    assert f"{path}:1: unknown column 'start'; spans are not read from CSV" in result.output
+    assert f"{path}:1: unknown column 'x'; the columns are excerpt," in result.output
     exported = cli.db.parent / "back.csv"
     path.write_text("excerpt,code,coder\nalpha/notes#1,linkage-visa,ann\n", encoding="utf-8")
     cli.ok("codings", "import", str(path))

@@ -146,3 +146,22 @@ def test_stale_definition_count_reads_only_the_stamped_codings_index(tmp_path: P
             f"EXPLAIN QUERY PLAN {DEFINITION_STAMPS}"))
         assert "COVERING INDEX codings_stamp" in plan
         assert definition_stamps(store.conn) == []
+
+
+def test_selection_excerpts_migration_on_a_schema_13_database(tmp_path: Path) -> None:
+    """Paragraphs of an older database are no selections; a span coded after the upgrade
+    is one, numbered apart from them (``#s1``)."""
+    from qcoder.coding import Coding
+
+    path = tmp_path / "thirteen.db"
+    rows = first_schema_db(path)
+    conn = sqlite3.connect(path, isolation_level=None)
+    migrate(conn, upto=13)
+    conn.close()
+    with Store(path) as store:
+        assert store.scalar("SELECT COUNT(*) FROM excerpts WHERE selection IS NOT NULL") == 0
+        assert select_all(store.conn, "excerpts", rows["excerpts"]["columns"]) == \
+            rows["excerpts"]
+        outcome = Coding(store, store.codebook(), "ann").toggle_span(1, 0, 5, "greeting")
+        row = store.excerpt(outcome.excerpt_id)  # type: ignore[arg-type]
+        assert row is not None and (row.ref, row.text) == ("alpha/talk#s1", "Hello")

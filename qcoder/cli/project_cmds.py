@@ -200,7 +200,11 @@ def codings() -> None:
 @click.option("--json", "as_json", is_flag=True)
 @pass_state
 def codings_import(state: State, file: str, as_json: bool) -> None:
-    """Import FILE.csv with header excerpt,code,coder[,memo] (all rows or none)."""
+    """Import FILE.csv with header excerpt,code,coder[,memo] (all rows or none).
+
+    Optional start,end (code points of the document's plain text, 0-based, end exclusive)
+    or quote (exact text inside the named excerpt) code a span: the excerpt with those
+    offsets, else a new selection excerpt (case/stem#sK)."""
     from ..exchange.codings_csv import import_codings
 
     store = state.store()
@@ -224,8 +228,9 @@ def codings_import(state: State, file: str, as_json: bool) -> None:
 @pass_state
 def codings_export(state: State, only: str | None, fmt: str, output: str | None,
                    include_orphans: bool, force: bool) -> None:
-    """Write codings: excerpt,code,coder,memo then excerpt_memo,case,document,time
-    (re-importable; memo is the coding's memo, excerpt_memo the coder's memo on the excerpt).
+    """Write codings: excerpt,code,coder,memo then excerpt_memo,case,document,start,end,
+    page,media_start,media_end,time (re-importable; memo is the coding's memo, excerpt_memo
+    the coder's memo on the excerpt; start,end the excerpt's code points in the document).
 
     With --include-orphans two more columns: quote (the excerpt's text) and orphaned
     (yes/no); 'qcoder codings import' puts an orphaned coding back only on an excerpt that

@@ -18,17 +18,19 @@ from ..coding import CODER_PATTERN
 from ..errors import InputError, did_you_mean, located
 from ..project.codebook import Codebook
 from ..project.corpus import parse_ref
+from ..store import selections as spans_db
 from ..store import sync
 from ..store.database import Store, log_import, now
 from ..store.excerpt_sync import QuoteIndex
 
 REQUIRED = ("excerpt", "code", "coder")
 EXPORT_COLUMNS = ("excerpt", "code", "coder", "memo", "excerpt_memo", "case", "document",
-                  "page", "media_start", "media_end", "time")
+                  "start", "end", "page", "media_start", "media_end", "time")
 ORPHAN_COLUMNS = ("quote", "orphaned")  # with --include-orphans: where a coding really was
 YES = ("yes", "true", "1")
 # What an export writes may come back: the informational columns are read and ignored.
 KNOWN_COLUMNS = tuple(dict.fromkeys((*EXPORT_COLUMNS, *ORPHAN_COLUMNS)))
+SPAN_COLUMNS = ("start", "end")  # code points of the document's plain text, end exclusive
 BATCH = 20_000
 
 
@@ -89,12 +91,12 @@ def _rows(path: Path, fh: TextIO) -> Iterator[tuple[int, dict[str, str]]]:
                                      "excerpt,code,coder[,memo]"))
     for name in columns:
         if name not in KNOWN_COLUMNS:
-            hint = ("spans are not read from CSV: list the span under 'selections:' in the "
-                    "document's front matter and code the excerpt it becomes"
-                    if name in ("start", "end") else
-                    f"the columns are {','.join(KNOWN_COLUMNS)}; remove or rename it")
-            raise InputError(located(path, 1, f"unknown column '{name}'; {hint}"))
-    index = {name: columns.index(name) for name in (*REQUIRED, "memo", "time",
+            raise InputError(located(path, 1, f"unknown column '{name}'; the columns are "
+                                     f"{','.join(KNOWN_COLUMNS)}; remove or rename it"))
+    if ("start" in columns) != ("end" in columns):
+        raise InputError(located(path, 1, "a span needs both columns 'start' and 'end'; add "
+                                 "the missing one"))
+    index = {name: columns.index(name) for name in (*REQUIRED, "memo", "time", *SPAN_COLUMNS,
                                                      *ORPHAN_COLUMNS) if name in columns}
     previous = reader.line_num
     try:
@@ -156,8 +158,15 @@ def import_codings(store: Store, codebook: Codebook, path: str | Path,
         for line, row in _rows(path, fh):
             ref, code, coder = row["excerpt"], row["code"], row["coder"]
             excerpt_id = refs.get(ref)
-            if row.get("quote") or row.get("orphaned", "").lower() in YES:
-                excerpt_id = _by_quote(path, line, row, excerpt_id, quotes, result)
+            orphaned = row.get("orphaned", "").lower() in YES
+            span = None if orphaned else _span(path, line, row, conn)
+            if span is not None:
+                excerpt_id = _by_span(conn, span, excerpt_id, row.get("quote", ""))
+                if excerpt_id is None:  # the quote is elsewhere now: find it by its text
+                    excerpt_id = _by_quote(path, line, row, refs.get(ref), quotes, result,
+                                           conn)
+            elif row.get("quote") or orphaned:
+                excerpt_id = _by_quote(path, line, row, excerpt_id, quotes, result, conn)
                 if excerpt_id is None:
                     result.orphans_left_out += 1
                     continue
@@ -202,11 +211,62 @@ def import_codings(store: Store, codebook: Codebook, path: str | Path,
     return result
 
 
+@dataclass(frozen=True)
+class Span:
+    """A row's span: its document and code-point offsets."""
+
+    document_id: int
+    start: int
+    end: int
+    text: str  # the document's plain text
+
+
+def _span(path: Path, line: int, row: dict[str, str], conn: sqlite3.Connection
+          ) -> Span | None:
+    """The span of a row's ``start,end`` cells (None: both empty), checked against its
+    document."""
+    cells = row.get("start", ""), row.get("end", "")
+    if not any(cells):
+        return None
+    ref = row["excerpt"]
+    if not all(cells):
+        raise InputError(located(path, line, "a span needs both 'start' and 'end'; fill "
+                                 "both or leave both empty (the whole excerpt)"))
+    try:
+        start, end = int(cells[0]), int(cells[1])
+    except ValueError:
+        raise InputError(located(path, line, f"start '{cells[0]}' and end '{cells[1]}' must "
+                                 "be whole numbers (code points, 0-based, end exclusive)"))\
+            from None
+    parts = parse_ref(ref)
+    doc = spans_db.document_of(conn, parts[0], parts[1]) if parts else None
+    if doc is None:
+        raise InputError(located(path, line, f"unknown excerpt '{ref}'; references look like "
+                                 "case-id/document#n (run 'qcoder import' first)"))
+    if not 0 <= start < end <= len(doc[1]):
+        raise InputError(located(path, line, f"span {start}–{end} is not inside "
+                                 f"{parts[0]}/{parts[1]} (0–{len(doc[1])}, start before end);"
+                                 " correct the offsets"))
+    return Span(doc[0], start, end, doc[1])
+
+
+def _by_span(conn: sqlite3.Connection, span: Span, excerpt_id: int | None,
+             quote: str) -> int | None:
+    """The excerpt of a row with a span: the one with those offsets, else a new selection
+    excerpt. None when the row's quote is not the text at those offsets."""
+    if quote and span.text[span.start:span.end] != quote:
+        return None
+    return spans_db.create(conn, span.document_id, span.start, span.end)
+
+
 def _by_quote(path: Path, line: int, row: dict[str, str], excerpt_id: int | None,
-              quotes: QuoteIndex, result: CsvImport) -> int | None:
+              quotes: QuoteIndex, result: CsvImport,
+              conn: sqlite3.Connection | None = None) -> int | None:
     """The excerpt of a row that carries its quote: the one at its reference if it still has
-    that text, else the only excerpt of its document that has it. An orphaned row is never
-    put on an excerpt by its number alone (None: no excerpt has its quote now)."""
+    that text, else the only excerpt of its document that has it; a quote that is part of
+    the excerpt at its reference (its one occurrence there) is that span, a selection
+    excerpt. An orphaned row is never put on an excerpt by its number alone (None: no
+    excerpt has its quote now)."""
     ref, quote = row["excerpt"], row.get("quote", "")
     orphaned = row.get("orphaned", "").lower() in YES
     parts = parse_ref(ref)
@@ -224,9 +284,29 @@ def _by_quote(path: Path, line: int, row: dict[str, str], excerpt_id: int | None
         return found[0]
     if orphaned:
         return None
-    raise InputError(located(path, line, f"excerpt '{ref}' no longer has the text in the quote "
-                             "column (the document changed since the export); correct the "
-                             "reference, or empty the quote to import by number"))
+    inner = _inside(path, line, excerpt_id, quote, conn) if conn is not None else None
+    if inner is not None:
+        return inner
+    raise InputError(located(path, line, f"the quote is not in excerpt '{ref}' (nor is it "
+                             "the whole text of one of its document's excerpts); correct the "
+                             "quote or the reference"))
+
+
+def _inside(path: Path, line: int, excerpt_id: int | None, quote: str,
+            conn: sqlite3.Connection) -> int | None:
+    """The selection excerpt of ``quote`` inside the excerpt ``excerpt_id`` (None: not in
+    it); a quote found twice there is refused."""
+    row = spans_db.excerpt_span(conn, excerpt_id) if excerpt_id is not None else None
+    if row is None:
+        return None
+    document_id, start, text = row
+    pos = text.find(quote)
+    if pos < 0:
+        return None
+    if text.find(quote, pos + 1) >= 0:
+        raise InputError(located(path, line, "the quote occurs more than once in the excerpt;"
+                                 " give the span as start,end columns instead"))
+    return spans_db.create(conn, document_id, start + pos, start + pos + len(quote))
 
 
 def _check_time(path: Path, line: int, value: str) -> str:

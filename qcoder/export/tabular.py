@@ -13,6 +13,7 @@ from typing import Any, TextIO
 
 from ..exchange import codings_csv
 from ..project.codebook import Codebook
+from ..project.corpus import number_text
 from ..safe_text import terminal_safe
 from ..store.database import CONSENSUS, Store
 from .appendix import select_cases, select_codes
@@ -81,7 +82,8 @@ def coding_rows(store: Store, codebook: Codebook | None = None,
         out = {"excerpt": row["excerpt"], "case": row["case"], "case_name": cases[row["case"]],
                "document": row["document"], "document_title": row["title"],
                "document_kind": kind, "document_date": when,
-               "paragraph": row["n"], "start": row["start"], "end": row["end"],
+               "paragraph": row["n"] if row["n"] > 0 else number_text(row["n"]),
+               "start": row["start"], "end": row["end"],
                "page": row["page"], "media_start": row["media_start"],
                "media_end": row["media_end"], "speaker": row["speaker"], "section": row["section"],
                "code": code, "code_label": codebook[code].label if code else "",

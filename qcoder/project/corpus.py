@@ -80,17 +80,27 @@ class Case:
 
 
 def format_ref(case_id: str, stem: str, n: int) -> str:
-    """The human reference of an excerpt: ``<case-id>/<document-stem>#<n>``."""
-    return f"{case_id}/{stem}#{n}"
+    """The human reference of an excerpt: ``<case-id>/<document-stem>#<n>``; a selection
+    made in qcoder (stored with ``n`` = -k) is ``#s<k>``."""
+    return f"{case_id}/{stem}#{n}" if n > 0 else f"{case_id}/{stem}#s{-n}"
 
 
-REF_PATTERN = re.compile(r"^(?P<case>[^/#\s]+)/(?P<stem>[^#]+)#(?P<n>[1-9][0-9]*)$")
+def number_text(n: int) -> str:
+    """The ``#`` part of a reference: ``3`` for a paragraph, ``s2`` for a selection."""
+    return str(n) if n > 0 else f"s{-n}"
+
+
+REF_PATTERN = re.compile(
+    r"^(?P<case>[^/#\s]+)/(?P<stem>[^#]+)#(?P<s>s?)(?P<n>[1-9][0-9]*)$")
 
 
 def parse_ref(ref: str) -> tuple[str, str, int] | None:
-    """Split ``case/stem#n`` into its parts, or ``None`` when it is not a reference."""
+    """Split ``case/stem#n`` into its parts, or ``None`` when it is not a reference
+    (``#s<k>``, a selection made in qcoder, gives ``n`` = -k)."""
     m = REF_PATTERN.match(ref.strip())
-    return (m["case"], m["stem"], int(m["n"])) if m else None
+    if not m:
+        return None
+    return m["case"], m["stem"], -int(m["n"]) if m["s"] else int(m["n"])
 
 
 def excerpt_identity(case_id: str, stem: str, text: str, occurrence: int) -> str:

@@ -227,7 +227,7 @@ class CodingReads:
         sql = f"""
             SELECT d.case_id, d.stem, e.n, x.code_id, x.coder, x.memo, x.at, e.active,
                    {"e.text" if include_orphans else "NULL"}, e.page, e.media_start, e.media_end,
-                   m.text
+                   m.text, e.start, e."end"
             FROM (SELECT excerpt_id, code_id, coder, memo, created AS at FROM codings
                   UNION ALL
                   SELECT r.excerpt_id, '' AS code_id, r.coder, NULL, r.reviewed_at FROM reviews r
@@ -236,7 +236,8 @@ class CodingReads:
             JOIN excerpts e ON e.id = x.excerpt_id JOIN documents d ON d.id = e.document_id
             LEFT JOIN memos m ON m.excerpt_id = x.excerpt_id AND m.coder = x.coder
             {where}{coder_filter}
-            ORDER BY d.case_id, d.stem, e.n, x.coder, x.code_id"""
+            ORDER BY d.case_id, d.stem, e.start, e.selection IS NOT NULL, e.n, x.coder,
+                     x.code_id"""
         cur = self.conn.execute(sql, () if coder is None else (coder,))
         while rows := cur.fetchmany(batch):
             for r in rows:
@@ -245,7 +246,7 @@ class CodingReads:
                        "orphaned": not r[7], "quote": r[8] or "",
                        "page": r[9] if r[9] is not None else "",
                        "media_start": timecode(r[10]), "media_end": timecode(r[11]),
-                       "excerpt_memo": r[12] or ""}
+                       "excerpt_memo": r[12] or "", "start": r[13], "end": r[14]}
 
     def coded_excerpts(self: Connection, coders: Iterable[str] | None = None,
                        by_code: bool = True, batch: int = 5000) -> Iterator[dict[str, Any]]:

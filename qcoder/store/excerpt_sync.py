@@ -17,6 +17,7 @@ from typing import Any
 
 from ..project.corpus import format_ref
 from ..project.matching import match_sequences
+from . import selections
 
 RETIRED = "~"  # an identity that no file gives any more: identity~row id
 
@@ -41,7 +42,8 @@ def sync_document_excerpts(conn: sqlite3.Connection, doc_id: int, doc: Any) -> E
     """Store the excerpts of a changed document whose old excerpts are in the database."""
     result = ExcerptSync()
     rows = conn.execute("SELECT id, identity, n, text, active FROM excerpts "
-                        "WHERE document_id = ? ORDER BY n", (doc_id,)).fetchall()
+                        "WHERE document_id = ? AND selection IS NULL ORDER BY n",
+                        (doc_id,)).fetchall()
     active = [r for r in rows if r[4]]
     new = list(doc.excerpts)
     new_keys = [_normal(e.text) for e in new]
@@ -53,8 +55,8 @@ def sync_document_excerpts(conn: sqlite3.Connection, doc_id: int, doc: Any) -> E
         if j not in reuse and new_count[new_keys[j]] == 1 and excerpt.identity in dormant:
             reuse[j] = dormant[excerpt.identity]
     needed = [e.identity for e in new]
-    conn.execute("UPDATE excerpts SET active = 0 WHERE document_id = ? AND active = 1",
-                 (doc_id,))
+    conn.execute("UPDATE excerpts SET active = 0 WHERE document_id = ? AND active = 1 "
+                 "AND selection IS NULL", (doc_id,))
     given = {reuse[j]: e.identity for j, e in enumerate(new) if j in reuse}
     # Free the identities the new excerpts need, except where a row keeps its own.
     holders = [row_id for chunk in _chunks(needed, 500) for row_id, identity in conn.execute(
@@ -100,6 +102,11 @@ def sync_document_excerpts(conn: sqlite3.Connection, doc_id: int, doc: Any) -> E
         if _normal(row[3]) in present:
             result.ambiguous += 1
             result.ambiguous_refs.append(ref)
+    spans = selections.reanchor(conn, doc_id, doc.case_id, doc.stem, doc.text)
+    result.orphaned += spans.orphaned
+    result.codings_orphaned += spans.codings_orphaned
+    result.orphaned_refs += [format_ref(doc.case_id, doc.stem, n)
+                             for _, n in spans.orphaned_refs]
     return result
 
 

@@ -246,10 +246,32 @@ def _map_excerpts(conn: sqlite3.Connection) -> None:
         SELECT e.identity, m.id, e.n, e.start, e."end", e.speaker, e.section, e.text, 0
         FROM temp.merge_missing x JOIN {SOURCE}.excerpts e ON e.id = x.src
         JOIN {SOURCE}.documents d ON d.id = e.document_id
-        JOIN main.documents m ON m.case_id = d.case_id AND m.stem = d.stem""")
+        JOIN main.documents m ON m.case_id = d.case_id AND m.stem = d.stem
+        WHERE e.selection IS NULL""")
+    _bring_selections(conn)
     conn.execute(f"""UPDATE temp.merge_excerpts AS x SET dst = m.id
         FROM {SOURCE}.excerpts o JOIN main.excerpts m ON m.identity = o.identity
         WHERE x.dst IS NULL AND o.id = x.src""")
+
+
+def _bring_selections(conn: sqlite3.Connection) -> None:
+    """Selections the other copy made that this project lacks come in with the next free
+    number of their document here; active where this document has their quote at their
+    offsets, else orphaned."""
+    rows = conn.execute(f"""SELECT e.identity, m.id, e.start, e."end", e.speaker, e.section,
+            e.text, e.page, e.media_start, e.media_end,
+            m.active AND substr(m.text, e.start + 1, e."end" - e.start) = e.text
+        FROM temp.merge_missing x JOIN {SOURCE}.excerpts e ON e.id = x.src
+        JOIN {SOURCE}.documents d ON d.id = e.document_id
+        JOIN main.documents m ON m.case_id = d.case_id AND m.stem = d.stem
+        WHERE e.selection IS NOT NULL ORDER BY m.id, e.selection""").fetchall()
+    for identity, doc_id, start, end, *context, active in rows:
+        k = conn.execute("SELECT COALESCE(MAX(selection), 0) + 1 FROM main.excerpts "
+                         "WHERE document_id = ?", (doc_id,)).fetchone()[0]
+        conn.execute("""INSERT INTO main.excerpts (identity, document_id, n, start, "end",
+            speaker, section, text, page, media_start, media_end, active, selection)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                     (identity, doc_id, -k, start, end, *context, int(bool(active)), k))
 
 
 def _add_missing_codes(conn: sqlite3.Connection) -> None:

@@ -209,6 +209,15 @@ def _coder_display_names(conn: sqlite3.Connection) -> None:
     conn.execute("ALTER TABLE coders ADD COLUMN display_name TEXT NOT NULL DEFAULT ''")
 
 
+def _selection_excerpts(conn: sqlite3.Connection) -> None:
+    """Spans coded in qcoder: an excerpt row with ``selection`` = its number in the document
+    (``n`` = minus that number, so it never takes a paragraph's); NULL for paragraphs and
+    front-matter selections."""
+    conn.execute("ALTER TABLE excerpts ADD COLUMN selection INTEGER")
+    conn.execute("CREATE UNIQUE INDEX excerpts_selection ON excerpts (document_id, selection) "
+                 "WHERE selection IS NOT NULL")
+
+
 MIGRATIONS: list[Migration] = [
     (1, "initial schema", _initial),
     (2, "adjudication log", _adjudication),
@@ -223,6 +232,7 @@ MIGRATIONS: list[Migration] = [
     (11, "codebook version and definition stamped on codings", _coding_stamps),
     (12, "index of stamped codings", _coding_stamps_index),
     (13, "coder display names", _coder_display_names),
+    (14, "selection excerpts", _selection_excerpts),
 ]
 LATEST = MIGRATIONS[-1][0]
 

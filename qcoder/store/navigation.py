@@ -1,7 +1,8 @@
 """Queries of one coder's way through the corpus: documents in order, excerpt lines, filters.
 
 Blind by construction: every query reads only the given coder's reviews, codings and memos.
-Corpus order is case position, case id, document stem, excerpt number.
+Corpus order is case position, case id, document stem, excerpt number. Selections made in
+qcoder (``n`` < 0) are no stops of their own: they are shown within their paragraph.
 """
 
 from __future__ import annotations
@@ -42,21 +43,23 @@ ORDER BY e.n LIMIT 1
 def reviewed_per_document(store: Connection, coder: str) -> dict[int, int]:
     """Excerpts ``coder`` reviewed, per document id (documents without reviews left out)."""
     return dict(store.query("""SELECT e.document_id, COUNT(*) FROM reviews r JOIN excerpts e
-        ON e.id = r.excerpt_id AND e.active = 1 WHERE r.coder = ? GROUP BY e.document_id""",
+        ON e.id = r.excerpt_id AND e.active = 1 AND e.n > 0 WHERE r.coder = ?
+        GROUP BY e.document_id""",
                             (coder,)))
 
 
 def reviewed_per_coder(store: Connection) -> dict[str, int]:
     """Excerpts reviewed per coder (progress only, never codes), consensus left out."""
     return dict(store.query("""SELECT r.coder, COUNT(*) FROM reviews r JOIN excerpts e
-        ON e.id = r.excerpt_id AND e.active = 1 WHERE r.coder != ? GROUP BY r.coder
+        ON e.id = r.excerpt_id AND e.active = 1 AND e.n > 0 WHERE r.coder != ? GROUP BY r.coder
         ORDER BY r.coder""", (CONSENSUS,)))
 
 
 def excerpts_per_document(store: Connection) -> dict[int, int]:
     """Active excerpts per document id."""
     return dict(store.query(
-        "SELECT document_id, COUNT(*) FROM excerpts WHERE active = 1 GROUP BY document_id"))
+        "SELECT document_id, COUNT(*) FROM excerpts WHERE active = 1 AND n > 0 "
+        "GROUP BY document_id"))
 
 
 def documents_in_order(store: Connection) -> list[tuple[int, str, str, str, str]]:
@@ -70,7 +73,8 @@ def document_progress(store: Connection, coder: str, document_id: int) -> tuple[
     """(reviewed by ``coder``, total) active excerpts of one document."""
     return store.query(
         """SELECT COUNT(r.coder), COUNT(*) FROM excerpts e LEFT JOIN reviews r
-           ON r.excerpt_id = e.id AND r.coder = ? WHERE e.document_id = ? AND e.active = 1""",
+           ON r.excerpt_id = e.id AND r.coder = ? WHERE e.document_id = ? AND e.active = 1
+           AND e.n > 0""",
         (coder, document_id))[0]
 
 
@@ -84,7 +88,7 @@ def locate(store: Connection, excerpt_id: int) -> tuple[int, int] | None:
 def count_before(store: Connection, document_id: int, n: int) -> int:
     """How many active excerpts of a document come before number ``n``."""
     return int(store.scalar("SELECT COUNT(*) FROM excerpts WHERE document_id = ? AND "
-                            "active = 1 AND n < ?", (document_id, n)))
+                            "active = 1 AND n > 0 AND n < ?", (document_id, n)))
 
 
 def unreviewed_in(store: Connection, coder: str, document_id: int, after_n: int = 0,
@@ -98,20 +102,20 @@ def first_in(store: Connection, document_id: int, last: bool = False) -> int | N
     """A document's first (``last``: last) active excerpt."""
     order = "DESC" if last else "ASC"
     return store.scalar(f"SELECT id FROM excerpts WHERE document_id = ? AND active = 1 "
-                        f"ORDER BY n {order} LIMIT 1", (document_id,))
+                        f"AND n > 0 ORDER BY n {order} LIMIT 1", (document_id,))
 
 
 def adjacent(store: Connection, document_id: int, n: int, forward: bool) -> int | None:
     """The active excerpt just after (``forward``) or before number ``n`` in a document."""
     op, order = (">", "ASC") if forward else ("<", "DESC")
     return store.scalar(f"SELECT id FROM excerpts WHERE document_id = ? AND active = 1"
-                        f" AND n {op} ? ORDER BY n {order} LIMIT 1", (document_id, n))
+                        f" AND n > 0 AND n {op} ? ORDER BY n {order} LIMIT 1", (document_id, n))
 
 
 def document_lines(store: Connection, coder: str, document_id: int, offset: int,
                    limit: int) -> list[tuple]:
     """A page of a document's line rows (see ``LINE_SELECT``), in order."""
-    return store.query(LINE_SELECT + " WHERE e.document_id = :doc AND e.active = 1 "
+    return store.query(LINE_SELECT + " WHERE e.document_id = :doc AND e.active = 1 AND e.n > 0 "
                        "ORDER BY e.n LIMIT :limit OFFSET :offset",
                        {"coder": coder, "doc": document_id, "limit": limit, "offset": offset})
 
@@ -159,7 +163,7 @@ def matching(store: Connection, coder: str, kind: str, codes: Sequence[str] = ()
         params["needle"] = needle
         where = "qcoder_contains(e.text, :needle)"
     cur = store.conn.execute(
-        f"SELECT e.id FROM excerpts e {CORPUS_JOIN} WHERE e.active = 1 AND {where} "
+        f"SELECT e.id FROM excerpts e {CORPUS_JOIN} WHERE e.active = 1 AND e.n > 0 AND {where} "
         f"{CORPUS_ORDER}", params)
     out = array("q")
     while rows := cur.fetchmany(10_000):

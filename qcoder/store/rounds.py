@@ -93,7 +93,7 @@ def excerpt_pool(conn: sqlite3.Connection) -> list[tuple[int, str, str, str, int
                     AND v.coder != 'consensus')
         FROM excerpts e JOIN documents d ON d.id = e.document_id AND d.active = 1
         JOIN cases c ON c.id = d.case_id
-        WHERE e.active = 1 ORDER BY c.position, d.case_id, d.stem, e.n""").fetchall()
+        WHERE e.active = 1 AND e.n > 0 ORDER BY c.position, d.case_id, d.stem, e.n""").fetchall()
 
 
 def document_excerpts(conn: sqlite3.Connection, case_id: str, stem: str
@@ -104,7 +104,7 @@ def document_excerpts(conn: sqlite3.Connection, case_id: str, stem: str
     if doc is None:
         return None
     return conn.execute("SELECT id, identity FROM excerpts WHERE document_id = ? AND "
-                        "active = 1 ORDER BY n", (doc[0],)).fetchall()
+                        "active = 1 AND n > 0 ORDER BY n", (doc[0],)).fetchall()
 
 
 def document_refs(conn: sqlite3.Connection) -> list[str]:

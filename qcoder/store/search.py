@@ -95,7 +95,8 @@ def matches(store: Connection, query: str, code_ids: Sequence[str] = (),
     where, params = _code_filter(code_ids, coders)
     return store.conn.execute(
         "SELECT e.id, e.document_id, e.n FROM excerpt_text JOIN excerpts e "
-        f"ON e.id = excerpt_text.rowid WHERE excerpt_text MATCH ? AND e.active = 1 {where}",
+        f"ON e.id = excerpt_text.rowid WHERE excerpt_text MATCH ? AND e.active = 1 AND e.n > 0 "
+        f"{where}",
         [query, *params]).fetchall()
 
 

@@ -1,0 +1,255 @@
+"""Spans coded in qcoder: selection excerpts in the database (``#s<k>``), re-anchored by
+their quote on re-import, orphaned (never deleted) when the quote is gone; spans from CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+import sqlite3
+from pathlib import Path
+
+from conftest import Cli
+
+from qcoder.coding import Coding
+from qcoder.navigation import Navigation
+from qcoder.project.corpus import format_ref, parse_ref
+from qcoder.store.database import Store
+
+INTERVIEW = ("cases", "alpha", "interview-1.txt")
+SENTENCE = "Then money followed."
+
+
+def document(store: Store, stem: str = "interview-1") -> tuple[int, str]:
+    doc = next(d for d in store.documents() if d["stem"] == stem)
+    return doc["id"], store.document_text(doc["id"])
+
+
+def span_of(text: str, quote: str) -> tuple[int, int]:
+    start = text.index(quote)
+    return start, start + len(quote)
+
+
+def code_sentence(cli: Cli, code: str = "framing-development") -> tuple[Store, int]:
+    cli.ok("import")
+    store = Store(cli.db)
+    doc_id, text = document(store)
+    outcome = Coding(store, store.codebook(), "ann").toggle_span(doc_id, *span_of(text, SENTENCE),
+                                                                  code)
+    assert outcome.added == [code] and outcome.excerpt_id is not None
+    return store, outcome.excerpt_id
+
+
+def exported(cli: Cli, *extra: str) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(cli.ok("codings", "export", *extra).stdout)))
+
+
+def test_a_span_becomes_a_selection_excerpt_numbered_apart_from_paragraphs(cli: Cli) -> None:
+    store, excerpt_id = code_sentence(cli)
+    row = store.excerpt(excerpt_id)
+    assert row is not None and row.text == SENTENCE and row.ref == "alpha/interview-1#s1"
+    assert parse_ref(row.ref) == ("alpha", "interview-1", -1)
+    assert format_ref("alpha", "interview-1", 4) == "alpha/interview-1#4"
+    _, text = document(store)
+    assert text[row.start:row.end] == SENTENCE
+    assert row.speaker == "Official"  # the paragraph it lies in
+    # Nested under its paragraph (#2) in the codings export, with its offsets.
+    Coding(store, store.codebook(), "ann").apply(store.excerpt_by_ref(
+        "alpha/interview-1#2").id, "framing-security")  # type: ignore[union-attr]
+    Coding(store, store.codebook(), "ann").apply(store.excerpt_by_ref(
+        "alpha/interview-1#3").id, "linkage-visa")  # type: ignore[union-attr]
+    rows = [r for r in exported(cli) if r["document"] == "interview-1"]
+    assert [r["excerpt"] for r in rows] == ["alpha/interview-1#2", "alpha/interview-1#s1",
+                                           "alpha/interview-1#3"]
+    assert (int(rows[1]["start"]), int(rows[1]["end"])) == (row.start, row.end)
+    # Not a stop of its own: progress and the document's list count paragraphs only.
+    nav = Navigation(store, "ann")
+    doc = nav.document(row.document_id)
+    assert doc.total == 4 and len(nav.document_lines(doc.id, 0, 100)) == 4
+    store.close()
+
+
+def test_the_same_span_again_is_the_same_excerpt_and_toggles_off(cli: Cli) -> None:
+    store, excerpt_id = code_sentence(cli)
+    doc_id, text = document(store)
+    coding = Coding(store, store.codebook(), "ann")
+    again = coding.toggle_span(doc_id, *span_of(text, SENTENCE), "linkage-visa")
+    assert again.excerpt_id == excerpt_id
+    off = coding.toggle_span(doc_id, *span_of(text, SENTENCE), "linkage-visa")
+    assert off.removed == ["linkage-visa"]
+    assert set(store.codes_of(excerpt_id, "ann")) == {"framing-development"}
+    other = Coding(store, store.codebook(), "bob").toggle_span(
+        doc_id, *span_of(text, SENTENCE), "framing-security")
+    assert other.excerpt_id == excerpt_id  # one excerpt, two coders' codings
+    # A span that is exactly a paragraph codes that paragraph.
+    para = store.excerpt_by_ref("alpha/interview-1#3")
+    assert para is not None
+    whole = coding.toggle_span(doc_id, para.start, para.end, "linkage-visa")
+    assert whole.excerpt_id == para.id
+    store.close()
+
+
+def test_undo_removes_the_span_coding_and_redo_brings_it_back(cli: Cli) -> None:
+    store, excerpt_id = code_sentence(cli)
+    coding = Coding(store, store.codebook(), "ann")
+    undone = coding.undo()
+    assert undone.removed == ["framing-development"] and undone.excerpt_id == excerpt_id
+    assert store.codes_of(excerpt_id, "ann") == {}
+    assert coding.redo().added == ["framing-development"]
+    assert list(store.codes_of(excerpt_id, "ann")) == ["framing-development"]
+    store.close()
+
+
+def edit(project: Path, old: str, new: str) -> None:
+    path = project.joinpath(*INTERVIEW)
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def test_reimport_reanchors_by_quote_and_orphans_when_the_quote_is_gone(
+        cli: Cli, project: Path) -> None:
+    store, excerpt_id = code_sentence(cli)
+    store.close()
+    edit(project, "Interviewer: How did", "Interviewer: Good morning.\n\nInterviewer: How did")
+    cli.ok("import")
+    with Store(cli.db) as store:
+        row = store.excerpt(excerpt_id)
+        _, text = document(store)
+        assert row is not None and row.active and row.ref == "alpha/interview-1#s1"
+        assert text[row.start:row.end] == SENTENCE
+        assert list(store.codes_of(excerpt_id, "ann")) == ["framing-development"]
+    edit(project, SENTENCE, "Then the money stopped.")
+    result = cli.ok("import")
+    assert "alpha/interview-1#s1" in result.output
+    with Store(cli.db) as store:
+        row = store.excerpt(excerpt_id)
+        assert row is not None and not row.active
+        assert list(store.codes_of(excerpt_id, "ann")) == ["framing-development"]  # kept
+        assert Navigation(store, "ann").document(row.document_id).total == 5
+    edit(project, "Then the money stopped.", SENTENCE)
+    cli.ok("import")
+    with Store(cli.db) as store:
+        row = store.excerpt(excerpt_id)
+        assert row is not None and row.active  # the quote is back: so is the selection
+
+
+def test_front_matter_selections_keep_their_numbers(cli: Cli, project: Path) -> None:
+    text = project.joinpath(*INTERVIEW).read_text(encoding="utf-8")
+    project.joinpath(*INTERVIEW).write_text(
+        text.replace("role: official\n", 'role: official\nselections:\n  - "Visas were"\n'),
+        encoding="utf-8")
+    store, excerpt_id = code_sentence(cli)
+    quoted = store.excerpt_by_ref("alpha/interview-1#5")
+    assert quoted is not None and quoted.text == "Visas were"
+    assert store.excerpt(excerpt_id).ref == "alpha/interview-1#s1"  # type: ignore[union-attr]
+    store.close()
+
+
+# -- spans from CSV ---------------------------------------------------------------------------
+def write(tmp_path: Path, text: str, name: str = "spans.csv") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def spans(db: Path) -> list[tuple]:
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute("""SELECT e.selection, e.start, e."end", e.text, c.code_id, c.coder
+            FROM codings c JOIN excerpts e ON e.id = c.excerpt_id
+            WHERE e.selection IS NOT NULL ORDER BY 1, 5""").fetchall()
+    finally:
+        conn.close()
+
+
+def test_csv_start_end_codes_a_span_and_matches_an_existing_selection(
+        cli: Cli, tmp_path: Path) -> None:
+    store, excerpt_id = code_sentence(cli)
+    _, text = document(store)
+    store.close()
+    start, end = span_of(text, SENTENCE)
+    visas = span_of(text, "the carrot")
+    path = write(tmp_path, "excerpt,code,coder,start,end\n"
+                 f"alpha/interview-1#2,linkage-visa,bob,{start},{end}\n"
+                 f"alpha/interview-1#4,linkage-visa,bob,{visas[0]},{visas[1]}\n"
+                 "alpha/interview-1#1,framing,bob,,\n")
+    cli.ok("codings", "import", str(path))
+    assert spans(cli.db) == [(1, start, end, SENTENCE, "framing-development", "ann"),
+                             (1, start, end, SENTENCE, "linkage-visa", "bob"),
+                             (2, *visas, "the carrot", "linkage-visa", "bob")]
+    # What codings export writes comes back to the same offsets.
+    back = write(tmp_path, cli.ok("codings", "export").stdout, "back.csv")
+    cli.ok("codings", "import", str(back))
+    assert len(spans(cli.db)) == 3
+
+
+def test_csv_quote_inside_the_named_excerpt_codes_that_span(cli: Cli, tmp_path: Path) -> None:
+    cli.ok("import")
+    path = write(tmp_path, "excerpt,code,coder,quote\n"
+                 "alpha/interview-1#4,linkage-visa,bob,the carrot\n"
+                 "alpha/interview-1#3,framing,bob,Interviewer: And visas?\n")
+    cli.ok("codings", "import", str(path))
+    with Store(cli.db) as store:
+        _, text = document(store)
+    assert spans(cli.db) == [(1, *span_of(text, "the carrot"), "the carrot", "linkage-visa",
+                              "bob")]
+
+
+def test_csv_bad_spans_are_one_line_errors_and_write_nothing(cli: Cli, tmp_path: Path) -> None:
+    cli.ok("import")
+    with Store(cli.db) as store:
+        length = len(document(store)[1])
+    good = "alpha/interview-1#1,framing,bob,0,5\n"
+    cases = [
+        (f"excerpt,code,coder,start,end\n{good}alpha/interview-1#2,framing,bob,5,"
+         f"{length + 1}\n", 3, "span 5–"),
+        (f"excerpt,code,coder,start,end\n{good}alpha/interview-1#2,framing,bob,9,9\n", 3,
+         "span 9–9 is not inside"),
+        (f"excerpt,code,coder,start,end\n{good}alpha/interview-1#2,framing,bob,x,9\n", 3,
+         "start 'x' and end '9' must be whole numbers"),
+        (f"excerpt,code,coder,start,end\n{good}alpha/interview-1#2,framing,bob,3,\n", 3,
+         "a span needs both 'start' and 'end'"),
+        ("excerpt,code,coder,quote\nalpha/interview-1#4,framing,bob,no such words\n", 2,
+         "the quote is not in excerpt 'alpha/interview-1#4'"),
+        ("excerpt,code,coder,start\nalpha/interview-1#4,framing,bob,3\n", 1,
+         "a span needs both columns 'start' and 'end'"),
+        ("excerpt,code,coder,offset\nalpha/interview-1#4,framing,bob,3\n", 1,
+         "unknown column 'offset'"),
+    ]
+    for text, line, message in cases:
+        path = write(tmp_path, text)
+        output = cli.fails("codings", "import", str(path)).output
+        assert f"{path}:{line}: {message}" in output, output
+        assert len(output.strip().splitlines()) == 1, output
+    conn = sqlite3.connect(cli.db)
+    try:
+        assert conn.execute("SELECT COUNT(*) FROM codings").fetchone()[0] == 0
+        assert conn.execute("SELECT COUNT(*) FROM excerpts WHERE selection IS NOT NULL"
+                            ).fetchone()[0] == 0
+    finally:
+        conn.close()
+
+
+def test_merge_brings_a_copy_s_selections_with_their_codings(cli: Cli, tmp_path: Path) -> None:
+    from qcoder.exchange.merge import copy_for_coder
+
+    store, excerpt_id = code_sentence(cli)  # the lead's s1
+    copy = copy_for_coder(store, "bob", tmp_path / "bob.db")
+    store.close()
+    with Store(copy) as other:
+        doc_id, text = document(other)
+        Coding(other, other.codebook(), "bob").toggle_span(doc_id, *span_of(text, "the carrot"),
+                                                           "linkage-visa")
+        Coding(other, other.codebook(), "bob").toggle_span(doc_id, *span_of(text, SENTENCE),
+                                                           "framing-security")
+    cli.ok("merge", str(copy))
+    cli.ok("merge", str(copy))  # again: nothing new
+    with Store(cli.db) as store:
+        _, text = document(store)
+    assert spans(cli.db) == [(1, *span_of(text, SENTENCE), SENTENCE, "framing-development",
+                              "ann"),
+                             (1, *span_of(text, SENTENCE), SENTENCE, "framing-security", "bob"),
+                             (2, *span_of(text, "the carrot"), "the carrot", "linkage-visa",
+                              "bob")]
+    with Store(cli.db) as store:
+        assert store.excerpt_by_ref("alpha/interview-1#s2").active  # type: ignore[union-attr]
