@@ -88,9 +88,10 @@ class Item:
 
 @dataclass(frozen=True)
 class Progress:
-    """How far the consensus is: disagreements among the coders (excerpt, code) and how many
-    are decided; excerpts reviewed by two or more coders, and how many are unsettled (an open
-    disagreement, or no consensus review yet)."""
+    """How far the consensus is: disagreements among the coders (excerpt, code) that need a
+    decision (as the queue lists them) and how many are decided; excerpts reviewed by two or
+    more coders, and how many are unsettled (an open disagreement, or no consensus review
+    yet)."""
 
     disagreements: int
     settled: int
@@ -195,13 +196,14 @@ class Consensus:
 
     # -- what is left to decide -------------------------------------------------------------
     def _code_ids(self, code: str | None) -> list[str]:
+        """The codes to list: all that can be applied, or ``code`` and the codes below it
+        (an exclusive group: its codes), whose decisions settle ``code``'s disagreements."""
         if code is None:
             return [c.id for c in self.codebook if not c.exclusive]
         if code not in self.codebook:
             raise QcoderError(f"unknown code '{code}'; see 'qcoder codebook check' for the ids")
-        if self.codebook[code].exclusive:
-            return list(self.codebook[code].children)
-        return [code]
+        below = [c for c in self.codebook.descendants(code) if not self.codebook[c].exclusive]
+        return below if self.codebook[code].exclusive else [code, *below]
 
     def _data(self, case: str | None) -> AgreementData:
         return load_agreement_data(self.store, self.coders, select_case(self.store, case),
@@ -209,10 +211,12 @@ class Consensus:
 
     def queue(self, case: str | None = None, code: str | None = None) -> list[Pending]:
         """Disagreements not decided yet: the code with the lowest alpha first, then in the
-        order of the excerpts (case by case)."""
+        order of the excerpts (case by case). A parent's disagreement is listed only where a
+        coder applied the parent itself; elsewhere the decisions on the codes below it
+        settle it (``agreement.needs_decision``)."""
         data = self._data(case)
         code_ids = self._code_ids(code)
-        excerpts, codes = disagreement_pairs(data, code_ids, list(self.coders))
+        excerpts, codes = disagreement_pairs(data, code_ids, list(self.coders), decisions=True)
         if not excerpts.size:
             return []
         disputed = [code_ids[i] for i in np.unique(codes).tolist()]
@@ -321,7 +325,7 @@ class Consensus:
         coders still have an open disagreement or no consensus review."""
         data = self._data(case)
         code_ids = self._code_ids(None)
-        excerpts, codes = disagreement_pairs(data, code_ids, list(self.coders))
+        excerpts, codes = disagreement_pairs(data, code_ids, list(self.coders), decisions=True)
         done = self._decided()
         open_excerpts = {e for e, c in zip(excerpts.tolist(), codes.tolist(), strict=True)
                          if (e, code_ids[c]) not in done}

@@ -54,10 +54,10 @@ def log(store: Store) -> list[tuple]:
 # -- the queue ---------------------------------------------------------------------------
 def test_queue_holds_every_disagreement_worst_code_first(lead: Consensus, ids) -> None:
     queue = lead.queue()
-    # linkage: ann applied it on X2 through linkage-visa (the roll-up rule), bob did not
+    # linkage: ann applied it on X2 only through linkage-visa (the roll-up rule), bob did
+    # not: deciding linkage-visa settles linkage too, so linkage is not asked about
     assert {(p.excerpt_id, p.code_id) for p in queue} == {
-        (ids[X1], "ptype-operational"), (ids[X1], "ptype-dialogue"), (ids[X2], "linkage-visa"),
-        (ids[X2], "linkage")}
+        (ids[X1], "ptype-operational"), (ids[X1], "ptype-dialogue"), (ids[X2], "linkage-visa")}
     alphas = [p.alpha for p in queue]
     assert all(a is not None for a in alphas)
     assert alphas == sorted(alphas)
@@ -73,6 +73,7 @@ def test_queue_holds_every_disagreement_worst_code_first(lead: Consensus, ids) -
 
 def test_queue_filters_by_case_and_code(lead: Consensus, ids) -> None:
     assert [p.code_id for p in lead.queue(code="linkage-visa")] == ["linkage-visa"]
+    assert [p.code_id for p in lead.queue(code="linkage")] == ["linkage-visa"]  # and below
     assert {p.code_id for p in lead.queue(code="ptype")} == {"ptype-operational",
                                                               "ptype-dialogue"}
     assert lead.queue(case="beta") == []
@@ -192,16 +193,16 @@ def test_carry_never_overrides_a_decision(store: Store, lead: Consensus, ids) ->
     lead.decide(ids[X1], "ptype-operational", "keep", reason="patrols")
     lead.carry_agreed()
     assert set(consensus_codes(store, ids[X1])) == {"ptype-operational", "framing-security"}
-    assert {p.code_id for p in lead.queue()} == {"ptype-dialogue", "linkage-visa", "linkage"}
+    assert {p.code_id for p in lead.queue()} == {"ptype-dialogue", "linkage-visa"}
 
 
 # -- the command line --------------------------------------------------------------------
 def test_consensus_commands(cli: Cli, store: Store, ids) -> None:
     listed = json.loads(cli.ok("consensus", "--json").stdout)
-    assert listed["total"] == 4 and listed["coders"] == ["ann", "bob"]  # linkage rolled up
+    assert listed["total"] == 3 and listed["coders"] == ["ann", "bob"]  # linkage below
     assert {d["excerpt"] for d in listed["disagreements"]} == {X1, X2}
     text = cli.ok("consensus").output
-    assert "4 disagreements left" in text and "talks come first" in text
+    assert "3 disagreements left" in text and "talks come first" in text
     cli.fails("consensus", "--auto-agreed")  # who decides?
     carried = json.loads(cli.ok("consensus", "--auto-agreed", "--json", coder="lead").stdout)
     assert carried["codings"] == 3

@@ -414,17 +414,21 @@ def test_comparison_tables_hold_the_compare_numbers(coded: Cli, tmp_path: Path) 
 
 
 def disagreements(book, csv_text: str = CODINGS) -> tuple[set[tuple[str, str]], set[str]]:
-    """(excerpt, code) pairs on which ann and bob differ, among excerpts both reviewed
-    (a coding is a review), and those excerpts, straight from the imported CSV; a parent
-    code counts as applied when a code below it is (exclusive groups are not codes)."""
+    """(excerpt, code) pairs on which ann and bob differ and that need a decision, among
+    excerpts both reviewed (a coding is a review), and those excerpts, straight from the
+    imported CSV; a parent code counts as applied when a code below it is (exclusive groups
+    are not codes), and needs a decision of its own only where a coder applied it itself."""
     applied: dict[str, dict[str, set[str]]] = {}
+    direct: set[tuple[str, str]] = set()
     for (code, ref), coders in expected_codings(csv_text).items():
         rolled = {code, *(a for a in book.ancestors(code) if not book[a].exclusive)}
+        direct.add((ref, code))
         for coder in coders:
             applied.setdefault(ref, {}).setdefault(coder, set()).update(rolled)
     both = {ref for ref, by in applied.items() if len(by) == 2}
     pairs = {(ref, code) for ref in both for code in set.union(*applied[ref].values())
-             if sum(code in codes for codes in applied[ref].values()) == 1}
+             if sum(code in codes for codes in applied[ref].values()) == 1
+             and (ref, code) in direct}
     return pairs, both
 
 

@@ -39,6 +39,15 @@ def coded(cli: Cli, store: Store, tmp_path) -> Cli:
     return cli
 
 
+PARENTS = {"framing": ["framing-security", "framing-development", "framing-remittances"],
+           "framing-development": ["framing-remittances"], "linkage": ["linkage-visa"]}
+
+
+def queue_of(cli: Cli, *args: str) -> list[tuple[str, str]]:
+    found = json.loads(cli.ok("consensus", *args, "--limit", "100000", "--json").stdout)
+    return [(d["excerpt"], d["code"]) for d in found["disagreements"]]
+
+
 def test_agreement_disagreements_and_consensus_count_the_same_excerpts(coded: Cli) -> None:
     report = json.loads(coded.ok("agreement", "--json").stdout)
     results = {r["id"]: r for r in report["codes"] + report["groups"]}
@@ -47,12 +56,54 @@ def test_agreement_disagreements_and_consensus_count_the_same_excerpts(coded: Cl
         # two coders: % agree is the share of pairable excerpts on which they agree
         differ = round(result["units"] * (100 - result["percent_agreement"]) / 100)
         listed = json.loads(coded.ok("disagreements", "--code", code, "--json").stdout)
-        queue = json.loads(coded.ok("consensus", "--code", code, "--limit", "1000",
-                                    "--json").stdout)
-        in_queue = {d["excerpt"] for d in queue["disagreements"]}
-        assert listed["total"] == differ == len(in_queue), code
-        assert {d["excerpt"] for d in listed["excerpts"]} == in_queue, code
+        disputed = {d["excerpt"] for d in listed["excerpts"]}
+        assert listed["total"] == differ == len(disputed), code
+        queue = queue_of(coded, "--code", code)
+        if code in PARENTS:
+            # a parent's disagreements are settled on it or on the codes below it
+            assert {c for _, c in queue} <= {code, *PARENTS[code]}, code
+            assert disputed <= {e for e, _ in queue}, code
+        else:
+            assert {e for e, _ in queue} == disputed, code
     # the parents differ where only their children were coded
     first = sorted(json.loads(coded.ok("disagreements", "--json").stdout)["excerpts"],
                    key=lambda d: d["excerpt"])
     assert any({"linkage", "framing"} <= set(d["codes"]) for d in first)
+
+
+def test_the_queue_asks_about_a_parent_only_where_a_coder_applied_it(
+        coded: Cli, store: Store) -> None:
+    everything = json.loads(coded.ok("disagreements", "--limit", "100000", "--json").stdout)
+    queue = queue_of(coded)
+    assert len(queue) == len(set(queue))
+    # the same excerpts are in dispute, and every disagreement of theirs is in the queue,
+    # but a parent only where a coder applied the parent itself
+    assert {e for e, _ in queue} == {d["excerpt"] for d in everything["excerpts"]}
+    pairs = {(d["excerpt"], c) for d in everything["excerpts"] for c in d["codes"]}
+    assert set(queue) <= pairs
+    refs = store.excerpt_ids_by_ref()
+    for excerpt, code in sorted(pairs - set(queue)):
+        assert code in PARENTS, (excerpt, code)
+        assert all(code not in store.codes_of(refs[excerpt], coder) for coder in ("ann", "bob"))
+        assert {(excerpt, c) for c in PARENTS[code]} & set(queue), (excerpt, code)
+    assert pairs - set(queue)  # the fixture has parents differing through children only
+    asked = [(e, c) for e, c in queue if c in PARENTS]
+    assert asked  # a parent applied itself still asks
+    for excerpt, code in asked:
+        assert any(code in store.codes_of(refs[excerpt], coder) for coder in ("ann", "bob"))
+
+
+def test_deciding_the_queue_settles_every_disagreement(coded: Cli, store: Store) -> None:
+    from qcoder.consensus import Consensus
+
+    lead = Consensus(store, store.codebook(), "lead")
+    lead.carry_agreed()
+    queue = lead.queue()
+    for pending in queue:
+        lead.decide(pending.excerpt_id, pending.code_id, "pick", "ann")
+    progress = lead.progress()
+    assert (progress.disagreements, progress.settled, progress.open) == (len(queue),
+                                                                         len(queue), 0)
+    assert progress.finished and lead.queue() == []
+    status = json.loads(coded.ok("consensus", "--json").stdout)
+    assert status["total"] == 0

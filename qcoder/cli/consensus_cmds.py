@@ -36,8 +36,8 @@ def _quote(text: str) -> str:
 @click.option("--coders", metavar="A,B,...",
               help="Coders whose disagreements to settle (default: all except consensus).")
 @click.option("--case", "case", metavar="ID", help="Only the excerpts of this case.")
-@click.option("--code", metavar="ID", help="Only this code (or the codes of this group); with "
-              "--excerpt, the code to decide.")
+@click.option("--code", metavar="ID", help="Only this code and the codes below it (of a "
+              "group: its codes); with --excerpt, the code to decide.")
 @click.option("--auto-agreed", is_flag=True,
               help="Carry every coding all the coders agree on into consensus (one action).")
 @click.option("--excerpt", "ref", metavar="REF", help="Decide on this excerpt (case/doc#n).")

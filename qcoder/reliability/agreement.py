@@ -859,10 +859,15 @@ def disagreement_pairs(
     *,
     case: str | None = None,
     rollup: Mapping[str, Sequence[str]] | None = None,
+    decisions: bool = False,
 ) -> tuple[np.ndarray, np.ndarray]:
     """The (excerpt, code) pairs of ``disagreements`` as two arrays, excerpt ids and positions
     in ``code_ids``, ordered by code_ids then by excerpt (case, then id). No object per pair,
     so it stays cheap for hundreds of thousands of pairs.
+
+    ``decisions``: only the pairs that need a decision of their own (see
+    ``needs_decision``): a parent's disagreement where no reviewer applied the parent itself
+    is left out, as the decisions on the codes below it settle it.
     """
     data = data.subset(coders=default_coders(data) if coders is None else coders, case=case)
     if rollup is not None:
@@ -871,10 +876,30 @@ def disagreement_pairs(
     reviewers = data.reviewed.sum(axis=0)
     for pos, code_id in enumerate(code_ids):
         appliers = (data.rolled_up(code_id) & data.reviewed).sum(axis=0)
-        rows = np.flatnonzero((reviewers >= 2) & (appliers > 0) & (appliers < reviewers))
+        differ = (reviewers >= 2) & (appliers > 0) & (appliers < reviewers)
+        if decisions:
+            differ &= needs_decision(data, code_id)
+        rows = np.flatnonzero(differ)
         excerpts.append(data.excerpt_ids[rows])
         codes.append(np.full(rows.size, pos, dtype=np.int64))
     return np.concatenate(excerpts), np.concatenate(codes)
+
+
+def needs_decision(data: AgreementData, code_id: str) -> np.ndarray:
+    """(N,) bool: where a disagreement about ``code_id`` needs a decision of its own.
+
+    Under the roll-up rule a parent is applied when it or a code below it is. Where the
+    coders differ about a parent only through the codes below it (no reviewer applied the
+    parent itself), deciding those codes settles the parent too: consensus then has the
+    parent exactly when it has one of them. So the parent needs its own decision only where
+    some reviewer applied the parent itself; any other code always does.
+    """
+    if code_id not in data.rollup:
+        return np.ones(data.excerpt_ids.size, dtype=bool)
+    if code_id not in data.code_ids:
+        return np.zeros(data.excerpt_ids.size, dtype=bool)
+    direct = data.applied[data.code_ids.index(code_id)] & data.reviewed
+    return direct.any(axis=0)
 
 
 def _codes_by_row(data: AgreementData, rows: np.ndarray) -> dict[int, dict[str, tuple[str, ...]]]:
