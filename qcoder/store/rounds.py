@@ -219,3 +219,39 @@ def reviews_before_start(conn: sqlite3.Connection, round_id: int, frozen: bool) 
             JOIN reviews v ON v.excerpt_id = x.excerpt_id AND v.coder = k.coder
             WHERE x.round_id = ? AND v.reviewed_at < r.started"""
     return int(conn.execute(sql, (round_id,)).fetchone()[0])
+
+
+# -- a coder's queue in the workbench --------------------------------------------------------
+def open_rounds_with_size(conn: sqlite3.Connection, coder: str) -> list[tuple[int, str, int]]:
+    """(id, name, excerpts) of the open rounds ``coder`` codes in, oldest first."""
+    return conn.execute("""SELECT r.id, r.name,
+            (SELECT COUNT(*) FROM round_excerpts x WHERE x.round_id = r.id)
+        FROM rounds r JOIN round_coders k ON k.round_id = r.id
+        WHERE k.coder = ? AND r.closed IS NULL ORDER BY r.started, r.id""", (coder,)).fetchall()
+
+
+def reviewed_in_round(conn: sqlite3.Connection, round_id: int, coder: str) -> int:
+    """How many of an open round's excerpts ``coder`` has reviewed."""
+    return int(conn.execute("""SELECT COUNT(*) FROM round_excerpts x JOIN reviews v
+        ON v.excerpt_id = x.excerpt_id AND v.coder = ? WHERE x.round_id = ?""",
+                            (coder, round_id)).fetchone()[0])
+
+
+def round_position(conn: sqlite3.Connection, round_id: int, excerpt_id: int) -> int | None:
+    """Where an excerpt stands in a round's queue (0-based), None when it is not in it."""
+    row = conn.execute("SELECT position FROM round_excerpts WHERE round_id = ? AND "
+                       "excerpt_id = ?", (round_id, excerpt_id)).fetchone()
+    return None if row is None else int(row[0])
+
+
+def next_unreviewed_in_round(conn: sqlite3.Connection, round_id: int, coder: str,
+                             after: int = -1, before: int = 2**62) -> int | None:
+    """The first active excerpt of a round's queue between positions ``after`` and
+    ``before`` (exclusive) that ``coder`` has not reviewed."""
+    row = conn.execute("""SELECT x.excerpt_id FROM round_excerpts x
+        JOIN excerpts e ON e.id = x.excerpt_id AND e.active = 1
+        WHERE x.round_id = ? AND x.position > ? AND x.position < ?
+          AND NOT EXISTS (SELECT 1 FROM reviews v WHERE v.excerpt_id = x.excerpt_id
+                          AND v.coder = ?)
+        ORDER BY x.position LIMIT 1""", (round_id, after, before, coder)).fetchone()
+    return None if row is None else int(row[0])

@@ -15,6 +15,7 @@ from ..importer import import_project, needs_import
 from ..navigation import Navigation
 from ..project.codebook import Codebook
 from ..project.folder import Project
+from ..round_queue import RoundQueue
 from ..store.database import Store
 
 # A key press waits at most this long for another writer before the UI says so.
@@ -26,7 +27,9 @@ class Session:
     """One coder's open project; screens reach it as ``self.app.session``.
 
     ``start`` is the excerpt the coding screen opens on: the first one not yet reviewed at
-    start-up, then the one last shown, so a coding screen opened again resumes there.
+    start-up (in the coder's open round first), then the one last shown, so a coding screen
+    opened again resumes there. ``queue``: the coder's open rounds, which "next unreviewed"
+    goes through before the rest of the corpus.
     """
 
     project: Project
@@ -36,6 +39,7 @@ class Session:
     coding: Coding
     navigation: Navigation
     start: int | None
+    queue: RoundQueue | None = None
 
     def short(self, message: str) -> str:
         """A message with the project folder left out of its paths."""
@@ -72,12 +76,16 @@ def open_session(project: Project, store: Store, coder: str) -> Session:
         raise EmptyProject(
             f"{project.root.name}: no excerpts yet; put documents (.txt, .md, .docx) in "
             "cases/<case-id>/ and run 'qcoder import'")
-    start = navigation.first_unreviewed()
+    queue = RoundQueue(store, coder)
+    start = queue.next_unreviewed() if queue else None
+    if start is None:
+        start = navigation.first_unreviewed()
     if start is None and navigation.documents:
         start = next((navigation.open_document(d.id) for d in navigation.documents if d.total),
                      None)
     return Session(project=project, store=store, codebook=codebook, coder=coder,
-                   coding=Coding(store, codebook, coder), navigation=navigation, start=start)
+                   coding=Coding(store, codebook, coder), navigation=navigation, start=start,
+                   queue=queue)
 
 
 class EmptyProject(QcoderError):

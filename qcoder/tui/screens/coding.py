@@ -48,6 +48,7 @@ class CodingScreen(Screen[None]):
         self.filtered: FilteredLines | None = None
         self.key_codes: dict[str, str] = {}
         self.others: dict[str, int] = {}
+        self.queue_done = False  # the round queue's end was said
 
     @property
     def session(self) -> Session:
@@ -181,7 +182,11 @@ class CodingScreen(Screen[None]):
             percent = f"{100 * reviewed / total:.0f}%" if total else "–"
             progress = f"{reviewed}/{total} reviewed ({percent})"
         text = Text.assemble((session.codebook.name or "qcoder", "bold"), "  ",
-                             ("coder ", "dim"), (session.coder, "bold"), "  ", progress)
+                             ("coder ", "dim"), (session.coder, "bold"), "  ")
+        if session.queue:
+            text.append(session.queue.label(), style="bold")
+            text.append("  ")
+        text.append(progress)
         others = [f"{name} {count}" for name, count in self.others.items()
                   if name != session.coder]
         if others:
@@ -310,13 +315,28 @@ class CodingScreen(Screen[None]):
             found = self.filtered.next_unreviewed(index if index is not None else -1)
             target = None if found is None else self.filtered.ids[found]
         else:
-            target = self.navigation.next_unreviewed(self.current)
+            target = self._next_in_queue()
+            if target is None:
+                target = self.navigation.next_unreviewed(self.current)
         if target is None:
             self.notify("Everything here is reviewed by you.", timeout=4)
         elif target == self.current:
             self.notify("This is the last excerpt you have not reviewed.", timeout=4)
         else:
             self.show(target)
+
+    def _next_in_queue(self) -> int | None:
+        """The next excerpt of the coder's open round to review; once the round is done,
+        None (said once), and next unreviewed goes on through the rest of the corpus."""
+        queue = self.session.queue
+        if not queue or self.current is None:
+            return None
+        target = queue.next_unreviewed(self.current)
+        if target is None and not self.queue_done:
+            self.queue_done = True
+            self.notify(f"Your round queue is done ({queue.label()}); next unreviewed goes "
+                        "on through the rest of the corpus.", title="Round done", timeout=8)
+        return target
 
     def action_step(self, delta: int) -> None:
         if self.current is None:
