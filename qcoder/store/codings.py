@@ -57,6 +57,14 @@ def definition_stamps(conn: sqlite3.Connection) -> list[tuple[str, str, str, int
     return conn.execute(DEFINITION_STAMPS).fetchall()
 
 
+def definition_hashes_on(conn: sqlite3.Connection, excerpt_id: int, coder: str
+                         ) -> dict[str, str]:
+    """Code → the definition hash stamped on ``coder``'s coding of it on an excerpt ('' for
+    a coding made before stamps)."""
+    return dict(conn.execute("SELECT code_id, definition_hash FROM codings WHERE "
+                             "excerpt_id = ? AND coder = ?", (excerpt_id, coder)).fetchall())
+
+
 def stamps_on(conn: sqlite3.Connection, excerpt_ids: list[int], coders: list[str]
               ) -> list[tuple[str, int]]:
     """(codebook version, codings) of ``coders``' codings on the given excerpts."""

@@ -23,6 +23,7 @@ from ...navigation import (
     read_progress,
 )
 from ...project.codebook import Codebook
+from ...stamps import StaleCheck
 from ...store.database import Store
 from ..keymap import bindings, code_keys, display
 from ..safe import Static
@@ -72,6 +73,7 @@ class CodingScreen(Screen[None]):
 
     def on_mount(self) -> None:
         session = self.session
+        self.stale = StaleCheck(session.store, session.codebook)
         self.key_codes, warnings = code_keys(session.codebook, self.keymap)
         for warning in warnings:
             self.notify(warning, title="Key clash", severity="warning", timeout=15)
@@ -138,7 +140,8 @@ class CodingScreen(Screen[None]):
             codes=store.codes_of(excerpt_id, self.session.coder),
             memo=store.memo_of(excerpt_id, self.session.coder),
             reviewed=store.is_reviewed(excerpt_id, self.session.coder),
-            hits=self._hits(excerpt_id, row.text))
+            hits=self._hits(excerpt_id, row.text),
+            stale=self.stale.stale_on(excerpt_id, self.session.coder))
         self.query_one(ExcerptView).show(state, self.session.codebook)
         self.query_one(CodebookPanel).tree.mark_applied(set(state.codes))
         if not from_list:

@@ -12,6 +12,7 @@ from textual.containers import Vertical, VerticalScroll
 
 from ...project.codebook import Codebook
 from ...project.formats.model import timecode
+from ...stamps import STALE_LEGEND, STALE_MARK
 from ...store.database import ExcerptRow
 from ..safe import Static
 
@@ -31,6 +32,7 @@ class ExcerptState:
     memo: str = ""
     reviewed: bool = False
     hits: list[tuple[int, int]] = field(default_factory=list)  # highlighted: a filter's matches
+    stale: set[str] = field(default_factory=set)  # codes coded under an earlier definition
 
 
 def _context(row: ExcerptRow | None, tail: bool, chars: int) -> Text:
@@ -127,8 +129,12 @@ class ExcerptView(Vertical):
                 key = codebook[code_id].key if code_id in codebook else None
                 codes.append(f"\n {key or ' '} ", style="bold cyan")
                 codes.append(code_label(codebook, code_id))
+                if code_id in state.stale:
+                    codes.append(f" {STALE_MARK}", style="bold yellow")
                 if memo:
                     codes.append(f"\n     ✎ {memo}", style="italic")
+            if state.stale:
+                codes.append(f"\n{STALE_LEGEND}", style="dim italic")
         self._set("excerpt-codes", codes)
         self._set("excerpt-memo", Text.assemble(("My memo  ", "bold"), (state.memo, "italic"))
                   if state.memo else Text(""))
