@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .errors import InputError
-from .project.codebook import Codebook, definition_hash
+from .project.codebook import Codebook, codebook_stamps
 from .store import codings as db
 from .store import events
 from .store import selections as spans
@@ -53,8 +53,7 @@ class Coding:
         self.codebook = codebook
         self.coder = check_coder(coder)
         # Stamped on every coding: computed once here, not per key press.
-        self._version = str(codebook.version) or "unknown"
-        self._hashes = {c.id: definition_hash(c) for c in codebook}
+        self._stamps = codebook_stamps(codebook)
 
     # -- helpers ----------------------------------------------------------------------------
     def _new_action(self, conn: sqlite3.Connection) -> int:
@@ -71,18 +70,19 @@ class Coding:
     def _add(self, conn: sqlite3.Connection, action: int, excerpt_id: int, code_id: str,
              memo: str | None = None, created: str | None = None) -> None:
         created = created or now()
-        db.insert_coding(conn, excerpt_id, code_id, self.coder, created, memo,
-                         stamp=(self._version, self._hashes.get(code_id, "")))
+        stamp = self._stamps.get(code_id, ("unknown", ""))
+        db.insert_coding(conn, excerpt_id, code_id, self.coder, created, memo, stamp=stamp)
         self._event(conn, action, "add", excerpt_id, code_id,
-                    after={"memo": memo, "created": created})
+                    after={"memo": memo, "created": created, "stamp": list(stamp)})
 
     def _remove(self, conn: sqlite3.Connection, action: int, excerpt_id: int,
                 code_id: str) -> None:
         state = db.coding_state(conn, excerpt_id, code_id, self.coder)
         assert state is not None
+        stamp = db.coding_stamp(conn, excerpt_id, code_id, self.coder)
         db.delete_coding(conn, excerpt_id, code_id, self.coder)
         self._event(conn, action, "remove", excerpt_id, code_id,
-                    before={"memo": state[0], "created": state[1]})
+                    before={"memo": state[0], "created": state[1], "stamp": list(stamp or ())})
 
     def _review(self, conn: sqlite3.Connection, action: int, excerpt_id: int) -> None:
         if db.add_review(conn, excerpt_id, self.coder, now()):
@@ -255,8 +255,11 @@ def _replay(conn: sqlite3.Connection, coder: str, kind: str, excerpt_id: int,
     if kind in ("add", "remove"):
         if kind == add_kind:
             state = before if reverse else after
+            # Undo and redo bring a coding back with the stamp it had (events from before
+            # stamps were recorded have none: 'unknown').
+            stamp = state.get("stamp") or ("unknown", "")
             db.insert_coding(conn, excerpt_id, str(code_id), coder, state["created"],
-                             state["memo"], replay=True)
+                             state["memo"], replay=True, stamp=(stamp[0], stamp[1]))
             added.append(str(code_id))
         else:
             db.delete_coding(conn, excerpt_id, str(code_id), coder)

@@ -170,11 +170,13 @@ class _ConsensusCoding(Coding):
             summary = {"decided_by": decided_by, "codings": len(codings),
                        "excerpts": len({e for e, _ in codings} | set(reviews)), "at": stamp}
             self._event(conn, action, "carry", None, after=summary)
-            after = json.dumps({"memo": None, "created": stamp})
-            db.insert_codings(conn, [(e, c, self.coder, stamp) for e, c in codings])
+            db.insert_codings(conn, [(e, c, self.coder, stamp) for e, c in codings],
+                              self._stamps)
             db.insert_reviews(conn, [(e, self.coder, stamp) for e in reviews])
-            events.append_many(conn, [(action, self.coder, stamp, "add", e, c, None, after,
-                                       "done") for e, c in codings])
+            events.append_many(conn, [(action, self.coder, stamp, "add", e, c, None, json.dumps(
+                {"memo": None, "created": stamp,
+                 "stamp": list(self._stamps.get(c, ("unknown", "")))}), "done")
+                for e, c in codings])
             events.append_many(conn, [(action, self.coder, stamp, "review", e, None, None, None,
                                        "done") for e in reviews])
             return action

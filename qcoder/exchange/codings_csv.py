@@ -16,7 +16,7 @@ from typing import Any, TextIO
 
 from ..coding import CODER_PATTERN
 from ..errors import InputError, did_you_mean, located
-from ..project.codebook import Codebook
+from ..project.codebook import Codebook, codebook_stamps
 from ..project.corpus import parse_ref
 from ..store import selections as spans_db
 from ..store import sync
@@ -204,7 +204,8 @@ def import_codings(store: Store, codebook: Codebook, path: str | Path,
         progress(size, size)
     _check_exclusive(conn, path, codebook)
     stamp = now()
-    result.codings_added, result.reviews_added = sync.write_staged(conn, sorted(coders), stamp)
+    result.codings_added, result.reviews_added = sync.write_staged(
+        conn, sorted(coders), stamp, codebook_stamps(codebook))
     result.coders = tuple(sorted(coders))
     if result.rows:  # a file with no rows changed nothing: no audit event
         log_import(conn, result.coders, stamp, result.to_dict())

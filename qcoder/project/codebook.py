@@ -48,6 +48,13 @@ def definition_hash(code: Code) -> str:
     return hashlib.sha1(text.encode("utf-8")).hexdigest()[:16]
 
 
+def codebook_stamps(codebook: Codebook) -> dict[str, tuple[str, str]]:
+    """Code id → (codebook version, definition hash): what a coding of that code made now
+    records (see :func:`definition_hash`)."""
+    version = str(codebook.version) or "unknown"
+    return {c.id: (version, definition_hash(c)) for c in codebook}
+
+
 @dataclass
 class Codebook:
     """A codebook: codes in document (pre-)order, keyed by id."""

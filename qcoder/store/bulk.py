@@ -12,13 +12,19 @@ already and both sides have a memo:
   parts of the other's it lacks, each after a line ``--- merged from LABEL ---``.
 
 Nothing is ever removed or overwritten.
+
+Stamps (the codebook version and definition hash a coding records, see
+:mod:`qcoder.stamps`): a new coding gets the stamp ``stamps`` gives its code (CSV and REFI-QDA
+imports pass the codebook in force: the coding is taken to be made under it), or the stamp
+the source selects (``stamped``: merge keeps what the other copy recorded, which is what
+its coder coded under), else ``unknown``. A coding already there keeps its own.
 """
 
 from __future__ import annotations
 
 import re
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -84,17 +90,41 @@ def display_names(conn: sqlite3.Connection) -> dict[str, str]:
     return dict(conn.execute("SELECT name, display_name FROM coders WHERE display_name != ''"))
 
 
+def _stamped_insert(conn: sqlite3.Connection, source: str,
+                    stamps: Mapping[str, tuple[str, str]] | None, stamped: bool) -> str:
+    """The ``INSERT ... SELECT`` of new codings from ``source``, with their stamps."""
+    columns = "excerpt_id, code_id, coder, created, memo, codebook_version, definition_hash"
+    if stamped:
+        return f"INSERT INTO codings ({columns}) {source} "
+    if not stamps:
+        return f"INSERT INTO codings (excerpt_id, code_id, coder, created, memo) {source} "
+    conn.execute("CREATE TEMP TABLE IF NOT EXISTS bulk_stamps (code_id TEXT PRIMARY KEY, "
+                 "version TEXT NOT NULL, hash TEXT NOT NULL)")
+    conn.execute("DELETE FROM temp.bulk_stamps")
+    conn.executemany("INSERT INTO temp.bulk_stamps VALUES (?, ?, ?)",
+                     [(code, v, h) for code, (v, h) in stamps.items()])
+    lookup = "(SELECT t.{} FROM temp.bulk_stamps t WHERE t.code_id = s.code_id)"
+    return (f"INSERT INTO codings ({columns}) WITH s(excerpt_id, code_id, coder, created, "
+            f"memo) AS ({source}) SELECT s.excerpt_id, s.code_id, s.coder, s.created, s.memo, "
+            f"COALESCE({lookup.format('version')}, 'unknown'), "
+            f"COALESCE({lookup.format('hash')}, '') FROM s WHERE true ")
+
+
 def write_codings(conn: sqlite3.Connection, source: str, params: Sequence[Any] | dict = (),
-                  policy: MemoPolicy = MemoPolicy.FILL_NULL, label: str = "") -> BulkCodings:
+                  policy: MemoPolicy = MemoPolicy.FILL_NULL, label: str = "",
+                  stamps: Mapping[str, tuple[str, str]] | None = None,
+                  stamped: bool = False) -> BulkCodings:
     """Add the codings ``source`` selects, in its order; existing ones keep their time and
     get memos by ``policy`` (``label`` names the other copy for ``APPEND``).
 
     ``source`` is a ``SELECT`` with a ``WHERE`` clause (SQLite needs one before the
-    ``ON CONFLICT`` of an ``INSERT ... SELECT``); it may run more than once.
+    ``ON CONFLICT`` of an ``INSERT ... SELECT``) of ``excerpt_id, code_id, coder, created,
+    memo`` (with ``stamped``, then ``codebook_version, definition_hash``); it may run more
+    than once. ``stamps``: code id → (codebook version, definition hash) of new codings.
     """
     out = BulkCodings()
-    insert = (f"INSERT INTO codings (excerpt_id, code_id, coder, created, memo) {source} "
-              "ON CONFLICT(excerpt_id, code_id, coder) ")
+    insert = (_stamped_insert(conn, source, stamps, stamped)
+              + "ON CONFLICT(excerpt_id, code_id, coder) ")
     before = conn.total_changes
     if policy is MemoPolicy.FILL_NULL:
         conn.execute(insert + "DO UPDATE SET memo = excluded.memo WHERE codings.memo IS NULL "

@@ -35,6 +35,15 @@ def coding_state(conn: sqlite3.Connection, excerpt_id: int, code_id: str,
     return (row[0], row[1]) if row else None
 
 
+def coding_stamp(conn: sqlite3.Connection, excerpt_id: int, code_id: str,
+                 coder: str) -> tuple[str, str] | None:
+    """``(codebook version, definition hash)`` stamped on one coding, or None."""
+    row = conn.execute("SELECT codebook_version, definition_hash FROM codings WHERE "
+                       "excerpt_id = ? AND code_id = ? AND coder = ?",
+                       (excerpt_id, code_id, coder)).fetchone()
+    return (row[0], row[1]) if row else None
+
+
 def insert_coding(conn: sqlite3.Connection, excerpt_id: int, code_id: str, coder: str,
                   created: str, memo: str | None, replay: bool = False,
                   stamp: tuple[str, str] = ("unknown", "")) -> None:
@@ -90,10 +99,15 @@ def update_coding_memo(conn: sqlite3.Connection, excerpt_id: int, code_id: str, 
                  "coder = ?", (memo, excerpt_id, code_id, coder))
 
 
-def insert_codings(conn: sqlite3.Connection, rows: Iterable[tuple[int, str, str, str]]) -> None:
-    """Add ``(excerpt_id, code_id, coder, created)`` codings without memos."""
-    conn.executemany("INSERT INTO codings (excerpt_id, code_id, coder, created) "
-                     "VALUES (?, ?, ?, ?)", rows)
+def insert_codings(conn: sqlite3.Connection, rows: Iterable[tuple[int, str, str, str]],
+                   stamps: dict[str, tuple[str, str]] | None = None) -> None:
+    """Add ``(excerpt_id, code_id, coder, created)`` codings without memos, each stamped
+    with its code's (codebook version, definition hash) from ``stamps`` ('unknown' else)."""
+    book = stamps or {}
+    conn.executemany("INSERT INTO codings (excerpt_id, code_id, coder, created, "
+                     "codebook_version, definition_hash) VALUES (?, ?, ?, ?, ?, ?)",
+                     ((e, c, coder, at, *book.get(c, ("unknown", "")))
+                      for e, c, coder, at in rows))
 
 
 def has_review(conn: sqlite3.Connection, excerpt_id: int, coder: str) -> bool:

@@ -168,9 +168,10 @@ def merge(conn: sqlite3.Connection, summary: MergeSummary,
     step(2)
     label = summary.source
     written = bulk.write_codings(conn, f"""
-        SELECT x.dst AS excerpt_id, c.code_id, c.coder, c.created, c.memo
+        SELECT x.dst AS excerpt_id, c.code_id, c.coder, c.created, c.memo,
+               c.codebook_version, c.definition_hash
         FROM {SOURCE}.codings c JOIN temp.merge_excerpts x ON x.src = c.excerpt_id
-        WHERE true ORDER BY c.id""", policy=bulk.MemoPolicy.APPEND, label=label)
+        WHERE true ORDER BY c.id""", policy=bulk.MemoPolicy.APPEND, label=label, stamped=True)
     summary.codings = written.added
     summary.memos += written.memos_filled
     summary.memos_kept_both += written.memos_appended

@@ -4,7 +4,7 @@ staged, checked and written."""
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from .bulk import BulkCodings, MemoPolicy, ensure_coders, write_codings, write_reviews
 from .connection import chunks
@@ -63,13 +63,15 @@ def staged_exclusive_conflict(conn: sqlite3.Connection, member: dict[str, str]
         ORDER BY a.line LIMIT 1""").fetchone()
 
 
-def write_staged(conn: sqlite3.Connection, coders: Iterable[str], at: str) -> tuple[int, int]:
+def write_staged(conn: sqlite3.Connection, coders: Iterable[str], at: str,
+                 stamps: Mapping[str, tuple[str, str]] | None = None) -> tuple[int, int]:
     """Write the staged rows: coders, codings (a memo fills an empty one, never replaces
-    one) and a review per row, dated ``at`` when the row has no time. Returns (codings
-    written, reviews added) and empties the staging table."""
+    one; a new one gets its code's stamp from ``stamps``) and a review per row, dated ``at``
+    when the row has no time. Returns (codings written, reviews added) and empties the
+    staging table."""
     ensure_coders(conn, coders, at)
     written = write_codings(conn, """SELECT excerpt_id, code_id, coder, COALESCE(created, ?),
-        memo FROM staging WHERE code_id != ''""", (at,), MemoPolicy.FILL_NULL)
+        memo FROM staging WHERE code_id != ''""", (at,), MemoPolicy.FILL_NULL, stamps=stamps)
     reviews = write_reviews(conn, "SELECT excerpt_id, coder, COALESCE(created, ?) FROM staging "
                                   "WHERE true", (at,))
     conn.execute("DELETE FROM staging")
@@ -87,16 +89,18 @@ def excerpt_ids_by_identity(conn: sqlite3.Connection, identities: list[str]) -> 
 
 
 def write_refi_codings(conn: sqlite3.Connection, rows: list[tuple[int, str, str, str | None]],
-                       at: str) -> BulkCodings:
+                       at: str, stamps: Mapping[str, tuple[str, str]] | None = None
+                       ) -> BulkCodings:
     """Write ``(excerpt_id, code_id, coder, memo)`` codings dated ``at`` (a memo fills an
-    empty or blank one, a differing one is kept and counted) and mark their excerpts
-    reviewed by their coders."""
+    empty or blank one, a differing one is kept and counted; a new one gets its code's stamp
+    from ``stamps``) and mark their excerpts reviewed by their coders."""
     conn.execute("CREATE TEMP TABLE IF NOT EXISTS refi_codings (excerpt_id INTEGER, "
                  "code_id TEXT, coder TEXT, memo TEXT)")
     conn.execute("DELETE FROM refi_codings")
     conn.executemany("INSERT INTO refi_codings VALUES (?, ?, ?, ?)", rows)
     written = write_codings(conn, "SELECT excerpt_id, code_id, coder, ? AS created, memo "
-                                  "FROM refi_codings WHERE true", (at,), MemoPolicy.FILL_BLANK)
+                                  "FROM refi_codings WHERE true", (at,), MemoPolicy.FILL_BLANK,
+                           stamps=stamps)
     write_reviews(conn, "SELECT DISTINCT excerpt_id, coder, ? FROM refi_codings WHERE true",
                   (at,))
     conn.execute("DELETE FROM refi_codings")

@@ -24,7 +24,14 @@ from ...coding import CODER_PATTERN
 from ...errors import CodebookError, CorpusError, QcoderError
 from ...importer import sync_project
 from ...project import yaml_io
-from ...project.codebook import Codebook, codebook_from_dict, dump_yaml, lint_text, load_codebook
+from ...project.codebook import (
+    Codebook,
+    codebook_from_dict,
+    codebook_stamps,
+    dump_yaml,
+    lint_text,
+    load_codebook,
+)
 from ...project.corpus import (
     CASE_FILE,
     CASE_ID,
@@ -811,8 +818,11 @@ def _store(conn: Any, plan: QdpxPlan, codings: Codings, memos: Memos,
     ensure_coders(conn, result.coders, stamp)
     set_display_names(conn, {c: plan.display_names[c] for c in result.coders
                              if c in plan.display_names})
-    written = store_sync.write_refi_codings(conn, [(ids[e], code, coder, "\n\n".join(m) or None)
-                                             for (e, code, coder), m in codings.items()], stamp)
+    book = plan.codes.codebook
+    written = store_sync.write_refi_codings(
+        conn, [(ids[e], code, coder, "\n\n".join(m) or None)
+               for (e, code, coder), m in codings.items()], stamp,
+        codebook_stamps(book) if book is not None else None)
     differ = written.memos_differ
     result.memos_added = written.memos_new + written.memos_filled
     result.codings_added = written.added
