@@ -8,19 +8,22 @@ from __future__ import annotations
 
 import re
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from .errors import InputError
 from .project.codebook import Codebook, codebook_stamps
 from .store import codings as db
-from .store import events
+from .store import events, suggestions
 from .store import selections as spans
 from .store.adjudications import write_adjudication
 from .store.corpus import excerpt_is_active
 from .store.database import Store, now
 
 CODER_PATTERN = re.compile(r"^[\w][\w.@+-]{0,39}$")
+#: A step run inside an action's transaction: (connection, action id).
+Step = Callable[[sqlite3.Connection, int], None]
 
 
 def check_coder(name: str) -> str:
@@ -112,8 +115,10 @@ class Coding:
             raise InputError(f"'{code_id}' is an exclusive group; apply one of its codes")
 
     # -- actions ----------------------------------------------------------------------------
-    def apply(self, excerpt_id: int, code_id: str, memo: str | None = None) -> Outcome:
-        """Apply a code (replacing a sibling in an exclusive group); marks reviewed."""
+    def apply(self, excerpt_id: int, code_id: str, memo: str | None = None,
+              then: Step | None = None) -> Outcome:
+        """Apply a code (replacing a sibling in an exclusive group); marks reviewed.
+        ``then(conn, action)`` runs last in the same transaction, as part of the action."""
         self._check_code(code_id)
         with self.store.transaction() as conn:
             self._check_excerpt(conn, excerpt_id)
@@ -125,6 +130,8 @@ class Coding:
                 self._add(conn, action, excerpt_id, code_id, memo)
                 added.append(code_id)
             self._review(conn, action, excerpt_id)
+            if then is not None:
+                then(conn, action)
             return Outcome(action, added, removed)
 
     def toggle_span(self, document_id: int, start: int, end: int, code_id: str) -> Outcome:
@@ -152,6 +159,20 @@ class Coding:
             self._add(conn, action, excerpt_id, code_id)
             self._review(conn, action, excerpt_id)
             return Outcome(action, [code_id], removed, excerpt_id)
+
+    def record(self, excerpt_id: int, then: Step) -> Outcome:
+        """An action that changes no coding: ``then(conn, action)`` writes it (and its
+        events, see :meth:`event`) in one transaction; undone and redone like the others."""
+        with self.store.transaction() as conn:
+            self._check_excerpt(conn, excerpt_id)
+            action = self._new_action(conn)
+            then(conn, action)
+            return Outcome(action, [], [])
+
+    def event(self, conn: sqlite3.Connection, action: int, kind: str, excerpt_id: int,
+              code_id: str | None, before: Any, after: Any) -> None:
+        """Log one event of ``action`` (for a ``then`` step: see :meth:`apply`)."""
+        self._event(conn, action, kind, excerpt_id, code_id, before, after)
 
     def remove(self, excerpt_id: int, code_id: str) -> Outcome:
         """Remove a code this coder applied; the excerpt stays reviewed."""
@@ -276,6 +297,11 @@ def _replay(conn: sqlite3.Connection, coder: str, kind: str, excerpt_id: int,
         db.write_excerpt_memo(conn, excerpt_id, coder, before if reverse else after)
     elif kind == "adjudication":
         write_adjudication(conn, excerpt_id, str(code_id), after, action, remove=reverse)
+    elif kind == "suggestion":
+        if reverse:
+            suggestions.reopen(conn, after["suggestion"])
+        else:
+            suggestions.decide(conn, after["suggestion"], after["decision"], coder, now())
 
 
 __all__ = ["Coding", "Outcome", "check_coder", "write_adjudication"]

@@ -116,6 +116,11 @@ def blind_excerpts(store: Store, coder: str) -> list[int]:
     return sql.open_round_excerpts_of(store.conn, coder)
 
 
+def in_open_round(store: Store, coder: str, excerpt_id: int) -> bool:
+    """True when the excerpt belongs to an open round ``coder`` codes in."""
+    return sql.in_open_round_of(store.conn, coder, excerpt_id)
+
+
 def refuse_if_blind(store: Store, coder: str | None, what: str) -> None:
     """QcoderError when ``coder`` codes in an open round: ``what`` would show them others'
     codings on its excerpts."""

@@ -18,10 +18,9 @@ from .coding import Coding
 from .errors import QcoderError
 from .project.codebook import Codebook
 from .project.corpus import format_ref
-from .rounds import blind_excerpts
+from .rounds import blind_excerpts, in_open_round
 from .search import search
 from .store import suggestions as sql
-from .store.audit import log_entry
 from .store.connection import now
 from .store.database import Store
 
@@ -184,8 +183,11 @@ def listing(store: Store, coder: str | None, source: str | None = None,
     return rows
 
 
-def decide(store: Store, coder: str, ids: Sequence[int], accept: bool) -> list[dict[str, Any]]:
-    """Accept (a coding by ``coder``, one undoable action each) or reject suggestions."""
+def decide(store: Store, coder: str, ids: Sequence[int], accept: bool,
+           coding: Coding | None = None) -> list[dict[str, Any]]:
+    """Accept (a coding by ``coder``) or reject suggestions: one undoable action each, in
+    one transaction with its decision and its entry in the audit trail (undo reopens the
+    suggestion and, for an accepted one, removes the coding)."""
     hidden = set(blind_excerpts(store, coder))
     rows = {r["id"]: r for r in sql.suggestion_rows(store, ids=ids)}
     for suggestion_id in ids:
@@ -199,20 +201,43 @@ def decide(store: Store, coder: str, ids: Sequence[int], accept: bool) -> list[d
         if row["status"] != "open":
             raise QcoderError(f"suggestion {suggestion_id} was already {row['status']} by "
                               f"{row['decided_by']}")
-    book = store.codebook()
-    coding = Coding(store, book, coder)
+    if coding is None or coding.coder != coder:
+        coding = Coding(store, store.codebook(), coder)
     for suggestion_id in ids:
         row = rows[suggestion_id]
+        step = _decision(coding, row, "accepted" if accept else "rejected")
         if accept:
-            coding.apply(row["excerpt_id"], row["code_id"])
-        decision = "accepted" if accept else "rejected"
-        with store.transaction() as conn:
-            sql.decide(conn, suggestion_id, decision, coder, now())
-            log_entry(conn, coder, "suggestion", {
-                "suggestion": suggestion_id, "source": row["source"], "decision": decision,
-                "excerpt": format_ref(row["case_id"], row["stem"], row["n"]),
-                "code": row["code_id"], "reason": row["reason"]})
+            coding.apply(row["excerpt_id"], row["code_id"], then=step)
+        else:
+            coding.record(row["excerpt_id"], step)
     return [rows[i] for i in ids]
+
+
+def _decision(coding: Coding, row: dict[str, Any], decision: str
+              ) -> Callable[[Any, int], None]:
+    """The step that records a decision on ``row`` inside the action's transaction."""
+    def step(conn: Any, action: int) -> None:
+        status = sql.status_of(conn, row["id"])
+        if status != "open":  # decided by someone else since it was read
+            raise QcoderError(f"suggestion {row['id']} was already {status}")
+        sql.decide(conn, row["id"], decision, coding.coder, now())
+        coding.event(conn, action, "suggestion", row["excerpt_id"], row["code_id"],
+                     before={"status": "open"}, after={
+                         "suggestion": row["id"], "source": row["source"],
+                         "decision": decision,
+                         "excerpt": format_ref(row["case_id"], row["stem"], row["n"]),
+                         "code": row["code_id"], "reason": row["reason"]})
+    return step
+
+
+def for_excerpt(store: Store, coder: str, excerpt_id: int, reviewed: bool,
+                mode: str = "after-review") -> list[dict[str, Any]]:
+    """The open suggestions the workbench shows ``coder`` on an excerpt: none unless the
+    coder has reviewed it (``mode`` ``after-review``), none ever with ``never``, and none on
+    an excerpt of an open round the coder codes in."""
+    if mode == "never" or not reviewed or in_open_round(store, coder, excerpt_id):
+        return []
+    return sql.suggestion_rows(store, status="open", excerpt_id=excerpt_id)
 
 
 def sources(store: Store) -> list[dict[str, Any]]:

@@ -12,6 +12,8 @@ from .outside import OPT_IN, OutsideError, check_inside
 
 CONFIG_FILE = "qcoder.yaml"
 DB_FILE = "qcoder.db"
+#: When the workbench shows suggestions (``suggestions:`` in qcoder.yaml), the default first.
+SUGGESTIONS_MODES = ("after-review", "never")
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,21 @@ class Project:
             raise QcoderError(f"{config}: several codebooks in codebooks/ ({names}); create "
                               f"{CONFIG_FILE} with a line 'codebook: codebooks/NAME.yaml'")
         return found[0]
+
+
+    def suggestions_mode(self) -> str:
+        """When the workbench shows a coder the suggestions on an excerpt: ``after-review``
+        (the default: once the coder has reviewed it) or ``never`` (``suggestions:`` in
+        qcoder.yaml)."""
+        config = self.root / CONFIG_FILE
+        if not config.exists():
+            return SUGGESTIONS_MODES[0]
+        value = _read_config(config).get("suggestions", SUGGESTIONS_MODES[0])
+        if value not in SUGGESTIONS_MODES:
+            raise QcoderError(located(config, _line_of(config, "suggestions"),
+                                      f"suggestions: {value!r} is not a choice; write "
+                                      "'suggestions: after-review' or 'suggestions: never'"))
+        return str(value)
 
 
 def _inside(path: Path, root: Path) -> bool:

@@ -85,6 +85,14 @@ def open_round_excerpts_of(conn: sqlite3.Connection, coder: str) -> list[int]:
         JOIN round_coders k ON k.round_id = r.id AND k.coder = ?""", (coder,))]
 
 
+def in_open_round_of(conn: sqlite3.Connection, coder: str, excerpt_id: int) -> bool:
+    """Whether an excerpt is in an open round ``coder`` codes in."""
+    return conn.execute("""SELECT 1 FROM round_excerpts x
+        JOIN rounds r ON r.id = x.round_id AND r.closed IS NULL
+        JOIN round_coders k ON k.round_id = r.id AND k.coder = ?
+        WHERE x.excerpt_id = ? LIMIT 1""", (coder, excerpt_id)).fetchone() is not None
+
+
 def excerpt_pool(conn: sqlite3.Connection) -> list[tuple[int, str, str, str, int]]:
     """Active excerpts of active documents in corpus order: (id, identity, case id, document
     stem, 1 when some coder other than consensus reviewed it)."""

@@ -62,38 +62,65 @@ def add_suggestions(conn: sqlite3.Connection, run_id: int, source: str, created:
     return conn.total_changes - before
 
 
+class Where:
+    """A ``WHERE`` clause built from conditions, each with its parameters; a condition
+    on an empty list or a None value is left out (no filter)."""
+
+    def __init__(self, *always: str) -> None:
+        self.parts: list[str] = list(always)
+        self.params: list[Any] = []
+
+    def equals(self, column: str, value: Any) -> Where:
+        if value is not None:
+            self.parts.append(f"{column} = ?")
+            self.params.append(value)
+        return self
+
+    def among(self, column: str, values: Sequence[Any], negate: bool = False) -> Where:
+        if values:
+            self.parts.append(f"{column} {'NOT ' if negate else ''}IN "
+                              f"({','.join('?' * len(values))})")
+            self.params.extend(values)
+        return self
+
+    def sql(self) -> str:
+        return " AND ".join(self.parts) or "1"
+
+
+ROW_KEYS = ("id", "source", "excerpt_id", "case_id", "stem", "n", "code_id", "reason",
+            "status", "decided_by", "decided_at", "created", "model")
+
+
 def suggestion_rows(store: Connection, *, source: str | None = None,
                     code_ids: Sequence[str] = (), status: str | None = None,
-                    ids: Sequence[int] = (), hidden: Sequence[int] = ()) -> list[dict[str, Any]]:
+                    ids: Sequence[int] = (), hidden: Sequence[int] = (),
+                    excerpt_id: int | None = None) -> list[dict[str, Any]]:
     """Suggestions on active excerpts with their references, in corpus order; ``hidden``
-    excerpts left out."""
-    where, params = ["e.active = 1"], []
-    if source is not None:
-        where.append("s.source = ?")
-        params.append(source)
-    if code_ids:
-        where.append(f"s.code_id IN ({','.join('?' * len(code_ids))})")
-        params += list(code_ids)
-    if status is not None:
-        where.append("s.status = ?")
-        params.append(status)
-    if ids:
-        where.append(f"s.id IN ({','.join('?' * len(ids))})")
-        params += list(ids)
-    if hidden:
-        where.append(f"s.excerpt_id NOT IN ({','.join('?' * len(hidden))})")
-        params += list(hidden)
+    excerpts left out (``excerpt_id``: those on that excerpt only)."""
+    where = (Where("e.active = 1").equals("s.source", source).among("s.code_id", code_ids)
+             .equals("s.status", status).among("s.id", ids)
+             .among("s.excerpt_id", hidden, negate=True).equals("s.excerpt_id", excerpt_id))
     rows = store.conn.execute(
         f"""SELECT s.id, s.source, s.excerpt_id, d.case_id, d.stem, e.n, s.code_id, s.reason,
             s.status, s.decided_by, s.decided_at, s.created, r.model
             FROM suggestions s JOIN excerpts e ON e.id = s.excerpt_id
             JOIN documents d ON d.id = e.document_id JOIN cases c ON c.id = d.case_id
             JOIN suggestion_runs r ON r.id = s.run_id
-            WHERE {' AND '.join(where)} ORDER BY c.position, d.case_id, d.stem, e.n, s.code_id,
-            s.source""", params).fetchall()
-    keys = ("id", "source", "excerpt_id", "case_id", "stem", "n", "code_id", "reason",
-            "status", "decided_by", "decided_at", "created", "model")
-    return [dict(zip(keys, r, strict=True)) for r in rows]
+            WHERE {where.sql()} ORDER BY c.position, d.case_id, d.stem, e.n, s.code_id,
+            s.source""", where.params).fetchall()
+    return [dict(zip(ROW_KEYS, r, strict=True)) for r in rows]
+
+
+def status_of(conn: sqlite3.Connection, suggestion_id: int) -> str | None:
+    """A suggestion's status now (None: no such suggestion)."""
+    row = conn.execute("SELECT status FROM suggestions WHERE id = ?", (suggestion_id,)).fetchone()
+    return None if row is None else str(row[0])
+
+
+def reopen(conn: sqlite3.Connection, suggestion_id: int) -> None:
+    """Undo a decision: the suggestion is open again, decided by nobody."""
+    conn.execute("UPDATE suggestions SET status = 'open', decided_by = NULL, decided_at = NULL "
+                 "WHERE id = ?", (suggestion_id,))
 
 
 def decide(conn: sqlite3.Connection, suggestion_id: int, status: str, coder: str,
@@ -136,15 +163,12 @@ def suggested_by(store: Connection, source: str) -> dict[str, list[int]]:
 def excerpt_texts(store: Connection, case_ids: Sequence[str] = (),
                   limit: int | None = None) -> list[tuple[int, str, str, str, int, str]]:
     """Active excerpts in corpus order: id, case id, stem, speaker, n, text."""
-    where, params = "", []
-    if case_ids:
-        where = f" AND d.case_id IN ({','.join('?' * len(case_ids))})"
-        params = list(case_ids)
+    where = Where("e.active = 1").among("d.case_id", case_ids)
     sql = (f"""SELECT e.id, d.case_id, d.stem, COALESCE(e.speaker, ''), e.n, e.text
         FROM excerpts e JOIN documents d ON d.id = e.document_id AND d.active = 1
-        JOIN cases c ON c.id = d.case_id WHERE e.active = 1{where}
+        JOIN cases c ON c.id = d.case_id WHERE {where.sql()}
         ORDER BY c.position, d.case_id, d.stem, e.n""")
     if limit is not None:
         sql += " LIMIT ?"
-        params.append(limit)
-    return store.conn.execute(sql, params).fetchall()
+        where.params.append(limit)
+    return store.conn.execute(sql, where.params).fetchall()

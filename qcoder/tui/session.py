@@ -40,6 +40,7 @@ class Session:
     navigation: Navigation
     start: int | None
     queue: RoundQueue | None = None
+    suggestions: str = "after-review"  # when suggestions are shown: after-review or never
 
     def short(self, message: str) -> str:
         """A message with the project folder left out of its paths."""
@@ -85,7 +86,7 @@ def open_session(project: Project, store: Store, coder: str) -> Session:
                      None)
     return Session(project=project, store=store, codebook=codebook, coder=coder,
                    coding=Coding(store, codebook, coder), navigation=navigation, start=start,
-                   queue=queue)
+                   queue=queue, suggestions=project.suggestions_mode())
 
 
 class EmptyProject(QcoderError):

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from rich.text import Text
 from textual import events, on, work
 from textual.app import ComposeResult
-from textual.containers import Horizontal
+from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 
 from ...coding import Outcome
@@ -33,6 +33,7 @@ from ..widgets.excerpt_list import ExcerptList
 from ..widgets.excerpt_view import ExcerptState, ExcerptView, code_label
 from ..widgets.key_hints import KeyHints
 from ..widgets.navigator import Navigator
+from ..widgets.suggestions_panel import SuggestionsPanel
 
 REFRESH_S = 30.0
 
@@ -67,13 +68,16 @@ class CodingScreen(Screen[None]):
         yield Static(id="status")
         with Horizontal(id="panels"):
             yield Navigator(id="navigator")
-            yield ExcerptView(id="excerpt")
+            with Vertical(id="middle"):
+                yield ExcerptView(id="excerpt")
+                yield SuggestionsPanel(id="suggestions")
             yield CodebookPanel(id="codebook")
         yield KeyHints(self.keymap, ("coding", "app"), id="key-hints")
 
     def on_mount(self) -> None:
         session = self.session
         self.stale = StaleCheck(session.store, session.codebook)
+        self.query_one(SuggestionsPanel).set_keys(self.keymap)
         self.key_codes, warnings = code_keys(session.codebook, self.keymap)
         for warning in warnings:
             self.notify(warning, title="Key clash", severity="warning", timeout=15)
@@ -144,6 +148,7 @@ class CodingScreen(Screen[None]):
             stale=self.stale.stale_on(excerpt_id, self.session.coder))
         self.query_one(ExcerptView).show(state, self.session.codebook)
         self.query_one(CodebookPanel).tree.mark_applied(set(state.codes))
+        self._show_suggestions(excerpt_id, state.reviewed)
         if not from_list:
             self._point_list(excerpt_id)
 
@@ -308,6 +313,40 @@ class CodingScreen(Screen[None]):
             changes += [f"−{_label(book, c)}" for c in outcome.removed]
             where = f"#{row.n}" if row else ""
             self.notify(f"{verb} {where}: {', '.join(changes) or 'review or memo'}", timeout=3)
+
+    # -- suggestions ------------------------------------------------------------------------
+    def _show_suggestions(self, excerpt_id: int, reviewed: bool) -> None:
+        from ...suggestions import for_excerpt
+
+        session = self.session
+        rows = for_excerpt(session.store, session.coder, excerpt_id, reviewed,
+                           session.suggestions)
+        self.query_one(SuggestionsPanel).fill(rows, session.codebook)
+
+    def action_next_suggestion(self) -> None:
+        self.query_one(SuggestionsPanel).cycle()
+
+    def action_decide_suggestion(self, accept: bool) -> None:
+        """Accept the highlighted suggestion (it becomes this coder's coding) or reject it;
+        both undoable."""
+        from ...suggestions import decide
+
+        row = self.query_one(SuggestionsPanel).highlighted
+        if row is None or self.current != row["excerpt_id"]:
+            self.notify("No suggestion here to decide.", timeout=3)
+            return
+        session = self.session
+
+        def act(excerpt_id: int) -> Outcome:
+            decide(session.store, session.coder, [row["id"]], accept, session.coding)
+            return Outcome(None, [], [])
+
+        if self._act(act) is None:
+            return
+        undo = display(self.keymap.get("undo", "u").split(",")[0])
+        verb = "Accepted" if accept else "Rejected"
+        self.notify(f"{verb} {_label(session.codebook, row['code_id'])} ({row['source']}) · "
+                    f"{undo}: undo", timeout=5)
 
     # -- moving -----------------------------------------------------------------------------
     def action_next_unreviewed(self) -> None:
