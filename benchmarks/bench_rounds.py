@@ -61,8 +61,44 @@ def run(root: Path) -> None:
         verdict = "" if target is None else (
             f"< {target:.0f} s: {'met' if wall < target else 'MISSED'}")
         print(f"{label:<34} {wall:7.2f}s {cpu:7.2f}s {peak:6.0f} MiB   {verdict}")
+    wall, cpu, _ = queue_step(root, latest)
+    print(f"{'workbench: next unreviewed in round':<34} {1000 * wall:6.2f}ms {1000 * cpu:6.2f}ms"
+          "             (median of 200, with the top bar's count)")
     print(f"\nload average when done: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs "
           "(wall times include waiting for the CPU when the machine is shared)")
+
+
+def queue_step(root: Path, name: str) -> tuple[float, float, float]:
+    """The workbench's round queue, in process, for a coder half way through a round of
+    their own: median of 200 "next unreviewed" presses plus the top bar's "round NAME: n/N"
+    (what a key press in the round adds), as (wall, cpu, peak) with no peak measured."""
+    import statistics
+    import time
+
+    from qcoder.round_queue import RoundQueue
+    from qcoder.rounds import get_round, start_round
+    from qcoder.store.database import Store
+
+    newcomer = "queue-newcomer"
+    with Store(root / "qcoder.db") as store:
+        found = get_round(store, name)
+        mine = start_round(store, f"{name}-queue", found.percent or 20, [newcomer], seed=9)
+        half = mine.excerpt_ids[: mine.size // 2]
+        with store.transaction() as conn:
+            conn.executemany("INSERT OR IGNORE INTO reviews VALUES (?, ?, ?)",
+                             [(e, newcomer, "2026-01-01") for e in half])
+        queue = RoundQueue(store, newcomer)
+        times = []
+        after = half[-1]
+        for _ in range(200):
+            t0, c0 = time.perf_counter(), time.process_time()
+            queue.next_unreviewed(after)
+            label = queue.label()
+            times.append((time.perf_counter() - t0, time.process_time() - c0))
+        with store.transaction() as conn:  # leave the project as it was for another run
+            conn.execute("DELETE FROM reviews WHERE coder = ?", (newcomer,))
+    assert label.endswith(f"{len(half)}/{mine.size}"), label
+    return (statistics.median(t for t, _ in times), statistics.median(c for _, c in times), 0.0)
 
 
 def main() -> None:

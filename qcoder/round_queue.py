@@ -57,10 +57,6 @@ class RoundQueue:
         entry, done = found
         return f"round {entry.name}: {done}/{entry.size}"
 
-    def contains(self, excerpt_id: int) -> bool:
-        return any(sql.round_position(self.store.conn, r.id, excerpt_id) is not None
-                   for r in self.rounds)
-
     def next_unreviewed(self, after: int | None = None) -> int | None:
         """The next excerpt of the queue the coder has not reviewed: after ``after`` when it
         is in the queue (wrapping round within its round), else from the queue's start;

@@ -170,3 +170,53 @@ def test_without_llm_installed_it_says_how_to_install(cli, monkeypatch) -> None:
     monkeypatch.setitem(sys.modules, "llm", None)  # what an install without the extra sees
     result = cli.fails("suggest", "ai", "--code", "linkage-visa")
     assert "pip install 'qcoder[ai]'" in result.output
+
+
+def test_accepting_is_one_action_in_one_transaction_and_undo_reopens(cli) -> None:
+    from qcoder.coding import Coding
+    from qcoder.errors import QcoderError
+    from qcoder.suggestions import decide
+
+    cli.ok("import")
+    cli.ok("suggest", "search", "visa*", "--code", "linkage-visa")
+    first, second, _ = (s["id"] for s in listed(cli))
+    with Store(cli.db) as store:
+        coding = Coding(store, store.codebook(), "ann")
+        decide(store, "ann", [first], True, coding)
+        actions = store.query("SELECT DISTINCT action_id FROM events WHERE coder = 'ann' "
+                              "AND kind IN ('add', 'review', 'suggestion')")
+        assert len(actions) == 1  # the coding, its review and its provenance
+        coding.undo()
+        assert store.query("SELECT COUNT(*) FROM codings") == [(0,)]
+        coding.redo()
+        assert store.query("SELECT COUNT(*) FROM codings") == [(1,)]
+        excerpt = store.query("SELECT excerpt_id FROM suggestions WHERE id = ?", (second,))[0][0]
+
+        def fails(conn, action) -> None:
+            raise QcoderError("the decision could not be written")
+
+        with pytest.raises(QcoderError):
+            coding.apply(excerpt, "linkage-visa", then=fails)
+        assert store.query("SELECT COUNT(*) FROM codings") == [(1,)]  # nothing half-written
+    status = {s["id"]: s["status"] for s in listed(cli, "--status", "all")}
+    assert status[first] == "accepted" and status[second] == "open"
+    cli.ok("suggest", "reject", str(second), coder="ann")
+    with Store(cli.db) as store:
+        Coding(store, store.codebook(), "ann").undo()
+    assert {s["id"]: s["status"] for s in listed(cli, "--status", "all")}[second] == "open"
+
+
+def test_when_the_workbench_shows_suggestions_comes_from_qcoder_yaml(project: Path) -> None:
+    from qcoder.errors import QcoderError
+    from qcoder.project.folder import open_project
+
+    assert open_project(project).suggestions_mode() == "after-review"
+    config = project / "qcoder.yaml"
+    config.write_text("suggestions: never\n", encoding="utf-8")
+    assert open_project(project).suggestions_mode() == "never"
+    config.write_text("# team settings\nsuggestions: always\n", encoding="utf-8")
+    with pytest.raises(QcoderError) as caught:
+        open_project(project).suggestions_mode()
+    assert str(caught.value) == (
+        f"{config}:2: suggestions: 'always' is not a choice; write "
+        "'suggestions: after-review' or 'suggestions: never'")

@@ -103,11 +103,11 @@ def _stamped_insert(conn: sqlite3.Connection, source: str,
     conn.execute("DELETE FROM temp.bulk_stamps")
     conn.executemany("INSERT INTO temp.bulk_stamps VALUES (?, ?, ?)",
                      [(code, v, h) for code, (v, h) in stamps.items()])
-    lookup = "(SELECT t.{} FROM temp.bulk_stamps t WHERE t.code_id = s.code_id)"
+    # A LEFT JOIN keeps ``s`` as the outer loop, so the rows keep the source's order.
     return (f"INSERT INTO codings ({columns}) WITH s(excerpt_id, code_id, coder, created, "
             f"memo) AS ({source}) SELECT s.excerpt_id, s.code_id, s.coder, s.created, s.memo, "
-            f"COALESCE({lookup.format('version')}, 'unknown'), "
-            f"COALESCE({lookup.format('hash')}, '') FROM s WHERE true ")
+            "COALESCE(t.version, 'unknown'), COALESCE(t.hash, '') FROM s "
+            "LEFT JOIN temp.bulk_stamps t ON t.code_id = s.code_id WHERE true ")
 
 
 def write_codings(conn: sqlite3.Connection, source: str, params: Sequence[Any] | dict = (),
