@@ -253,3 +253,30 @@ def test_merge_brings_a_copy_s_selections_with_their_codings(cli: Cli, tmp_path:
                               "bob")]
     with Store(cli.db) as store:
         assert store.excerpt_by_ref("alpha/interview-1#s2").active  # type: ignore[union-attr]
+
+
+# -- selecting by words and sentences (the workbench's selection mode) ------------------------
+def test_words_and_sentences_of_a_turn() -> None:
+    from qcoder import spans
+
+    text = "Official: Visas were “the carrot”! And then? It’s well-known. End"
+    assert [text[a:b] for a, b in spans.sentences(text)] == [
+        "Official: Visas were “the carrot”!", "And then?", "It’s well-known.", "End"]
+    assert [text[a:b] for a, b in spans.words(text)][-4:] == ["then", "It’s", "well-known",
+                                                              "End"]
+    sel = spans.first(text)
+    assert sel is not None and sel.quote(text) == "Official: Visas were “the carrot”!"
+    step = spans.move(text, sel, "sentence", 1)
+    assert step.quote(text) == "And then?"
+    assert spans.move(text, step, "word", -1).quote(text) == "carrot"  # the word before
+    word = spans.move(text, step, "word", 1)
+    assert word.quote(text) == "It’s"
+    assert spans.move(text, word, "sentence", -1).quote(text) == "It’s well-known."  # around
+    longer = spans.extend(text, step, "sentence", 1)
+    assert longer.quote(text) == "And then? It’s well-known."
+    assert spans.extend(text, longer, "word", -1).quote(text) == "And then? It’s well-known"
+    # At the ends it stays; shrinking never passes the start.
+    last = spans.move(text, spans.Selection(len(text) - 3, len(text)), "word", 1)
+    assert last.quote(text) == "End"
+    assert spans.extend(text, spans.Selection(0, 8), "word", -1) == spans.Selection(0, 8)
+    assert spans.first("   ") is None

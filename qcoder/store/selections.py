@@ -178,3 +178,13 @@ def codes_by_excerpt(conn: sqlite3.Connection, ids: list[int], coder: str
             f"({marks}) ORDER BY created, code_id", (coder, *ids)):
         out[excerpt_id].append(code_id)
     return out
+
+
+def host_id(conn: sqlite3.Connection, excerpt_id: int) -> int | None:
+    """The active paragraph a selection excerpt starts in (None: not a selection, or no
+    such paragraph)."""
+    row = conn.execute("""SELECT p.id FROM excerpts e JOIN excerpts p
+        ON p.document_id = e.document_id AND p.active = 1 AND p.n > 0 AND p.start <= e.start
+        WHERE e.id = ? AND e.selection IS NOT NULL ORDER BY p.start DESC, p.n LIMIT 1""",
+                       (excerpt_id,)).fetchone()
+    return row[0] if row else None

@@ -59,6 +59,8 @@ COMMANDS: tuple[Command, ...] = (
     Command("previous_excerpt", "k", "step(-1)", "Previous excerpt", "coding"),
     Command("wide_excerpt", "z", "toggle_wide", "Excerpt full width (again: the panels)",
             "coding"),
+    Command("select_span", "S", "select_span", "Select a span to code (words, sentences)",
+            "coding"),
     Command("first_excerpt", "g", "jump('first')", "First excerpt of the list", "coding"),
     Command("last_excerpt", "G", "jump('last')", "Last excerpt of the list", "coding"),
     Command("focus_left", "h", "app.focus_previous", "Panel to the left", "coding"),
@@ -71,6 +73,22 @@ COMMANDS: tuple[Command, ...] = (
     Command("next_suggestion", "S", "next_suggestion", "Next suggestion", "coding"),
     Command("open_reconcile", "R", "app.open('reconcile')", "Reconcile the coders' codings",
             "coding"),
+    Command("span_next_word", "right", "span_move('word', 1)", "Next word", "selection"),
+    Command("span_previous_word", "left", "span_move('word', -1)", "Previous word",
+            "selection"),
+    Command("span_next_sentence", "down", "span_move('sentence', 1)", "Next sentence",
+            "selection"),
+    Command("span_previous_sentence", "up", "span_move('sentence', -1)", "Previous sentence",
+            "selection"),
+    Command("span_extend_word", "shift+right", "span_extend('word', 1)", "Extend by a word",
+            "selection"),
+    Command("span_shrink_word", "shift+left", "span_extend('word', -1)", "Shrink by a word",
+            "selection"),
+    Command("span_extend_sentence", "shift+down", "span_extend('sentence', 1)",
+            "Extend by a sentence", "selection"),
+    Command("span_shrink_sentence", "shift+up", "span_extend('sentence', -1)",
+            "Shrink by a sentence", "selection"),
+    Command("span_leave", "escape", "span_leave", "Leave selection mode", "selection"),
     Command("keep", "k", "decide('keep')", "Keep", "reconcile", show=True),
     Command("drop", "d", "decide('drop')", "Drop", "reconcile", show=True),
     *(Command(f"pick_{n}", str(n), f"pick({n})", f"Pick coder {n}", "reconcile",
@@ -92,7 +110,9 @@ COMMANDS: tuple[Command, ...] = (
     Command("close", "escape", "close", "Close", "dialog"),
 )
 
-SCOPE_TITLES = {"app": "Everywhere", "coding": "Coding", "reconcile": "Reconcile",
+SCOPE_TITLES = {"app": "Everywhere", "coding": "Coding",
+                "selection": "Selection mode (S)",
+                "reconcile": "Reconcile",
                 "compare": "Comparing cases", "dialog": "Dialogs"}
 
 

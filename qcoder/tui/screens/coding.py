@@ -23,6 +23,8 @@ from ...navigation import (
     read_progress,
 )
 from ...project.codebook import Codebook
+from ...project.corpus import number_text
+from ...spans import host_of
 from ...stamps import StaleCheck
 from ...store.database import Store
 from ..keymap import bindings, code_keys, display
@@ -34,11 +36,12 @@ from ..widgets.excerpt_view import ExcerptState, ExcerptView, code_label
 from ..widgets.key_hints import KeyHints
 from ..widgets.navigator import Navigator
 from ..widgets.suggestions_panel import SuggestionsPanel
+from .span_mode import SpanMode
 
 REFRESH_S = 30.0
 
 
-class CodingScreen(Screen[None]):
+class CodingScreen(SpanMode, Screen[None]):
     """Where a coder spends the day. Blind: only this coder's codings are ever read."""
 
     BINDINGS = bindings("coding")
@@ -126,6 +129,8 @@ class CodingScreen(Screen[None]):
             self.notify("That excerpt is no longer in the corpus (its document changed); "
                         "its codings are kept as orphaned.", timeout=6)
             return
+        row, spans = self.span_shown(row)
+        excerpt_id = row.id
         if not self.navigation.knows(row.document_id):
             # Another qcoder imported new documents since this screen read them.
             self.navigation.reload(progress=False)
@@ -145,7 +150,7 @@ class CodingScreen(Screen[None]):
             memo=store.memo_of(excerpt_id, self.session.coder),
             reviewed=store.is_reviewed(excerpt_id, self.session.coder),
             hits=self._hits(excerpt_id, row.text),
-            stale=self.stale.stale_on(excerpt_id, self.session.coder))
+            stale=self.stale.stale_on(excerpt_id, self.session.coder), spans=spans)
         self.query_one(ExcerptView).show(state, self.session.codebook)
         self.query_one(CodebookPanel).tree.mark_applied(set(state.codes))
         self._show_suggestions(excerpt_id, state.reviewed)
@@ -261,6 +266,9 @@ class CodingScreen(Screen[None]):
             self.after_change(excerpt)
 
     def action_toggle_code(self, code_id: str) -> None:
+        if self.span_toggle(code_id):
+            self.query_one(CodebookPanel).highlight(code_id)
+            return
         outcome = self._act(lambda e: self.session.coding.toggle(e, code_id))
         self.query_one(CodebookPanel).highlight(code_id)
         if outcome is not None:
@@ -306,12 +314,12 @@ class CodingScreen(Screen[None]):
             return
         target = outcome.excerpt_id if outcome.excerpt_id is not None else self.current
         if target is not None:
-            self.after_change(target)
             row = self.session.store.excerpt(target)
+            self.after_change(host_of(self.session.store, target))
             book = self.session.codebook
             changes = [f"+{_label(book, c)}" for c in outcome.added]
             changes += [f"−{_label(book, c)}" for c in outcome.removed]
-            where = f"#{row.n}" if row else ""
+            where = f"#{number_text(row.n)}" if row else ""
             self.notify(f"{verb} {where}: {', '.join(changes) or 'review or memo'}", timeout=3)
 
     # -- suggestions ------------------------------------------------------------------------

@@ -12,9 +12,11 @@ from textual.containers import Vertical, VerticalScroll
 
 from ...project.codebook import Codebook
 from ...project.formats.model import timecode
+from ...spans import Selection, SpanLine
 from ...stamps import STALE_LEGEND, STALE_MARK
 from ...store.database import ExcerptRow
 from ..safe import Static
+from .span_select import SelectionBar
 
 CONTEXT_LINES = 3
 
@@ -33,6 +35,7 @@ class ExcerptState:
     reviewed: bool = False
     hits: list[tuple[int, int]] = field(default_factory=list)  # highlighted: a filter's matches
     stale: set[str] = field(default_factory=set)  # codes coded under an earlier definition
+    spans: list[SpanLine] = field(default_factory=list)  # this coder's spans coded inside it
 
 
 def _context(row: ExcerptRow | None, tail: bool, chars: int) -> Text:
@@ -74,6 +77,7 @@ class ExcerptView(Vertical):
         self._shown: dict[str, object] = {}
         #: What the hint says about scrolling and the full-width key (set by the screen).
         self.scroll_hint = ""
+        self._body = Text()  # the excerpt's text as styled without a selection
 
     def _set(self, part: str, content: Text) -> None:
         """Update one part only when it changed (each update costs a layout pass)."""
@@ -90,6 +94,7 @@ class ExcerptView(Vertical):
             yield Static(id="excerpt-text")
             yield Static(id="context-after", classes="context")
         yield Static(id="excerpt-hint")
+        yield SelectionBar(id="selection-bar")
 
     @property
     def body(self) -> ExcerptBody:
@@ -115,9 +120,12 @@ class ExcerptView(Vertical):
         chars = max(60, (width - 2) * CONTEXT_LINES - 8)
         self._set("context-before", _context(state.before, True, chars))
         body = Text(e.text)
+        for line in state.spans:
+            body.stylize("underline", line.start, line.end)
         for start, end in state.hits:
             body.stylize("reverse bold", start, end)
-        self._set("excerpt-text", body)
+        self._body = body
+        self.show_selection(self.query_one(SelectionBar).selection)
         self._set("context-after", _context(state.after, False, chars))
         codes = Text()
         if not state.codes:
@@ -135,6 +143,14 @@ class ExcerptView(Vertical):
                     codes.append(f"\n     ✎ {memo}", style="italic")
             if state.stale:
                 codes.append(f"\n{STALE_LEGEND}", style="dim italic")
+        if state.spans:
+            codes.append("\nMy spans", style="bold")
+        for line in state.spans:
+            quote = " ".join(line.text.split())
+            quote = quote if len(quote) <= 40 else quote[:39] + "…"
+            codes.append(f"\n #{line.ref.rsplit('#', 1)[1]} ", style="bold cyan")
+            codes.append(f"“{quote}” ", style="underline")
+            codes.append(", ".join(code_label(codebook, c) for c in line.codes))
         self._set("excerpt-codes", codes)
         self._set("excerpt-memo", Text.assemble(("My memo  ", "bold"), (state.memo, "italic"))
                   if state.memo else Text(""))
@@ -143,6 +159,14 @@ class ExcerptView(Vertical):
             self._shown["excerpt"] = e.id
             self.body.scroll_home(animate=False)
         self.call_after_refresh(self.update_hint)
+
+    def show_selection(self, selection: Selection | None) -> None:
+        """The excerpt's text with ``selection`` (offsets in it) shown reversed."""
+        body = self._body
+        if selection is not None:
+            body = body.copy()
+            body.stylize("reverse", selection.start, selection.end)
+        self._set("excerpt-text", body)
 
     def update_hint(self) -> None:
         """Say how to scroll when the excerpt does not fit."""
