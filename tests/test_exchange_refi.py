@@ -831,10 +831,6 @@ def test_add_selections_appends_quotes_to_existing_documents(
     path = partner_file(tmp_path / "partner.qdpx", {s: d.text for s, d in docs.items()}, words)
     args = ("import", "qdpx", str(path), "--case", "alpha", "--add-codes")
     before, codings = snapshot(cli.project, cli.db), codings_of(cli.db)
-    result = cli.fails(*args)
-    assert "are not excerpts of this document" in result.output
-    assert "--add-selections" in result.output
-    assert snapshot(cli.project, cli.db) == before
     # A failure after the files were staged puts every document back as it was.
     import qcoder.exchange.refi.project_import as refi_import
     from qcoder.errors import QcoderError
@@ -877,10 +873,15 @@ def test_add_selections_never_rewrites_a_word_file(cli: Cli, tmp_path: Path):
     path = partner_file(tmp_path / "w.qdpx", {"declaration": text},
                         {"declaration": [("thirty days", 1)]})
     before = snapshot(cli.project, cli.db)
-    for flags in ((), ("--add-selections",)):
-        result = cli.fails("import", "qdpx", str(path), "--case", "beta", "--add-codes", *flags)
-        assert "never rewrites a Word file" in result.output
-        assert snapshot(cli.project, cli.db) == before
+    result = cli.fails("import", "qdpx", str(path), "--case", "beta", "--add-codes",
+                       "--add-selections")
+    assert "never rewrites a Word file" in result.output
+    assert snapshot(cli.project, cli.db) == before
+    # Without --add-selections the span is a selection excerpt in the database instead.
+    cli.ok("import", "qdpx", str(path), "--case", "beta", "--add-codes")
+    assert word.read_bytes() == before[0]["cases/beta/declaration.docx"]
+    assert any(r[:5] == ("beta", "declaration", "thirty days", *span(text, "thirty days"))
+               for r in codings_of(cli.db))
 
 
 def test_appended_quotes_keep_the_list_byte_order_mark_and_line_breaks(tmp_path: Path):

@@ -280,3 +280,37 @@ def test_words_and_sentences_of_a_turn() -> None:
     assert last.quote(text) == "End"
     assert spans.extend(text, spans.Selection(0, 8), "word", -1) == spans.Selection(0, 8)
     assert spans.first("   ") is None
+
+
+# -- REFI-QDA -----------------------------------------------------------------------------------
+def test_a_span_coding_goes_to_refi_qda_and_back_at_the_same_offsets(
+        cli: Cli, tmp_path: Path) -> None:
+    import xml.etree.ElementTree as ET
+    import zipfile
+
+    from refi_support import validate
+
+    store, excerpt_id = code_sentence(cli)
+    row = store.excerpt(excerpt_id)
+    store.close()
+    assert row is not None
+    out = tmp_path / "spans.qdpx"
+    cli.ok("export", "qdpx", str(out))
+    validate(out)
+    with zipfile.ZipFile(out) as zf:
+        root = ET.fromstring(zf.read("project.qde"))
+    found = [(int(s.get("startPosition")), int(s.get("endPosition")))  # type: ignore[arg-type]
+             for s in root.iter("{urn:QDA-XML:project:1.0}PlainTextSelection")]
+    assert (row.start, row.end) in found
+    # Back into this project: the same selection excerpt, nothing new, the file as it was.
+    path = cli.project.joinpath(*INTERVIEW)
+    before = path.read_bytes()
+    cli.ok("import", "qdpx", str(out), "--case", "alpha")
+    assert path.read_bytes() == before
+    assert spans(cli.db) == [(1, row.start, row.end, SENTENCE, "framing-development", "ann")]
+    # Into a fresh database of the project: a selection excerpt at the same offsets.
+    fresh = Cli(cli.project, tmp_path / "fresh.db")
+    fresh.ok("import")
+    fresh.ok("import", "qdpx", str(out), "--case", "alpha")
+    assert spans(fresh.db) == [(1, row.start, row.end, SENTENCE, "framing-development", "ann")]
+    assert path.read_bytes() == before

@@ -219,8 +219,8 @@ def import_qdc(state: State, file: str, output: str | None, force: bool,
                    "(without it, such a file is refused).")
 @click.option("--add-selections", is_flag=True,
               help="Append selections that are not excerpts of a document the project "
-                   "already has to its front matter (.txt and .md; without it, such a file "
-                   "is refused).")
+                   "already has to its front matter (.txt and .md); without it they become "
+                   "selection excerpts in the database and the file stays as it is.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @pass_state
 def import_qdpx(state: State, file: str, case_id: str | None, add_codes: bool,
@@ -232,8 +232,9 @@ def import_qdpx(state: State, file: str, case_id: str | None, add_codes: bool,
     document's front matter and becomes an excerpt of its own), and codings and memos
     are kept per coder, so agreement can be computed on work done elsewhere. Codes are
     matched with the project's codebook, or make a new one. A document the project already
-    has is never changed, unless --add-selections lets the import append the quotes it
-    needs to that document's 'selections:' (Word files are never rewritten). Then the
+    has is never changed: a selection that is not one of its excerpts becomes a selection
+    excerpt in the database (case/stem#sK), unless --add-selections appends the quotes to
+    that document's 'selections:' (Word files are never rewritten). Then the
     project is imported as by 'qcoder import'. All of it lands, or nothing does.
     """
     from ..exchange.refi.project_import import apply_qdpx, plan_qdpx

@@ -71,7 +71,8 @@ def coding_rows(store: Store, codebook: Codebook | None = None,
         empty = (r for r in (reviews_without_code(store, chosen) if chosen else ())
                  if r["case"] in cases)
         rows = heapq.merge(coded, empty,
-                           key=lambda r: (position[r["case"]], r["document"], r["n"]))
+                           key=lambda r: (position[r["case"]], r["document"], r["start"],
+                                          r["n"] < 0, r["n"]))
     current = None
     for row in rows:
         if progress and row["case"] != current:

@@ -280,8 +280,10 @@ class CodingReads:
         if coders is not None:
             params = list(coders)
             where += f" AND c.coder IN ({','.join('?' * len(params))})"
-        order = ("k.position, s.position, d.stem, e.n, c.coder" if by_code
-                 else "s.position, d.stem, e.n, k.position, c.coder")
+        # A selection excerpt (n < 0) comes right after the paragraph it starts in.
+        nested = "e.start, e.selection IS NOT NULL, e.n"
+        order = (f"k.position, s.position, d.stem, {nested}, c.coder" if by_code
+                 else f"s.position, d.stem, {nested}, k.position, c.coder")
         cur = self.conn.execute(f"""
             SELECT c.code_id, c.coder, c.memo, c.created, d.case_id, d.stem, e.n, e.speaker,
                    e.section, e.text, d.title, e.start, e."end", e.page, e.media_start,

@@ -94,7 +94,8 @@ def reviews_without_code(store: Store, coders: list[str] | None) -> list[dict[st
         WHERE e.active = 1{where} AND NOT EXISTS (SELECT 1 FROM codings c
             JOIN codes k ON k.id = c.code_id
             WHERE c.excerpt_id = r.excerpt_id AND c.coder = r.coder AND k.active = 1)
-        ORDER BY s.position, d.stem, e.n, r.coder""", params)
+        ORDER BY s.position, d.stem, e.start, e.selection IS NOT NULL, e.n, r.coder""",
+                       params)
     return [{"coder": r[0], "time": r[1], "case": r[2], "document": r[3], "n": r[4],
              "excerpt": format_ref(r[2], r[3], r[4]), "speaker": r[5] or "",
              "section": r[6] or "", "text": r[7], "title": r[8] or "", "start": r[9],

@@ -4,7 +4,8 @@ A QDPX import plans everything before it writes anything: documents, case files 
 codebook changes are staged beside the project, the database import runs in one
 transaction, and the staged files are moved into place just before it commits. If any
 step fails, no file and no row stays. An existing document is changed only on request
-(``--add-selections``: quotes appended to its front matter), staged like the rest.
+(``--add-selections``: quotes appended to its front matter), staged like the rest; without
+it, a selection that is not one of its excerpts becomes a selection excerpt in the database.
 """
 
 from __future__ import annotations
@@ -57,6 +58,7 @@ from ...project.selections import (
     yaml_json,
 )
 from ...project.staging import Staging
+from ...store import selections as spans_db
 from ...store import sync as store_sync
 from ...store.bulk import ensure_coders, set_display_names
 from ...store.database import Store, SyncReport, log_import, now
@@ -188,6 +190,8 @@ class _Doc:
     content: bytes = b""
     original: bytes | None = None  # an existing document's content that ``content`` replaces
     excerpts: dict[tuple[int, int], Excerpt] = field(default_factory=dict)
+    # spans of an existing document that become selection excerpts in the database
+    db_spans: list[tuple[int, int]] = field(default_factory=list)
 
     @property
     def rel(self) -> str:
@@ -464,6 +468,15 @@ def _reuse(plan: QdpxPlan, doc: _Doc, existing: Document) -> None:
     doc.excerpts = {(e.start, e.end): e for e in existing.excerpts}
     missing = sorted(s for s in doc.needed() if s not in doc.excerpts)
     if not missing:
+        return
+    if not plan.add_selections:  # selection excerpts in the database: the file stays as it is
+        doc.db_spans = missing
+        for start, end in missing:
+            text = doc.body[start:end]
+            doc.excerpts[(start, end)] = Excerpt(
+                case_id=doc.case_id, stem=doc.stem, n=0, text=text, start=start, end=end,
+                identity=spans_db.span_identity(doc.case_id, doc.stem, start, end, text),
+                quoted=True)
         return
     example = json.dumps(_short(doc.body[missing[0][0]:missing[0][1]]), ensure_ascii=False)
     what = (f"{existing.path}: {len(missing)} selections of source '{doc.source.name}' in "
@@ -812,7 +825,12 @@ def _store(conn: Any, plan: QdpxPlan, codings: Codings, memos: Memos,
     """Coders, codings (with reviews), reviews, memos and one log event, in the open
     transaction."""
     wanted = sorted({k[0] for k in codings} | {k[0] for k in memos} | {k[0] for k in reviews})
-    ids = store_sync.excerpt_ids_by_identity(conn, wanted)
+    made: dict[str, int] = {}
+    for doc in plan.docs:
+        found = spans_db.document_of(conn, doc.case_id, doc.stem) if doc.db_spans else None
+        for span in doc.db_spans if found else ():
+            made[doc.excerpts[span].identity] = spans_db.create(conn, found[0], *span)
+    ids = {**store_sync.excerpt_ids_by_identity(conn, wanted), **made}
     stamp = now()
     result = plan.result
     ensure_coders(conn, result.coders, stamp)
