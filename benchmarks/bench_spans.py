@@ -4,7 +4,7 @@ Key press → screen painted (median and 99th percentile), measured as ``bench_t
 measures it: "painted" is the last frame Textual hands to its driver after the key (its
 segments rendered to terminal text), once the screen is quiet (no new frame for 60 ms). Each
 of CYCLES rounds at 120×40 presses: a code key on the excerpt (the coding key to compare
-with), ``S`` (enter selection mode), → (next word), shift+→ (extend by a word), ↓ (next
+with), ``V`` (enter selection mode), → (next word), shift+→ (extend by a word), ↓ (next
 sentence), shift+← (shrink by a word), a code key on the span (a selection excerpt made and
 coded, one transaction), ``u`` (undo it), Escape (leave the mode) and ``j`` (next excerpt).
 
@@ -58,7 +58,7 @@ def child_paint(project: str) -> dict:
             code_keys = list(app.screen.key_codes)[:20]
             for i in range(CYCLES):
                 key = code_keys[i % len(code_keys)]
-                mix = [("code key", key), ("enter mode (S)", "S"), ("next word", "right"),
+                mix = [("code key", key), ("enter mode (V)", "V"), ("next word", "right"),
                        ("extend by a word", "shift+right"), ("next sentence", "down"),
                        ("shrink by a word", "shift+left"), ("code key on the span", key),
                        ("undo (u)", "u"), ("leave mode (esc)", "escape"), ("next (j)", "j")]

@@ -59,7 +59,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("previous_excerpt", "k", "step(-1)", "Previous excerpt", "coding"),
     Command("wide_excerpt", "z", "toggle_wide", "Excerpt full width (again: the panels)",
             "coding"),
-    Command("select_span", "S", "select_span", "Select a span to code (words, sentences)",
+    Command("select_span", "V", "select_span", "Select a span to code (words, sentences)",
             "coding"),
     Command("first_excerpt", "g", "jump('first')", "First excerpt of the list", "coding"),
     Command("last_excerpt", "G", "jump('last')", "Last excerpt of the list", "coding"),
@@ -111,7 +111,7 @@ COMMANDS: tuple[Command, ...] = (
 )
 
 SCOPE_TITLES = {"app": "Everywhere", "coding": "Coding",
-                "selection": "Selection mode (S)",
+                "selection": "Selection mode (V)",
                 "reconcile": "Reconcile",
                 "compare": "Comparing cases", "dialog": "Dialogs"}
 

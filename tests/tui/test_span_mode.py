@@ -44,7 +44,7 @@ async def _go_to_turn(app, pilot) -> None:
 def test_select_a_sentence_code_it_undo_and_restart(two_sentences: Path) -> None:
     async def code_span(app, pilot) -> None:
         await _go_to_turn(app, pilot)
-        await pilot.press("S")
+        await pilot.press("V")
         await pilot.pause()
         bar = app.screen.query_one(SelectionBar)
         assert bar.has_focus and bar.selection is not None
@@ -100,11 +100,11 @@ def test_select_a_sentence_code_it_undo_and_restart(two_sentences: Path) -> None
 def test_escape_leaves_the_mode_and_keys_code_the_excerpt_again(imported: Path) -> None:
     async def steps(app, pilot) -> None:
         await _go_to_turn(app, pilot)
-        await pilot.press("S", "escape", "s")
+        await pilot.press("V", "escape", "s")
         await pilot.pause()
         assert set(app.session.store.codes_of(app.screen.current, "ann")) == {
             "framing-security"}
-        await pilot.press("S", "j")  # another excerpt ends the mode
+        await pilot.press("V", "j")  # another excerpt ends the mode
         await pilot.pause()
         assert not app.screen.query_one(SelectionBar).active
 

@@ -39,5 +39,5 @@ def pressing(*keys: str):
 def test_selection_mode(snap_compare, spanned: Path, size: tuple[int, int]) -> None:
     """The span coded is underlined and listed; the selection (two words) is reversed."""
     assert snap_compare(create_app(spanned, coder="ann"), terminal_size=size,
-                        run_before=pressing("j", "S", "left", "left",
+                        run_before=pressing("j", "V", "left", "left",
                                                        "shift+right"))

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 
 class SpanMode:
-    """Mixed into the coding screen: ``S`` enters the mode; while it lasts a code's key (or
+    """Mixed into the coding screen: ``V`` enters the mode; while it lasts a code's key (or
     the picker) toggles the code on the selected span rather than on the excerpt."""
 
     _span_return: Any = None
