@@ -65,6 +65,8 @@ def test_a_span_becomes_a_selection_excerpt_numbered_apart_from_paragraphs(cli: 
     nav = Navigation(store, "ann")
     doc = nav.document(row.document_id)
     assert doc.total == 4 and len(nav.document_lines(doc.id, 0, 100)) == 4
+    ann = next(p for p in store.progress("ann") if p["case"] == "alpha")
+    assert ann["reviewed"] == 2 and ann["total"] == 7  # the span is in #2's count, not its own
     store.close()
 
 

@@ -181,7 +181,8 @@ class CodingReads:
                            (excerpt_id, coder)) or ""
 
     def progress(self: Any, coder: str | None = None) -> list[dict[str, Any]]:
-        """Reviewed / total excerpts per case and coder (every coder when ``coder`` is None)."""
+        """Reviewed / total excerpts per case and coder (every coder when ``coder`` is None);
+        selections made in qcoder (``n`` < 0) are within their paragraphs, not counted."""
         coders = [coder] if coder is not None else self.coders()
         case_of = dict(self.query("SELECT id, case_id FROM documents"))
         # Active excerpts as runs of consecutive ids within one case: each coder's reviews
@@ -191,7 +192,7 @@ class CodingReads:
         runs: list[list[Any]] = []
         previous = None
         for excerpt_id, document_id, active in sorted(self.query(
-                "SELECT id, document_id, active FROM excerpts")):
+                "SELECT id, document_id, active AND n > 0 FROM excerpts")):
             case_id = case_of[document_id] if active else None
             if case_id is not None:
                 totals[case_id] = totals.get(case_id, 0) + 1
@@ -209,6 +210,7 @@ class CodingReads:
             else:  # fragmented by many re-imports: walk documents, then their excerpts
                 counts = self.query("""SELECT d.case_id, COUNT(*) FROM documents d
                     CROSS JOIN excerpts e ON e.document_id = d.id AND e.active = 1
+                        AND e.n > 0
                     CROSS JOIN reviews r ON r.excerpt_id = e.id AND r.coder = ?
                     GROUP BY d.case_id""", (c,))
             for case_id, count in counts:
