@@ -1,4 +1,5 @@
-"""The core and the plain CLI commands import neither Textual nor python-docx."""
+"""The core and the plain CLI commands import neither Textual nor python-docx nor matplotlib
+(the figures import it inside the functions that draw)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import pytest
 
 import qcoder
 
-HEAVY = ("textual", "docx")
+HEAVY = ("textual", "docx", "matplotlib")
 # The workbench is the Textual layer; the Word writer is the one module that loads python-docx.
 OUTSIDE_THE_WALL = ("qcoder.tui", "qcoder.export.docx")
 

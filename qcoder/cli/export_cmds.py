@@ -175,3 +175,73 @@ def _tabular_command(fmt: str) -> click.Command:
 
 export_csv = _tabular_command("csv")
 export_json = _tabular_command("json")
+
+
+@export_group.command("figures")
+@click.argument("folder", metavar="DIR", type=click.Path(file_okay=True, dir_okay=True))
+@click.option("--format", "fmt", type=click.Choice(["png", "svg", "pdf"]), default="png",
+              show_default=True, help="File format of every figure.")
+@click.option("--dpi", type=click.IntRange(min=50, max=1200), default=200, show_default=True,
+              metavar="N", help="Resolution of PNG figures (dots per inch, 50-1200).")
+@click.option("--coder", "coders", metavar="NAME", multiple=True,
+              help="The heat map and group shares from these coders' codings, pooled "
+                   "(repeat or comma-separate); several coders also choose whose agreement.")
+@click.option("--consensus", is_flag=True, help="The heat map and group shares from the "
+                                                "consensus codings.")
+@click.option("--pooled", is_flag=True, help="The heat map and group shares from every "
+                                             "coder's codings pooled.")
+@click.option("--codes", metavar="IDS", help="Only these codes (and the codes below them).")
+@click.option("--cases", metavar="IDS", help="Only these cases.")
+@click.option("--bootstrap", type=click.IntRange(min=0), default=1000, show_default=True,
+              metavar="N", help="Resamples for the alpha intervals (0: no intervals), as "
+                                "'qcoder agreement --bootstrap N'.")
+@click.option("--json", "as_json", is_flag=True, help="Print what was written as JSON.")
+@force_option
+@pass_state
+def export_figures(state: State, folder: str, fmt: str, dpi: int, coders: tuple[str, ...],
+                   consensus: bool, pooled: bool, codes: str | None, cases: str | None,
+                   bootstrap: int, as_json: bool, force: bool) -> None:
+    """Write the figures into DIR, one file per figure with a stable name:
+    codes-by-case (heat map of the code x case matrix), group-shares-GROUP (each exclusive
+    group's shares per case), agreement-alpha (alpha per code with its 95% interval against
+    .667 and .800) and progress-by-coder.
+
+    Whose codings the heat map and the group shares count is chosen as for 'qcoder
+    compare' (default: the consensus where there is one, else all coders pooled). The same
+    project gives the same files, byte for byte.
+    """
+    from ..compare import resolve_basis
+    from ..errors import QcoderError
+    from ..figures.files import plan_files, write_figures
+
+    state.own_coders("export figures", coders or consensus or pooled)
+    target = Path(folder)
+    if target.exists() and not target.is_dir():
+        raise QcoderError(f"{folder}: is a file; give a folder for the figures")
+    if not target.exists() and not (target.parent if str(target.parent) else Path(".")).is_dir():
+        raise QcoderError(f"{folder}: its folder {target.parent} does not exist; create it "
+                          "first")
+    store = state.store()
+    basis = resolve_basis(store, _many(coders), consensus, pooled)
+    from ..figures.collect import gather
+
+    with progress_bars(as_json) as bars:
+        figures = gather(store, basis, codes=split_ids(codes), cases=split_ids(cases),
+                         bootstrap=bootstrap, progress=bars.task("figures computed"))
+        planned = plan_files(figures, target, fmt)
+        for path in planned:
+            state.check_output(path, force)
+        target.mkdir(exist_ok=True)
+        written = write_figures(planned, fmt, dpi, bars.task("figures drawn"))
+    if as_json:
+        emit_json({"folder": folder, "format": fmt, "dpi": dpi,
+                   "basis": basis.to_dict(),
+                   "figures": [{"file": str(p), "bytes": p.stat().st_size} for p in written],
+                   "skipped": [{"figure": k, "why": v} for k, v in figures.skipped.items()]})
+        return
+    for path in written:
+        echo(f"{path}: {path.stat().st_size:,} bytes")
+    for name, why in figures.skipped.items():
+        echo(f"warning: no {name} figure: {why}", err=True)
+    echo(f"{len(written)} figures in {folder} ({fmt}{f', {dpi} dpi' if fmt == 'png' else ''}); "
+         f"basis: {basis.describe()}")

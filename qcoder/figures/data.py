@@ -1,0 +1,215 @@
+"""What each figure shows, as plain data computed by the domain code.
+
+Every figure is drawn from one of these objects, and each object is built from the result of
+the command that prints the same numbers: the code x case matrix of ``qcoder compare``, the
+exclusive-group distribution of ``compare --groups``, the agreement report of ``qcoder
+agreement`` and the progress of ``qcoder status``. So a figure and the table next to it
+never disagree, and tests compare the two. Nothing here imports matplotlib.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ..compare import GroupDistribution, Matrix
+from ..constants import RELIABLE, TENTATIVE
+from ..project.codebook import Codebook
+from ..reliability.agreement import CodeAgreement
+from ..reliability.data import ProjectAgreement
+
+
+@dataclass(frozen=True)
+class Band:
+    """Rows ``start`` to ``stop`` (exclusive) belong to the top-level code ``label``."""
+
+    label: str
+    start: int
+    stop: int
+
+
+@dataclass(frozen=True)
+class HeatMap:
+    """Codes (rows) x cases (columns): each cell the percentage of the case's reviewed
+    excerpts coded with the code (None where the case has no reviewed excerpt)."""
+
+    title: str
+    basis: str
+    row_ids: tuple[str, ...]
+    row_labels: tuple[str, ...]
+    depths: tuple[int, ...]
+    column_ids: tuple[str, ...]
+    column_labels: tuple[str, ...]
+    percents: tuple[tuple[float | None, ...], ...]
+    counts: tuple[tuple[int, ...], ...]
+    reviewed: tuple[int, ...]
+    bands: tuple[Band, ...]
+
+
+def heat_map(matrix: Matrix) -> HeatMap:
+    """The heat map of a code x case matrix (its rows and columns in the matrix's order)."""
+    rows, cols = matrix.rows, matrix.columns
+    bands: list[Band] = []
+    for i, row in enumerate(rows):
+        if not bands or row.depth == min(r.depth for r in rows):
+            bands.append(Band(row.label, i, i + 1))
+        else:
+            bands[-1] = Band(bands[-1].label, bands[-1].start, i + 1)
+    return HeatMap(
+        title="Codes by case: % of the case's reviewed excerpts",
+        basis=matrix.basis.describe(),
+        row_ids=tuple(r.id for r in rows),
+        row_labels=tuple(r.label for r in rows),
+        depths=tuple(r.depth - min((x.depth for x in rows), default=0) for r in rows),
+        column_ids=tuple(c.id for c in cols),
+        column_labels=tuple(c.label for c in cols),
+        percents=tuple(tuple(matrix.cell(r.id, c.id).percent for c in cols) for r in rows),
+        counts=tuple(tuple(matrix.cell(r.id, c.id).excerpts for c in cols) for r in rows),
+        reviewed=tuple(c.reviewed for c in cols),
+        bands=tuple(bands),
+    )
+
+
+@dataclass(frozen=True)
+class GroupShares:
+    """Each code of an exclusive group as a share (%) of the group's codings in each case:
+    ``shares[case][code]``, each case summing to 100 (None: no coding of the group there)."""
+
+    group_id: str
+    title: str
+    basis: str
+    code_ids: tuple[str, ...]
+    code_labels: tuple[str, ...]
+    column_ids: tuple[str, ...]
+    column_labels: tuple[str, ...]
+    shares: tuple[tuple[float | None, ...], ...]
+    excerpts: tuple[int, ...]
+
+
+def group_shares(dist: GroupDistribution) -> GroupShares:
+    """The stacked bars of an exclusive-group distribution (shares as ``compare --groups``)."""
+    return GroupShares(
+        group_id=dist.group.id,
+        title=f"{dist.group.label}: share of each code by case",
+        basis=dist.basis.describe(),
+        code_ids=tuple(c.id for c in dist.children),
+        code_labels=tuple(c.label for c in dist.children),
+        column_ids=tuple(c.id for c in dist.columns),
+        column_labels=tuple(c.label for c in dist.columns),
+        shares=tuple(tuple(dist.shares[(ch.id, col.id)] for ch in dist.children)
+                     for col in dist.columns),
+        excerpts=tuple(dist.excerpts[c.id] for c in dist.columns),
+    )
+
+
+@dataclass(frozen=True)
+class AlphaPoint:
+    """One row of the alpha chart: a code (binary) or an exclusive group (nominal)."""
+
+    id: str
+    label: str
+    depth: int  # 0: the top-level code heading its block
+    group: bool
+    alpha: float | None
+    ci: tuple[float, float] | None
+    flag: str
+    units: int
+
+
+@dataclass(frozen=True)
+class AlphaChart:
+    """Alpha per code with its bootstrap 95% interval, in blocks by top-level code: the
+    blocks worst first (by their lowest alpha), and within a block its top-level code, its
+    exclusive group, then the codes below it worst first; undefined alphas last."""
+
+    title: str
+    stamp: str
+    points: tuple[AlphaPoint, ...]
+    bands: tuple[Band, ...]
+    thresholds: tuple[float, float] = (TENTATIVE, RELIABLE)
+
+
+def _worst_key(r: CodeAgreement) -> tuple[bool, float]:
+    return (r.alpha is None, r.alpha if r.alpha is not None else 0.0)
+
+
+def alpha_chart(result: ProjectAgreement, codebook: Codebook) -> AlphaChart:
+    """The alpha chart of an agreement report (every code and group it holds)."""
+    report = result.report
+    by_root: dict[str, list[tuple[CodeAgreement, bool]]] = {}
+    order: list[str] = []
+    for item, is_group in [*((r, False) for r in report.codes),
+                           *((g, True) for g in report.groups)]:
+        root = _root(codebook, item.id)
+        if root not in by_root:
+            by_root[root] = []
+            order.append(root)
+        by_root[root].append((item, is_group))
+
+    def block_key(root: str) -> tuple[bool, float]:
+        defined = [r.alpha for r, _ in by_root[root] if r.alpha is not None]
+        return (not defined, min(defined, default=0.0))
+
+    points: list[AlphaPoint] = []
+    bands: list[Band] = []
+    for root in sorted(order, key=block_key):
+        items = by_root[root]
+        head = [x for x in items if x[0].id == root]
+        head.sort(key=lambda x: x[1])  # the code, then its group
+        lone_group = len(head) == 1 and head[0][1]
+        rest = sorted((x for x in items if x[0].id != root), key=lambda x: _worst_key(x[0]))
+        start = len(points)
+        for item, is_group in [*head, *rest]:
+            depth = codebook[item.id].depth - codebook[root].depth if item.id in codebook else 1
+            label = codebook[item.id].label if item.id in codebook else item.id
+            if is_group:
+                label += " (exclusive group)"
+                depth = 0 if lone_group and item.id == root else max(depth, 1)
+            points.append(AlphaPoint(item.id, label, depth, is_group, item.alpha, item.ci,
+                                     item.flag, item.units))
+        bands.append(Band(codebook[root].label if root in codebook else root, start,
+                          len(points)))
+    boot = f"; 95% bootstrap interval ({result.bootstrap} resamples)" if result.bootstrap else ""
+    return AlphaChart(title=f"Krippendorff's alpha per code{boot}", stamp=result.stamp(),
+                      points=tuple(points), bands=tuple(bands))
+
+
+def _root(codebook: Codebook, code_id: str) -> str:
+    if code_id not in codebook:
+        return code_id
+    ancestors = codebook.ancestors(code_id)
+    return ancestors[-1] if ancestors else code_id
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Each coder's reviewed excerpts per case: ``reviewed[case][coder]`` of ``totals``."""
+
+    title: str
+    coders: tuple[str, ...]
+    case_ids: tuple[str, ...]
+    case_labels: tuple[str, ...]
+    reviewed: tuple[tuple[int, ...], ...]
+    totals: tuple[int, ...]
+
+    def percent(self, case: int, coder: int) -> float:
+        total = self.totals[case]
+        return 100.0 * self.reviewed[case][coder] / total if total else 0.0
+
+
+def progress(rows: Sequence[dict[str, Any]], cases: Sequence[dict[str, Any]],
+             coders: Sequence[str]) -> Progress:
+    """From ``Store.progress()`` rows (coder, case, reviewed, total), the project's cases
+    (id, name) in order and the coders to show."""
+    done = {(p["case"], p["coder"]): p["reviewed"] for p in rows}
+    totals = {p["case"]: p["total"] for p in rows}
+    shown = [c for c in cases if c["id"] in totals]
+    return Progress(
+        title="Excerpts reviewed by each coder, per case",
+        coders=tuple(coders),
+        case_ids=tuple(c["id"] for c in shown),
+        case_labels=tuple(c["name"] or c["id"] for c in shown),
+        reviewed=tuple(tuple(done.get((c["id"], k), 0) for k in coders) for c in shown),
+        totals=tuple(totals[c["id"]] for c in shown),
+    )
