@@ -335,6 +335,10 @@ def test_agreement_table_holds_the_numbers_the_cli_prints(coded: Cli, tmp_path: 
     rows = table_after(document, "Agreement per code")
     header, body = rows[0], {r[1]: dict(zip(rows[0], r, strict=True)) for r in rows[1:]}
     assert header[:3] == ["Code", "Id", "Alpha"] and "95% interval" in header
+    more = table_after(document, "Agreement per code: % agree, kappa and use")
+    assert more[0][0] == "Id" and [r[0] for r in more[1:]] == [r[1] for r in rows[1:]]
+    for r in more[1:]:
+        body[r[0]].update(zip(more[0], r, strict=True))
     assert sorted(body) == sorted(c["id"] for c in printed["codes"] + printed["groups"])
     for code in printed["codes"] + printed["groups"]:
         row = body[code["id"]]
@@ -563,7 +567,7 @@ def test_agreement_per_code_has_group_rows_and_prevalence(coded: Cli, project: P
     table = next(t for t in document.tables if t.rows[0].cells[0].text == "Code"
                  and "Alpha" in [c.text for c in t.rows[0].cells])
     rows = [[c.text for c in r.cells] for r in table.rows]
-    header, ids = rows[0], [r[1] for r in rows[1:]]
+    ids = [r[1] for r in rows[1:]]
     assert ids == [c.id for c in book]  # codebook order, the exclusive group in its place
     group = ids.index("ptype")
     assert rows[1 + group][0] == "Partnership type (exclusive group)"
@@ -579,11 +583,15 @@ def test_agreement_per_code_has_group_rows_and_prevalence(coded: Cli, project: P
         for coder in coders:
             applied.setdefault(coder, {}).setdefault(ref, set()).update(rolled)
     units = set(applied["ann"]) & set(applied["bob"])
+    more = next(t for t in document.tables if t.rows[0].cells[0].text == "Id"
+                and "% agree" in [c.text for c in t.rows[0].cells])
+    more_rows = [[c.text for c in r.cells] for r in more.rows]
+    assert [r[0] for r in more_rows[1:]] == ids
     for coder in ("ann", "bob"):
-        column = header.index(f"{coder} %")
-        for row in rows[1:]:
-            n = sum(1 for ref in units if row[1] in applied[coder][ref])
-            assert row[column] == f"{100 * n / len(units):.1f}", (coder, row[1])
+        column = more_rows[0].index(f"{coder} %")
+        for row in more_rows[1:]:
+            n = sum(1 for ref in units if row[0] in applied[coder][ref])
+            assert row[column] == f"{100 * n / len(units):.1f}", (coder, row[0])
     note = table._tbl.getprevious()
     text = docx.text.paragraph.Paragraph(note, document).text
     for column in ("Alpha", "% agree", "Units", "Kappa", "Flag"):

@@ -286,3 +286,131 @@ def test_export_figures_into_a_file_is_refused(demo: Cli, tmp_path: Path) -> Non
     assert plain.read_text(encoding="utf-8") == "keep"
     missing = demo.fails("export", "figures", str(tmp_path / "no" / "such"))
     assert "does not exist" in missing.output
+
+
+# --- figures in the Word appendix -----------------------------------------------------------
+
+WP = "{http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing}"
+
+
+@pytest.fixture(scope="module")
+def appendix(demo: Cli, tmp_path_factory: pytest.TempPathFactory):
+    import docx
+
+    out = tmp_path_factory.mktemp("docx") / "appendix.docx"
+    demo.ok("export", "docx", str(out), "--date", "2026-01-01", "--bootstrap", "100",
+            "--sections", "sources,agreement,comparison")
+    return docx.Document(str(out))
+
+
+def _shapes_by_section(document) -> dict:
+    """Section -> the (cx, cy) extents, in EMU, of the pictures in it."""
+    sections = iter(document.sections)
+    current = next(sections)
+    out: dict = {}
+    for child in document.element.body.iterchildren():
+        for extent in child.iter(f"{WP}extent"):
+            out.setdefault(current, []).append((int(extent.get("cx")), int(extent.get("cy"))))
+        if child.xpath("./w:pPr/w:sectPr"):
+            current = next(sections)
+    return out
+
+
+def _body_items(document) -> list[tuple[str, object]]:
+    """('p', paragraph) and ('tbl', table) in body order."""
+    import docx
+
+    out: list[tuple[str, object]] = []
+    for child in document.element.body.iterchildren():
+        if child.tag == docx.oxml.ns.qn("w:p"):
+            out.append(("p", docx.text.paragraph.Paragraph(child, document)))
+        elif child.tag == docx.oxml.ns.qn("w:tbl"):
+            out.append(("tbl", docx.table.Table(child, document)))
+    return out
+
+
+def test_docx_holds_each_figure_with_caption_and_alt_text(demo: Cli, appendix,
+                                                          store: Store) -> None:
+    assert len(appendix.inline_shapes) == 4
+    captions = [p.text for p in appendix.paragraphs if p.text.startswith("Figure ")]
+    assert captions == [
+        "Figure 1. Excerpts reviewed by each coder, per case",
+        "Figure 2. Krippendorff's alpha per code with its 95% interval",
+        "Figure 3. Codes by case: share of each case's reviewed excerpts",
+        "Figure 4. Partnership type: share of each code by case"]
+    figures = gather(store, resolve_basis(store), bootstrap=100)
+    expected = [fdata.describe(x) for x in
+                (figures.progress, figures.alpha, figures.heat, *figures.groups)]
+    alts = [e.get("descr") for e in appendix.element.body.iter(f"{WP}docPr")]
+    assert alts == expected
+    assert all(len(a) > 80 for a in alts)
+    # each image is sized to the page: within the text width and height of its section
+    sized = _shapes_by_section(appendix)
+    assert sum(len(v) for v in sized.values()) == 4
+    for section, extents in sized.items():
+        text_width = section.page_width - section.left_margin - section.right_margin
+        text_height = section.page_height - section.top_margin - section.bottom_margin
+        for cx, cy in extents:
+            assert 0 < cx <= text_width and 0 < cy < text_height
+        if any(cy > cx for cx, cy in extents):  # a tall figure is set on a portrait page
+            assert section.page_height > section.page_width
+
+
+def test_docx_figures_follow_their_tables(appendix) -> None:
+    items = _body_items(appendix)
+    order = [p.text.split(". ", 1)[1] for kind, p in items
+             if kind == "p" and p.style.name == "Caption"]
+    for table, figure in (
+            ("Documents", "Excerpts reviewed by each coder, per case"),
+            ("Agreement per code", "Krippendorff's alpha per code with its 95% interval"),
+            ("Codes by case", "Codes by case: share of each case's reviewed excerpts"),
+            ("Partnership type: share of each code by case (%)",
+             "Partnership type: share of each code by case")):
+        assert order.index(figure) == order.index(table) + 1, order
+    # the picture is the paragraph right after its caption
+    for i, (kind, p) in enumerate(items):
+        if kind == "p" and p.text.startswith("Figure "):
+            after = items[i + 1][1]
+            assert after._p.xpath(".//pic:pic"), p.text
+
+
+def test_docx_agreement_tables_fit_a_portrait_page(appendix) -> None:
+    """The agreement tables are set on portrait pages, none wider than the text, and no
+    column narrower than the longest word of its header (so none breaks mid-word)."""
+    items = _body_items(appendix)
+    captions = {}
+    for i, (kind, p) in enumerate(items):
+        if kind == "p" and p.style.name == "Caption" and "Agreement per" in p.text:
+            table = next(t for k, t in items[i:] if k == "tbl")
+            captions[p.text] = table
+    titles = [t.split(". ", 1)[1] for t in captions]
+    assert titles[:3] == ["Agreement per code", "Agreement per code: % agree, kappa and use",
+                          "Agreement per exclusive group"]
+    portrait = appendix.sections[0].page_width
+    width = min(s.page_width for s in appendix.sections) - 2 * 1440 * 635
+    for title, table in captions.items():
+        if "Adjudication" in title:
+            continue
+        grid = [int(g.get(docx_qn("w:w"))) for g in table._tbl.tblGrid.iterchildren()]
+        assert len(grid) <= 7, title
+        assert sum(grid) * 635 <= width + 635 * 10, title
+        for col, cell in zip(grid, table.rows[0].cells, strict=True):
+            longest = max(len(w) for w in cell.text.split())
+            assert col >= longest * 91 + 170, (title, cell.text, col)
+    assert portrait < appendix.sections[0].page_height
+
+
+def docx_qn(tag: str) -> str:
+    import docx
+
+    return docx.oxml.ns.qn(tag)
+
+
+def test_docx_without_figures(demo: Cli, tmp_path: Path) -> None:
+    import docx
+
+    out = tmp_path / "plain.docx"
+    result = demo.ok("export", "docx", str(out), "--bootstrap", "0", "--no-figures",
+                     "--sections", "comparison", "--json")
+    assert json.loads(result.output)["figures"] == 0
+    assert len(docx.Document(str(out)).inline_shapes) == 0

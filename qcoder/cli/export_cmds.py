@@ -51,13 +51,17 @@ def _many(values: tuple[str, ...]) -> list[str] | None:
 @click.option("--bootstrap", type=click.IntRange(min=0), default=1000, show_default=True,
               metavar="N", help="Resamples for the agreement intervals (0: no intervals); "
                                 "the same as 'qcoder agreement --bootstrap N'.")
+@click.option("--figures/--no-figures", default=True, show_default=True,
+              help="Each figure after its table (as 'qcoder export figures' draws them), "
+                   "numbered, with alternative text.")
 @click.option("--json", "as_json", is_flag=True, help="Print what was written as JSON.")
 @force_option
 @pass_state
 def export_docx(state: State, out: str, sections: str | None, codes: str | None,
                 cases: str | None, coders: tuple[str, ...], consensus: bool, pooled: bool,
                 template: str | None, date: str | None, bootstrap: int, as_json: bool,
-                force: bool, excerpt_mode: str, memos: bool, allow_open: bool) -> None:
+                force: bool, excerpt_mode: str, memos: bool, allow_open: bool,
+                figures: bool) -> None:
     """Write Word appendices: codebook, coded excerpts by code and case, intercoder agreement
     and cross-case comparison.
 
@@ -82,7 +86,7 @@ def export_docx(state: State, out: str, sections: str | None, codes: str | None,
                           code_ids=split_ids(codes), case_ids=split_ids(cases), basis=basis,
                           date=day, bootstrap=bootstrap, excerpts=excerpt_mode, memos=memos,
                           allow_open=allow_open or not consensus, command=command,
-                          progress=bars.task("appendices gathered"))
+                          figures=figures, progress=bars.task("appendices gathered"))
         write_docx(appendix, out, template, bars.task("appendices written"))
     excerpts = appendix.excerpts or []
     written = [name for name, part in (("codebook", appendix.codebook),
@@ -101,6 +105,8 @@ def export_docx(state: State, out: str, sections: str | None, codes: str | None,
         "codings": sum(s.codings for s in excerpts),
         "basis": describe_basis(appendix.basis),
         "consensus": appendix.consensus or None,
+        "figures": sum(len(t.figures) for part in (appendix.sources, appendix.agreement,
+                                                   appendix.comparison) for t in part or []),
     }
     if as_json:
         emit_json(summary)

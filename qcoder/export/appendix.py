@@ -287,12 +287,13 @@ def gather(store: Store, *, project: str, sections: Sequence[str] | None = None,
            code_ids: Sequence[str] | None = None, case_ids: Sequence[str] | None = None,
            basis: Basis | None = None, date: str | None = None,
            bootstrap: int = 1000, excerpts: str = "all", memos: bool = False,
-           allow_open: bool = True, command: str = "",
+           allow_open: bool = True, command: str = "", figures: bool = True,
            progress: Callable[[int, int], None] | None = None) -> Appendix:
     """Collect the appendices for ``project`` from ``store``; ``date`` is ISO (default today);
     ``bootstrap`` resamples give the agreement intervals (0: none); ``excerpts`` shows every
     excerpt under each of its codes (all), each once with all its codes (once), or the
-    framework matrix's exemplars; ``memos`` adds the memos. An unfinished consensus is
+    framework matrix's exemplars; ``memos`` adds the memos; ``figures`` puts each figure
+    after its table (the coders' progress after the documents). An unfinished consensus is
     refused unless ``allow_open``; it is stated on the title page and in every note.
     ``progress(done, total)`` is called after each appendix gathered."""
     from .. import __version__
@@ -325,6 +326,8 @@ def gather(store: Store, *, project: str, sections: Sequence[str] | None = None,
         appendix.codebook = codebook_table(codebook, codes)
     if "sources" in chosen:
         appendix.sources = sources_tables(store, cases, basis)
+        if figures:
+            _progress_figure(store, cases, appendix.sources[-1])
     step("codebook")
     step("sources")
     if "excerpts" in chosen:
@@ -338,7 +341,8 @@ def gather(store: Store, *, project: str, sections: Sequence[str] | None = None,
     if "agreement" in chosen:
         from .appendix_stats import agreement_tables
 
-        tables, note = agreement_tables(store, codebook, codes, cases, basis, bootstrap)
+        tables, note = agreement_tables(store, codebook, codes, cases, basis, bootstrap,
+                                        figures)
         log = adjudication_table(store, codes, cases, codebook)
         if log is not None:
             tables = [*(tables or []), log]
@@ -352,12 +356,24 @@ def gather(store: Store, *, project: str, sections: Sequence[str] | None = None,
         from .appendix_stats import comparison_tables
 
         appendix.comparison, appendix.notes["comparison"] = comparison_tables(
-            store, codebook, codes, cases, basis)
+            store, codebook, codes, cases, basis, figures)
     step("comparison")
     if "memos" in chosen:
         appendix.memos = memo_tables(store, codebook, codes, cases, basis)
     step("memos")
     return appendix
+
+
+def _progress_figure(store: Store, cases: dict[str, str], documents: Table) -> None:
+    """Each coder's progress per case, after the documents table (none without coders)."""
+    from ..figures.data import progress
+    from ..figures.images import figure_image
+    from ..store.database import CONSENSUS
+
+    coders = [c for c in store.coders() if c != CONSENSUS]
+    if coders:
+        chosen = [c for c in store.cases() if c["id"] in cases]
+        documents.figures.append(figure_image(progress(store.progress(), chosen, coders)))
 
 
 def _consensus_state(store: Store, codebook: Codebook, allow_open: bool) -> str:

@@ -4,10 +4,23 @@ the depth of a code in the exported tree (a leaf module: every appendix module i
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..compare import Basis
 from ..project.codebook import Codebook
+
+
+@dataclass(frozen=True)
+class FigureImage:
+    """A figure for an appendix: a PNG of ``width`` x ``height`` inches, its caption title,
+    the alternative text that describes it to a reader who cannot see it, and its note."""
+
+    png: bytes
+    width: float
+    height: float
+    title: str
+    alt: str
+    note: str = ""
 
 
 @dataclass
@@ -16,7 +29,7 @@ class Table:
 
     ``widths`` are relative column widths; ``indents`` the hierarchy level of each row's first
     cell; ``wide`` asks for a landscape page; ``note`` is the line under the caption (basis,
-    statistic, n, what each column means).
+    statistic, n, what each column means); ``figures`` follow the table.
     """
 
     title: str
@@ -26,6 +39,7 @@ class Table:
     indents: list[int] | None = None
     note: str = ""
     wide: bool = False
+    figures: list[FigureImage] = field(default_factory=list)  # shown right after the table
 
 
 def describe_basis(basis: Basis) -> str:

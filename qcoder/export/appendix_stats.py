@@ -38,11 +38,13 @@ def interval(ci: tuple[float, float] | None) -> str:
 
 
 def agreement_tables(store: Store, codebook: Codebook, code_ids: Sequence[str],
-                     cases: dict[str, str], basis: Basis, bootstrap: int = 1000
-                     ) -> tuple[list[Table] | None, str]:
-    """Agreement per code, per exclusive group, per case (and per pair of coders when there
-    are more than two), with a note saying how it was computed; (None, why) when fewer than
-    two coders reviewed the same excerpts."""
+                     cases: dict[str, str], basis: Basis, bootstrap: int = 1000,
+                     figures: bool = False) -> tuple[list[Table] | None, str]:
+    """Agreement per code (alpha, interval, flag; then % agree, kappa and how often each coder
+    applied it in a second table, so that each fits a portrait page), per exclusive group,
+    per case (and per pair of coders when there are more than two), with a note saying how
+    it was computed; (None, why) when fewer than two coders reviewed the same excerpts.
+    ``figures``: the alpha chart follows the first table."""
     coders = list(basis.coders) if basis.kind == "pooled" and len(basis.coders) > 1 else None
     if coders is None and len([c for c in store.coders() if c != CONSENSUS]) < 2:
         return None, "codings of at least two coders are needed"
@@ -56,17 +58,25 @@ def agreement_tables(store: Store, codebook: Codebook, code_ids: Sequence[str],
     groups = {g.id: g for g in result.report.groups}
     by_id = {r.id: r for r in result.report.codes}
     in_order = [by_id.get(c) or groups.get(c) for c in code_ids]
-    codes_table = _results_table("Agreement per code", result,
-                                 [r for r in in_order if r is not None], codebook, code_ids,
-                                 prevalence)
+    listed = [r for r in in_order if r is not None]
+    codes_table = _results_table("Agreement per code", result, listed, codebook, code_ids)
     codes_table.note = _columns_note(result, prevalence)
-    tables = [codes_table]
+    more = _more_table("Agreement per code: % agree, kappa and use", result, listed,
+                       codebook, code_ids, prevalence)
+    more.note = ("The codes of the table above, in its order: the other statistics and how "
+                 "often each coder applied the code (columns defined above).")
+    if figures:
+        from ..figures.data import alpha_chart
+        from ..figures.images import figure_image
+
+        codes_table.figures.append(figure_image(alpha_chart(result, codebook)))
+    tables = [codes_table, more]
     if result.report.groups:
         group_table_ = _results_table("Agreement per exclusive group", result,
-                                      result.report.groups, codebook, code_ids, prevalence)
+                                      result.report.groups, codebook, code_ids)
         group_table_.note = ("One row per exclusive group: its codes as the values of one "
                              "nominal variable (no code of the group is a value too); "
-                             "columns as in the table above.")
+                             "columns as in the table of agreement per code.")
         tables.append(group_table_)
     tables.append(_cases_table(result, cases))
     if len(result.coders) > 2:
@@ -133,31 +143,48 @@ def _columns_note(result: ProjectAgreement, prevalence: dict) -> str:
 
 
 def _results_table(title: str, result: ProjectAgreement, items: Sequence, codebook: Codebook,
-                   code_ids: Sequence[str],
-                   prevalence: dict[str, list[tuple[int, float | None]]] | None = None
-                   ) -> Table:
-    two, boot = len(result.coders) == 2, bool(result.bootstrap)
-    depth = relative_depths(codebook, [c for c in code_ids if c in codebook])
-    prevalence = prevalence or {}
-    columns = ["Code", "Id", "Alpha"] + (["95% interval"] if boot else []) + \
-        ["% agree", "Units"] + (["Kappa", "Kappa SE", "Kappa 95% interval"] if two else []) + \
-        ([f"{c} %" for c in result.coders] if prevalence else []) + ["Flag"]
-    rows, indents = [], []
+                   code_ids: Sequence[str]) -> Table:
+    """Code, id, alpha, its interval (after a bootstrap), units and flag."""
+    boot = bool(result.bootstrap)
+    columns = ["Code", "Id", "Alpha"] + (["95% interval"] if boot else []) + ["Units", "Flag"]
+    rows = []
     for r in items:
-        label = codebook[r.id].label if r.id in codebook else r.id
-        if r.id in codebook and codebook[r.id].exclusive:
-            label += " (exclusive group)"
-        row = [label, r.id, num(r.alpha)]
+        row = [_code_label(codebook, r.id), r.id, num(r.alpha)]
         if boot:
             row.append(interval(r.ci))
-        row += [num(r.percent_agreement, 1), str(r.units)]
+        rows.append([*row, str(r.units), r.flag_note])
+    return Table(title, columns, rows, indents=_indents(codebook, code_ids, items))
+
+
+def _more_table(title: str, result: ProjectAgreement, items: Sequence, codebook: Codebook,
+                code_ids: Sequence[str],
+                prevalence: dict[str, list[tuple[int, float | None]]]) -> Table:
+    """Id, % agree, Cohen's kappa with its SE and interval (two coders) and each coder's
+    percentage of units coded with it."""
+    two = len(result.coders) == 2
+    columns = ["Id", "% agree"] + (["Kappa", "Kappa SE", "Kappa 95% interval"] if two else [])
+    columns += [f"{c} %" for c in result.coders] if prevalence else []
+    rows = []
+    for r in items:
+        row = [r.id, num(r.percent_agreement, 1)]
         if two:
             row += [num(r.kappa), num(r.kappa_se), interval(r.kappa_ci)]
         if prevalence:
             row += [num(p, 1) for _, p in prevalence.get(r.id, [(0, None)] * len(result.coders))]
-        rows.append([*row, r.flag_note])
-        indents.append(depth.get(r.id, 0))
-    return Table(title, columns, rows, indents=indents)
+        rows.append(row)
+    return Table(title, columns, rows, indents=_indents(codebook, code_ids, items))
+
+
+def _code_label(codebook: Codebook, code_id: str) -> str:
+    label = codebook[code_id].label if code_id in codebook else code_id
+    if code_id in codebook and codebook[code_id].exclusive:
+        label += " (exclusive group)"
+    return label
+
+
+def _indents(codebook: Codebook, code_ids: Sequence[str], items: Sequence) -> list[int]:
+    depth = relative_depths(codebook, [c for c in code_ids if c in codebook])
+    return [depth.get(r.id, 0) for r in items]
 
 
 def _cases_table(result: ProjectAgreement, cases: dict[str, str]) -> Table:
@@ -202,8 +229,10 @@ def _pairs_table(result: ProjectAgreement) -> Table:
 
 
 def comparison_tables(store: Store, codebook: Codebook, code_ids: Sequence[str],
-                      cases: dict[str, str], basis: Basis) -> tuple[list[Table] | None, str]:
-    """The code × case matrix and each exclusive group's distribution over the cases."""
+                      cases: dict[str, str], basis: Basis, figures: bool = False
+                      ) -> tuple[list[Table] | None, str]:
+    """The code × case matrix and each exclusive group's distribution over the cases;
+    ``figures``: each followed by its figure (the heat map, the stacked bars)."""
     if not basis.coders:
         return None, "there are no codings yet"
     matrix = code_case_matrix(store, basis, "case", codes=list(code_ids), cases=list(cases))
@@ -211,6 +240,14 @@ def comparison_tables(store: Store, codebook: Codebook, code_ids: Sequence[str],
     for group in codebook.exclusive_groups():
         if group.id in code_ids:
             tables.append(group_table(matrix, group.id))
+    if figures:
+        from ..figures.data import group_shares, heat_map
+        from ..figures.images import figure_image
+
+        tables[0].figures.append(figure_image(heat_map(matrix)))
+        groups = [g.id for g in codebook.exclusive_groups() if g.id in code_ids]
+        for table, group_id in zip(tables[1:], groups, strict=True):
+            table.figures.append(figure_image(group_shares(distribution(matrix, group_id))))
     note = (f"Basis: {describe_basis(basis)}. A cell gives the excerpts coded with the code or "
             "a code below it (each excerpt once) and, in brackets, their percentage of the "
             "case's reviewed excerpts. Group tables give each code's share of the group's "

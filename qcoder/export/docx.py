@@ -26,6 +26,7 @@ from docx.oxml.ns import nsdecls, qn
 from lxml import etree
 
 from .appendix import Appendix, CodeExcerpts, Table, describe_basis
+from .appendix_parts import FigureImage
 from .atomic import ExportError, write_bytes
 from .zips import normalise_zip
 
@@ -42,6 +43,14 @@ _WANT_CHARS = 30
 _SHORT_CELL = 14
 _BREAKS = re.compile(r"[\s\-/–]+")
 _ID_BREAKS = re.compile(r"[\s/]+")  # ids keep their hyphens (non-breaking)
+_EMU_PER_TWIP = 635
+_DOC_PR_BASE = 1000  # drawing ids of the figures, clear of any in a template's headers
+_PIC_NS = "http://schemas.openxmlformats.org/drawingml/2006/picture"
+_DRAWING_NS = (
+    'xmlns:wp="http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing" '
+    'xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main" '
+    f'xmlns:pic="{_PIC_NS}" '
+    'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"')
 _TEMPLATE_TYPE = b"wordprocessingml.template.main+xml"
 _DOCUMENT_TYPE = b"wordprocessingml.document.main+xml"
 
@@ -135,8 +144,9 @@ def render_docx(appendix: Appendix, template: str | Path | None = None,
         if not tables:
             continue
         letter = next(letters)
-        landscape = any(body.wants_landscape(t) for t in tables)
-        body.section(landscape=landscape)
+        # each table on a page of its own orientation: a wide table (the adjudication log)
+        # turns its pages, not the whole appendix
+        body.section(landscape=body.wants_landscape(tables[0]))
         body.heading(f"Appendix {letter}. {title}", 1)
         if title == "Intercoder agreement":
             for paragraph in appendix.methods:
@@ -147,7 +157,12 @@ def render_docx(appendix: Appendix, template: str | Path | None = None,
         body.para(" ".join(x for x in (state.rstrip(), note.rstrip(), f"{refs}.") if x),
                   "Appendix Note")
         for number, table in zip(numbers, tables, strict=True):
+            body.section(landscape=body.wants_landscape(table), new_page=False)
             body.table(table, number)
+            for figure in table.figures:
+                if figure.height > figure.width:  # a tall figure wants a portrait page
+                    body.section(landscape=False, new_page=False)
+                body.figure(figure)
     if progress:
         progress(len(parts), len(parts))
     body.fill_toc(toc)
@@ -376,6 +391,7 @@ class _Body:
 
         self.margins = margin("left", 1440) + margin("right", 1440)
         self.vertical = margin("top", 1440) + margin("bottom", 1440)
+        self.figures = 0
         self.first_landscape = w > h
         self.landscape = self.first_landscape
         self.pages = _Pages()
@@ -523,16 +539,49 @@ class _Body:
         self.parts.append("".join(out))
         self.para("", "Appendix Note")
 
+    def figure(self, figure: FigureImage) -> None:
+        """Caption (Figure N. Title), the image sized to the text width (and to the page
+        height), with its alternative text, and its note."""
+        self.figures += 1
+        number = self.figures
+        self.heading(f"Figure {number}. {figure.title}", 2, style="Caption", toc_level=9)
+        width = min(self.width, int(figure.width * 1440))
+        height = int(width * figure.height / figure.width)
+        tallest = self.pages.height - 1200  # the caption and the note stay on its page
+        if height > tallest:
+            width, height = int(width * tallest / height), tallest
+        r_id, _ = self.doc.part.get_or_add_image(io.BytesIO(figure.png))
+        cx, cy = width * _EMU_PER_TWIP, height * _EMU_PER_TWIP
+        alt = escape(clean(figure.alt), {'"': "&quot;", "\n": "&#10;"})
+        name = f"Figure {number}"
+        self.parts.append(
+            f'<w:p><w:pPr><w:pStyle w:val="{self.style("Normal")}"/><w:keepNext/>'
+            f'<w:jc w:val="center"/></w:pPr><w:r><w:drawing {_DRAWING_NS}>'
+            f'<wp:inline distT="0" distB="0" distL="0" distR="0"><wp:extent cx="{cx}" '
+            f'cy="{cy}"/><wp:docPr id="{_DOC_PR_BASE + number}" name="{name}" descr="{alt}"/>'
+            '<wp:cNvGraphicFramePr><a:graphicFrameLocks noChangeAspect="1"/>'
+            f'</wp:cNvGraphicFramePr><a:graphic><a:graphicData uri="{_PIC_NS}"><pic:pic>'
+            f'<pic:nvPicPr><pic:cNvPr id="0" name="figure-{number}.png" descr="{alt}"/>'
+            f'<pic:cNvPicPr/></pic:nvPicPr><pic:blipFill><a:blip r:embed="{r_id}"/>'
+            '<a:stretch><a:fillRect/></a:stretch></pic:blipFill><pic:spPr><a:xfrm>'
+            f'<a:off x="0" y="0"/><a:ext cx="{cx}" cy="{cy}"/></a:xfrm>'
+            '<a:prstGeom prst="rect"><a:avLst/></a:prstGeom></pic:spPr></pic:pic>'
+            '</a:graphicData></a:graphic></wp:inline></w:drawing></w:r></w:p>')
+        self.pages.add(height + 120)
+        if figure.note:
+            self.para(figure.note, "Appendix Note")
+
     def _row_height(self, row: list[str], cols: list[int]) -> None:
         lines = max((_Pages.lines(str(v), max(c - _CELL_MARGINS, 200), 9)
                      for v, c in zip(row, cols, strict=True)), default=1)
         self.pages.add(lines * 9 * 20 * 1.22 + 60)
 
     def wants_landscape(self, table: Table) -> bool:
-        """Asked for, or too many columns for a portrait page without breaking words."""
+        """Asked for, or too many columns for a portrait page without breaking words (set
+        as tight as a regular 9 pt font allows)."""
         if table.wide:
             return True
-        return sum(_column_needs(table)[0]) > self.short - self.margins
+        return sum(_tight_widths(_column_needs(table)[0])) > self.short - self.margins
 
     def _cell(self, text: str, width: int, style: str, ppr: str) -> str:
         text = clean(text)
@@ -586,11 +635,7 @@ def _fit_columns(least: list[int], want: list[int], width: int) -> list[int]:
     if sum(least) <= width:
         spare, wish = width - sum(least), sum(want) - sum(least)
         return [int(lo + spare * (w - lo) / wish) for lo, w in zip(least, want, strict=True)]
-    # Then long words set tighter (least widths allow for wide fonts and bold headers);
-    # short ones, such as the headers of number columns, keep their width.
-    short = 8 * _CHAR + _CELL_MARGINS
-    tight = [lo if lo <= short else max(short, int((lo - _CELL_MARGINS) * _TIGHT)
-                                        + _CELL_MARGINS) for lo in least]
+    tight = _tight_widths(least)
     if sum(tight) <= width:
         spare, wish = width - sum(tight), sum(least) - sum(tight)
         return [int(t + spare * (lo - t) / wish) for t, lo in zip(tight, least, strict=True)]
@@ -603,6 +648,14 @@ def _fit_columns(least: list[int], want: list[int], width: int) -> list[int]:
             break
         remaining -= lo
     return [int(min(lo, cap)) for lo in least]
+
+
+def _tight_widths(least: list[int]) -> list[int]:
+    """Least widths with long words set tighter (least widths allow for wide fonts and bold
+    headers); short ones, such as the headers of number columns, keep their width."""
+    short = 8 * _CHAR + _CELL_MARGINS
+    return [lo if lo <= short else max(short, int((lo - _CELL_MARGINS) * _TIGHT)
+                                       + _CELL_MARGINS) for lo in least]
 
 
 def _orient(sect: object, landscape: bool, short: int, long: int) -> None:

@@ -213,3 +213,49 @@ def progress(rows: Sequence[dict[str, Any]], cases: Sequence[dict[str, Any]],
         reviewed=tuple(tuple(done.get((c["id"], k), 0) for k in coders) for c in shown),
         totals=tuple(totals[c["id"]] for c in shown),
     )
+
+
+# --- words for a reader who cannot see the figure -------------------------------------------
+
+
+def _pct(value: float | None) -> str:
+    return "–" if value is None else f"{value:.1f} %"
+
+
+def describe(data: object) -> str:
+    """Alternative text: what the figure shows and its most telling values, in words."""
+    if isinstance(data, HeatMap):
+        cells = [(v, r, c) for r, row in enumerate(data.percents)
+                 for c, v in enumerate(row) if v is not None]
+        top = max(cells, default=None)
+        most = (f" The highest share is {data.row_labels[top[1]]} in "
+                f"{data.column_labels[top[2]]} ({_pct(top[0])})." if top else "")
+        return (f"Heat map of {len(data.row_ids)} codes (rows) by {len(data.column_ids)} "
+                f"cases (columns): each cell is the percentage of the case's reviewed "
+                f"excerpts coded with the code, darker for less and yellow for more, with "
+                f"the number written in the cell.{most}")
+    if isinstance(data, GroupShares):
+        parts = []
+        for case, row in zip(data.column_labels, data.shares, strict=True):
+            if any(v is not None for v in row):
+                k = max(range(len(row)), key=lambda i: row[i] or 0.0)
+                parts.append(f"{case}: {data.code_labels[k]} {_pct(row[k])}")
+        return (f"Stacked bars, one per case, of the shares of the {len(data.code_ids)} codes "
+                f"of the exclusive group {data.title.split(':')[0]} (each bar sums to 100 %). "
+                "Largest share per case: " + ("; ".join(parts) or "no codings") + ".")
+    if isinstance(data, AlphaChart):
+        defined = [p for p in data.points if p.alpha is not None]
+        low = min(defined, key=lambda p: p.alpha or 0.0, default=None)
+        counts = {f: sum(1 for p in data.points if p.flag == f)
+                  for f in ("reliable", "tentative", "unreliable")}
+        lowest = (f" The lowest is {low.label} (alpha {low.alpha:.3f})." if low else "")
+        return (f"Dot chart of Krippendorff's alpha for {len(data.points)} codes and groups, "
+                "each with its 95 % interval as a horizontal line, against dashed lines at "
+                f".667 and .800: {counts['reliable']} reliable, {counts['tentative']} "
+                f"tentative, {counts['unreliable']} unreliable.{lowest}")
+    if isinstance(data, Progress):
+        parts = [f"{coder} {sum(r[k] for r in data.reviewed)} of {sum(data.totals)}"
+                 for k, coder in enumerate(data.coders)]
+        return (f"Bars per case and coder: the share of the case's excerpts each of the "
+                f"{len(data.coders)} coders reviewed. In all: " + "; ".join(parts) + ".")
+    raise TypeError(f"no figure for {type(data).__name__}")
