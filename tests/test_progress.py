@@ -7,6 +7,7 @@ import os
 import pty
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -28,7 +29,12 @@ def run(args: list[str], tty: bool) -> tuple[bytes, bytes, int]:
         proc = subprocess.Popen([sys.executable, "-c", MAIN, *args], stdout=subprocess.PIPE,
                                 stderr=slave, stdin=subprocess.DEVNULL, env=env)
         os.close(slave)
-        stdout = proc.stdout.read() if proc.stdout else b""
+        # stdout is read in a thread while the terminal is read here: a long command redraws
+        # its bars past the terminal's buffer before it closes stdout
+        chunks: list[bytes] = []
+        reader = threading.Thread(target=lambda: chunks.append(
+            proc.stdout.read() if proc.stdout else b""))
+        reader.start()
         err = b""
         while True:
             try:
@@ -38,6 +44,8 @@ def run(args: list[str], tty: bool) -> tuple[bytes, bytes, int]:
             if not chunk:
                 break
             err += chunk
+        reader.join(timeout=120)
+        stdout = b"".join(chunks)
         proc.wait(timeout=120)
     finally:
         os.close(master)
