@@ -179,6 +179,8 @@ def draw_heat_map(data: HeatMap) -> Figure:
         cmap = _colormap(SEQUENTIAL).with_extremes(bad="#d9d9d9")
         image = ax.imshow(np.ma.masked_invalid(values), cmap=cmap, vmin=0,
                           vmax=max(top, 1.0), aspect="auto", interpolation="nearest")
+        shades = cmap(image.norm(np.nan_to_num(values)))  # every cell's colour at once
+        light = shades[..., 0] * 0.299 + shades[..., 1] * 0.587 + shades[..., 2] * 0.114
         for i in range(n_rows):
             for j in range(n_cols):
                 v = values[i, j]
@@ -186,10 +188,8 @@ def draw_heat_map(data: HeatMap) -> Figure:
                     ax.text(j, i, "–", ha="center", va="center", fontsize=7, color="#404040",
                             in_layout=False)
                     continue
-                shade = cmap(image.norm(v))
-                light = 0.299 * shade[0] + 0.587 * shade[1] + 0.114 * shade[2]
                 ax.text(j, i, f"{v:.1f}", ha="center", va="center", fontsize=7,
-                        color="black" if light > 0.55 else "white", in_layout=False)
+                        color="black" if light[i, j] > 0.55 else "white", in_layout=False)
         for band in data.bands[1:]:
             for a in (ax, band_ax):
                 a.axhline(band.start - 0.5, color="white", linewidth=2.0)
