@@ -89,6 +89,48 @@ def test_the_index_follows_a_changed_document(cli, project: Path) -> None:
     assert refs(cli, "money") == ["alpha/interview-1#2"]  # a removed document is not found
 
 
+def in_step(db: Path) -> bool:
+    """FTS5's own check of the index against the excerpts' text (rank 1: the content too)."""
+    conn = sqlite3.connect(db)
+    try:
+        conn.execute("INSERT INTO excerpt_text (excerpt_text, rank) VALUES ('integrity-check', 1)")
+    except sqlite3.DatabaseError:
+        return False
+    finally:
+        conn.close()
+    return True
+
+
+def triggers(db: Path) -> dict[str, str]:
+    conn = sqlite3.connect(db)
+    found = dict(conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
+                              "AND tbl_name = 'excerpts'").fetchall())
+    conn.close()
+    return found
+
+
+def test_an_import_indexes_in_bulk_and_leaves_the_triggers_in_place(cli, project: Path) -> None:
+    cli.ok("import")  # a fresh store: indexed in one pass
+    assert in_step(cli.db) and refs(cli, "carrot") == ["alpha/interview-1#4"]
+    assert sorted(triggers(cli.db)) == sorted(sql.TRIGGERS)
+    assert not any("meta" in text for text in triggers(cli.db).values())
+    (project / "cases" / "beta" / "new.txt").write_text("A parsnip here.\n", encoding="utf-8")
+    cli.ok("import")  # one document more: indexed on its own
+    assert in_step(cli.db) and refs(cli, "parsnip") == ["beta/new#1"]
+    for name in ("alpha/interview-1.txt", "alpha/notes.md", "beta/new.txt"):
+        doc = project / "cases" / name  # most documents changed: all indexed anew
+        doc.write_text(doc.read_text(encoding="utf-8").replace("money", "cash")
+                       .replace("parsnip", "leek"), encoding="utf-8")
+    cli.ok("import")
+    assert in_step(cli.db) and refs(cli, "money") == [] and len(refs(cli, "cash")) == 2
+    assert refs(cli, "parsnip") == [] and refs(cli, "leek") == ["beta/new#1"]
+    assert sorted(triggers(cli.db)) == sorted(sql.TRIGGERS)
+    with Store(cli.db) as store, store.transaction() as conn:  # a write outside an import
+        conn.execute("UPDATE excerpts SET text = 'turnip' WHERE id = (SELECT MIN(id) FROM "
+                     "excerpts WHERE active = 1)")
+    assert in_step(cli.db) and len(refs(cli, "turnip")) == 1
+
+
 def test_filters_by_case_code_and_coder(cli, tmp_path: Path) -> None:
     cli.ok("import")
     rows = ("excerpt,code,coder\nalpha/interview-1#2,framing-remittances,ann\n"
@@ -149,3 +191,25 @@ def test_migration_indexes_excerpts_of_an_older_database(tmp_path: Path) -> None
     with Store(path) as store:
         assert sql.index_size(store) == 1
         assert [m[0] for m in sql.matches(store, "remittance*")] == [1]
+
+
+def test_migration_15_replaces_the_triggers_that_looked_up_a_pause(tmp_path: Path) -> None:
+    path = tmp_path / "fourteen.db"
+    conn = sqlite3.connect(path, isolation_level=None)
+    migrate(conn, upto=14)
+    assert all("search_index_deferred" in text for text in triggers(path).values())
+    conn.execute("INSERT INTO cases (id, name) VALUES ('alpha', 'Alpha')")
+    conn.execute("INSERT INTO documents (id, case_id, stem, text) VALUES (1, 'alpha', 't', '')")
+    conn.execute('INSERT INTO excerpts (identity, document_id, n, start, "end", text) '
+                 "VALUES ('i1', 1, 1, 0, 20, 'Remittances grew fast')")
+    conn.close()
+    with Store(path) as store:
+        assert sorted(triggers(path)) == sorted(sql.TRIGGERS)
+        assert not any("meta" in text for text in triggers(path).values())
+        with store.transaction() as conn:
+            conn.execute("UPDATE excerpts SET text = 'Visas grew fast' WHERE id = 1")
+        assert [m[0] for m in sql.matches(store, "visas")] == [1]
+        assert sql.matches(store, "remittance*") == []
+        assert store.conn.execute("SELECT v FROM excerpt_text_config WHERE k = 'hashsize'"
+                                  ).fetchone() == (sql.HASH_SIZE,)
+    assert in_step(path)

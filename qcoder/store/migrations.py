@@ -174,11 +174,27 @@ def _excerpt_page_and_media(conn: sqlite3.Connection) -> None:
         conn.execute(f"ALTER TABLE excerpts ADD COLUMN {column} INTEGER")
 
 
-def _excerpt_search(conn: sqlite3.Connection) -> None:
-    """Full-text search over excerpt text (FTS5), kept in step by triggers."""
-    from .search import create_index
+_PAUSED = "WHEN NOT EXISTS (SELECT 1 FROM meta WHERE key = 'search_index_deferred')"
 
-    create_index(conn)
+
+def _excerpt_search(conn: sqlite3.Connection) -> None:
+    """Full-text search over excerpt text (FTS5), kept in step by triggers (which an import
+    paused with a meta key; migration 15 replaced them)."""
+    for statement in (
+        """CREATE VIRTUAL TABLE excerpt_text USING fts5(text, content='excerpts',
+           content_rowid='id', tokenize='unicode61 remove_diacritics 2')""",
+        f"""CREATE TRIGGER excerpt_text_insert AFTER INSERT ON excerpts {_PAUSED} BEGIN
+           INSERT INTO excerpt_text (rowid, text) VALUES (new.id, new.text); END""",
+        f"""CREATE TRIGGER excerpt_text_delete AFTER DELETE ON excerpts {_PAUSED} BEGIN
+           INSERT INTO excerpt_text (excerpt_text, rowid, text) VALUES ('delete', old.id,
+           old.text); END""",
+        f"""CREATE TRIGGER excerpt_text_update AFTER UPDATE OF text ON excerpts {_PAUSED}
+           BEGIN INSERT INTO excerpt_text (excerpt_text, rowid, text) VALUES ('delete',
+           old.id, old.text); INSERT INTO excerpt_text (rowid, text) VALUES (new.id,
+           new.text); END""",
+        "INSERT INTO excerpt_text (excerpt_text) VALUES ('rebuild')",
+    ):
+        conn.execute(statement)
 
 
 def _suggestions(conn: sqlite3.Connection) -> None:
@@ -218,6 +234,18 @@ def _selection_excerpts(conn: sqlite3.Connection) -> None:
                  "WHERE selection IS NOT NULL")
 
 
+def _search_triggers(conn: sqlite3.Connection) -> None:
+    """The search index's triggers no longer look up a meta key on every excerpt written
+    (that check cost as much as indexing): an import drops them in its transaction instead.
+    A writer keeps more new entries in memory before writing them out."""
+    from .search import configure, create_triggers, drop_triggers
+
+    drop_triggers(conn)
+    create_triggers(conn)
+    configure(conn)
+    conn.execute("DELETE FROM meta WHERE key = 'search_index_deferred'")
+
+
 MIGRATIONS: list[Migration] = [
     (1, "initial schema", _initial),
     (2, "adjudication log", _adjudication),
@@ -233,6 +261,7 @@ MIGRATIONS: list[Migration] = [
     (12, "index of stamped codings", _coding_stamps_index),
     (13, "coder display names", _coder_display_names),
     (14, "selection excerpts", _selection_excerpts),
+    (15, "search index triggers without a pause check", _search_triggers),
 ]
 LATEST = MIGRATIONS[-1][0]
 

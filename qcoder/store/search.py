@@ -1,14 +1,17 @@
 """Full-text search over excerpt text: an SQLite FTS5 index kept in step by triggers.
 
-The index (``excerpt_text``) is an external-content FTS5 table over ``excerpts.text``:
-triggers add, change and remove its entries whenever an excerpt row is written, whichever
-part of qcoder writes it (import, re-import, QDPX import, merge). Tokens are Unicode words,
-case and diacritics folded (``Mexico`` finds ``México``); no stemming, since the corpora are
-multilingual: ``readmission*`` finds the plural.
+The index (``excerpt_text``) is an external-content FTS5 table over ``excerpts.text`` (the
+text is stored once, in ``excerpts``): triggers add, change and remove its entries whenever
+an excerpt row is written, whichever part of qcoder writes it (import, re-import, QDPX
+import, merge). An import drops the triggers inside its transaction and indexes what it
+wrote in bulk (:class:`BulkIndex`). Tokens are Unicode words, case and diacritics folded
+(``Mexico`` finds ``México``); no stemming, since the corpora are multilingual:
+``readmission*`` finds the plural.
 """
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -20,41 +23,61 @@ if TYPE_CHECKING:
 #: document text is expected to hold; a text that does is still shown, only less marked).
 HIT_OPEN, HIT_CLOSE = "\ue000", "\ue001"
 
-#: While this meta key is set (inside an import's transaction), the triggers leave the
-#: index alone and the import indexes its documents in bulk (six times faster).
-DEFERRED = "search_index_deferred"
-_LIVE = f"WHEN NOT EXISTS (SELECT 1 FROM meta WHERE key = '{DEFERRED}')"
+#: Bytes of new index entries an FTS5 writer keeps in memory before it writes a segment.
+HASH_SIZE = 8 * 1024 * 1024
 
-SCHEMA = [
-    """CREATE VIRTUAL TABLE excerpt_text USING fts5(text, content='excerpts',
-       content_rowid='id', tokenize='unicode61 remove_diacritics 2')""",
-    f"""CREATE TRIGGER excerpt_text_insert AFTER INSERT ON excerpts {_LIVE} BEGIN
-       INSERT INTO excerpt_text (rowid, text) VALUES (new.id, new.text); END""",
-    f"""CREATE TRIGGER excerpt_text_delete AFTER DELETE ON excerpts {_LIVE} BEGIN
-       INSERT INTO excerpt_text (excerpt_text, rowid, text) VALUES ('delete', old.id, old.text);
-       END""",
-    f"""CREATE TRIGGER excerpt_text_update AFTER UPDATE OF text ON excerpts {_LIVE} BEGIN
+#: The triggers that keep the index in step with ``excerpts``, by name.
+TRIGGERS = {
+    "excerpt_text_insert": """CREATE TRIGGER excerpt_text_insert AFTER INSERT ON excerpts
+       BEGIN INSERT INTO excerpt_text (rowid, text) VALUES (new.id, new.text); END""",
+    "excerpt_text_delete": """CREATE TRIGGER excerpt_text_delete AFTER DELETE ON excerpts
+       BEGIN INSERT INTO excerpt_text (excerpt_text, rowid, text)
+       VALUES ('delete', old.id, old.text); END""",
+    "excerpt_text_update": """CREATE TRIGGER excerpt_text_update AFTER UPDATE OF text
+       ON excerpts BEGIN
        INSERT INTO excerpt_text (excerpt_text, rowid, text) VALUES ('delete', old.id, old.text);
        INSERT INTO excerpt_text (rowid, text) VALUES (new.id, new.text); END""",
-    "INSERT INTO excerpt_text (excerpt_text) VALUES ('rebuild')",
-]
+}
 
 
-def create_index(conn: sqlite3.Connection) -> None:
-    """The index, its triggers, and the entries of the excerpts already stored."""
-    for statement in SCHEMA:
+def drop_triggers(conn: sqlite3.Connection) -> None:
+    """Drop the index's triggers (inside a transaction that recreates them)."""
+    for name in TRIGGERS:
+        conn.execute(f"DROP TRIGGER IF EXISTS {name}")
+
+
+def create_triggers(conn: sqlite3.Connection) -> None:
+    """Create the index's triggers."""
+    for statement in TRIGGERS.values():
         conn.execute(statement)
 
 
+def configure(conn: sqlite3.Connection) -> None:
+    """Let a writer keep :data:`HASH_SIZE` bytes of new entries in memory (the default is
+    1 MB): bulk indexing writes fewer, larger segments, a fifth less work. Stored in the
+    index; an SQLite without the option keeps its default."""
+    with contextlib.suppress(sqlite3.OperationalError):
+        conn.execute("INSERT INTO excerpt_text (excerpt_text, rank) VALUES ('hashsize', ?)",
+                     (HASH_SIZE,))
+
+
+def rebuild(conn: sqlite3.Connection) -> None:
+    """Index every stored excerpt anew, in one pass over ``excerpts``."""
+    conn.execute("INSERT INTO excerpt_text (excerpt_text) VALUES ('rebuild')")
+
+
 class BulkIndex:
-    """Inside one transaction: the triggers pause, and the documents named are indexed
-    anew in bulk at :meth:`finish` (call :meth:`forget` before a stored document's excerpts
-    change, :meth:`add` after)."""
+    """Inside one transaction: the triggers are dropped (a trigger costs about as much per
+    excerpt written as indexing it), and the documents named are indexed anew in bulk at
+    :meth:`finish`, which creates the triggers again (call :meth:`forget` before a stored
+    document's excerpts change, :meth:`add` after). Should the transaction roll back, so
+    does the dropping."""
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
         self.documents: set[int] = set()
-        conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, '1')", (DEFERRED,))
+        self.fresh = conn.execute("SELECT 1 FROM excerpts LIMIT 1").fetchone() is None
+        drop_triggers(conn)
 
     def forget(self, document_id: int) -> None:
         """Drop the entries of a document's stored excerpts (their text is about to change)."""
@@ -67,12 +90,18 @@ class BulkIndex:
         self.documents.add(document_id)
 
     def finish(self) -> None:
-        """Index every excerpt of the documents named, and let the triggers work again."""
-        for document_id in sorted(self.documents):
-            self.conn.execute("INSERT INTO excerpt_text (rowid, text) "
-                              "SELECT id, text FROM excerpts WHERE document_id = ?",
-                              (document_id,))
-        self.conn.execute("DELETE FROM meta WHERE key = ?", (DEFERRED,))
+        """Index every excerpt of the documents named (all of them in one pass when the
+        store held none before, or when they are most of the documents), and create the
+        triggers again."""
+        stored = self.conn.execute("SELECT COUNT(*) FROM documents").fetchone()[0]
+        if self.fresh or 2 * len(self.documents) > stored:
+            rebuild(self.conn)
+        else:
+            for document_id in sorted(self.documents):
+                self.conn.execute("INSERT INTO excerpt_text (rowid, text) "
+                                  "SELECT id, text FROM excerpts WHERE document_id = ?",
+                                  (document_id,))
+        create_triggers(self.conn)
 
 
 def _code_filter(code_ids: Sequence[str], coders: Sequence[str]) -> tuple[str, list[Any]]:
