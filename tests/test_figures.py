@@ -111,11 +111,19 @@ def test_alpha_blocks_worst_first(store: Store) -> None:
     lowest = [min((p.alpha for p in chart.points[b.start:b.stop] if p.alpha is not None),
                   default=math.inf) for b in chart.bands]
     assert lowest == sorted(lowest)
+    book = store.codebook()
     for band in chart.bands:
         block = chart.points[band.start:band.stop]
         assert block[0].depth == 0
-        rest = [p.alpha for p in block[1:] if not p.group and p.alpha is not None]
-        assert rest == sorted(rest)
+        siblings: dict[str | None, list[float]] = {}
+        for p in block[1:]:
+            if not p.group and p.alpha is not None:
+                siblings.setdefault(book[p.id].parent, []).append(p.alpha)
+        assert all(v == sorted(v) for v in siblings.values())
+        for i, p in enumerate(block[1:], 1):  # each code right under its parent's subtree
+            parent = book[p.id].parent
+            if not p.group and parent != book[block[0].id].id:
+                assert parent in [q.id for q in block[:i]]
 
 
 def test_progress_bars_are_the_status_progress(store: Store) -> None:
@@ -414,3 +422,24 @@ def test_docx_without_figures(demo: Cli, tmp_path: Path) -> None:
                      "--sections", "comparison", "--json")
     assert json.loads(result.output)["figures"] == 0
     assert len(docx.Document(str(out)).inline_shapes) == 0
+
+
+def test_alpha_chart_keeps_grandchildren_under_their_parent() -> None:
+    """A code two levels down sits in its top-level code's block, right after its parent."""
+    from qcoder.project.codebook import codebook_from_dict
+    from qcoder.reliability.agreement import AgreementReport, CodeAgreement
+    from qcoder.reliability.data import ProjectAgreement
+
+    book = codebook_from_dict({"name": "t", "version": 1, "codes": [
+        {"id": "a", "label": "A", "codes": [
+            {"id": "a1", "label": "A1", "codes": [{"id": "a1x", "label": "A1x"}]},
+            {"id": "a2", "label": "A2"}]},
+        {"id": "b", "label": "B", "codes": [{"id": "b1", "label": "B1"}]}]})
+    alphas = {"a": 0.9, "a1": 0.85, "a1x": 0.1, "a2": 0.5, "b": 0.95, "b1": 0.92}
+    codes = [CodeAgreement(k, v, 90.0, 20, 2, flag="x") for k, v in alphas.items()]
+    result = ProjectAgreement("t", "1", ("p", "q"), None, 0, None, 20,
+                              AgreementReport(codes, [], [], []))
+    chart = fdata.alpha_chart(result, book)
+    assert [p.id for p in chart.points] == ["a", "a2", "a1", "a1x", "b", "b1"]
+    assert [p.depth for p in chart.points] == [0, 1, 1, 2, 0, 1]
+    assert [(b.label, b.start, b.stop) for b in chart.bands] == [("A", 0, 4), ("B", 4, 6)]

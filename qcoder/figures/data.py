@@ -121,7 +121,8 @@ class AlphaPoint:
 class AlphaChart:
     """Alpha per code with its bootstrap 95% interval, in blocks by top-level code: the
     blocks worst first (by their lowest alpha), and within a block its top-level code, its
-    exclusive group, then the codes below it worst first; undefined alphas last."""
+    exclusive group, then the codes below it as a tree, siblings worst first; undefined
+    alphas last among their siblings."""
 
     title: str
     stamp: str
@@ -158,7 +159,7 @@ def alpha_chart(result: ProjectAgreement, codebook: Codebook) -> AlphaChart:
         head = [x for x in items if x[0].id == root]
         head.sort(key=lambda x: x[1])  # the code, then its group
         lone_group = len(head) == 1 and head[0][1]
-        rest = sorted((x for x in items if x[0].id != root), key=lambda x: _worst_key(x[0]))
+        rest = _tree_worst_first([x for x in items if x[0].id != root], root, codebook)
         start = len(points)
         for item, is_group in [*head, *rest]:
             depth = codebook[item.id].depth - codebook[root].depth if item.id in codebook else 1
@@ -178,8 +179,36 @@ def alpha_chart(result: ProjectAgreement, codebook: Codebook) -> AlphaChart:
 def _root(codebook: Codebook, code_id: str) -> str:
     if code_id not in codebook:
         return code_id
-    ancestors = codebook.ancestors(code_id)
-    return ancestors[-1] if ancestors else code_id
+    ancestors = codebook.ancestors(code_id)  # from the root down
+    return ancestors[0] if ancestors else code_id
+
+
+def _tree_worst_first(items: list[tuple[CodeAgreement, bool]], root: str,
+                      codebook: Codebook) -> list[tuple[CodeAgreement, bool]]:
+    """The codes below ``root`` as a tree: siblings lowest alpha first, each followed by its
+    exclusive group's row (if it is one) and the codes below it."""
+    codes = {x[0].id for x in items if not x[1]}
+    groups = {x[0].id: x for x in items if x[1]}
+    below: dict[str, list[tuple[CodeAgreement, bool]]] = {}
+    for item in items:
+        code, is_group = item[0].id, item[1]
+        if is_group and code in codes:
+            continue  # shown right after its code's row
+        parent = codebook[code].parent if code in codebook else None
+        below.setdefault(parent or root, []).append(item)
+    out: list[tuple[CodeAgreement, bool]] = []
+
+    def visit(parent: str) -> None:
+        for item in sorted(below.get(parent, []), key=lambda x: _worst_key(x[0])):
+            out.append(item)
+            if not item[1]:
+                if item[0].id in groups:
+                    out.append(groups[item[0].id])
+                visit(item[0].id)
+
+    visit(root)
+    seen = {id(x) for x in out}
+    return out + [x for x in items if id(x) not in seen]
 
 
 @dataclass(frozen=True)
