@@ -212,7 +212,10 @@ def test_table_is_stamped_and_lists_codes_worst_first(nominal: Cli) -> None:
     data = agreement_json(nominal)
     by_alpha = sorted((c for c in data["codes"] if c["alpha"] is not None),
                       key=lambda c: c["alpha"])
-    assert rows_of(out, [c["id"] for c in by_alpha]) == [c["id"] for c in by_alpha]
+    table = out.split("Codes: alpha")[0]  # the table, before the same codes as bars
+    assert rows_of(table, [c["id"] for c in by_alpha]) == [c["id"] for c in by_alpha]
+    assert rows_of(out.split("Codes: alpha")[1], [c["id"] for c in by_alpha]) == [
+        c["id"] for c in by_alpha]
     assert "Value given by the observer" in out
     assert f"{data['groups'][0]['alpha']:.3f}" in out
     assert "tentative" in out

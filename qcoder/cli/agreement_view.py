@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..constants import STATISTICS
 from ..errors import QcoderError
@@ -112,6 +112,7 @@ def print_agreement(result: ProjectAgreement, codebook: Codebook,
             rows = [[r.id, codebook[r.id].label if r.id in codebook else "",
                      *_result_cells(r, stats, boot, two)] for r in worst_first(items)]
             print_wide(title, columns, rows, right)
+    print_alpha_bars(result)
     group_ids = [g.id for g in report.groups]
     tally = "codes R/T/U/–"
     if report.cases:
@@ -196,3 +197,49 @@ def _every_result(report: object) -> list[CodeAgreement]:
     for part in (*report.cases, *report.pairwise):  # type: ignore[attr-defined]
         out += [*part.codes, *part.groups]
     return out
+
+
+def print_alpha_bars(result: ProjectAgreement, console: Any = None) -> None:
+    """Each code's and group's alpha (and 95% interval) as a one-line bar against .667 and
+    .800, worst first, fitted to the terminal (80 columns at least keep the bar whole);
+    the same characters with or without colour (NO_COLOR is honoured)."""
+    from rich.console import Console
+    from rich.text import Text
+
+    from ..figures.bars import BAR_WIDTH, LEGEND, bar_text, scale
+    from ..reliability.data import worst_first
+    from .render import output_width
+
+    if console is None:
+        width = output_width(sys.stdout) or 100
+        console = Console(file=sys.stdout, highlight=False, width=width, soft_wrap=False)
+    width = min(console.width, 100)
+    items = [*result.report.codes, *result.report.groups]
+    if not items:
+        return
+    longest = max(len(r.id) for r in items)
+    flag_width = max(len(r.flag) for r in items)
+    bar_width = max(12, min(BAR_WIDTH, width - 12 - flag_width - 9))
+    id_width = max(8, min(longest, width - bar_width - flag_width - 9))
+
+    def line(code_id: str, alpha: str, bar: Any, flag: str) -> Text:
+        shown = code_id if len(code_id) <= id_width else code_id[:id_width - 1] + "…"
+        text = Text(f"{shown:<{id_width}} {alpha:>6} ", no_wrap=True)
+        text.append(bar)
+        text.append(f" {flag}")
+        return text
+
+    for title, group in (("Codes", result.report.codes),
+                         ("Exclusive groups", result.report.groups)):
+        if not group:
+            continue
+        console.print(Text(f"{title}: alpha and its 95% interval, worst first"
+                           if result.bootstrap else f"{title}: alpha, worst first"))
+        console.print(line("", "", Text(scale(bar_width)), ""))
+        for r in worst_first(group):
+            alpha = "–" if r.alpha is None else f"{r.alpha:.3f}"
+            console.print(line(r.id, alpha, bar_text(r.alpha, r.ci, r.flag, bar_width),
+                               r.flag))
+        console.print()
+    console.print(Text(LEGEND))
+    console.print()
