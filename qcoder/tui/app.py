@@ -54,11 +54,12 @@ SCREENS: dict[str, Callable[[], Screen] | str] = {
     "coding": CodingScreen,
     "reconcile": "qcoder.tui.screens.reconcile:ReconcileScreen",
     "compare": "qcoder.tui.screens.compare:CompareScreen",
+    "agreement": "qcoder.tui.screens.agreement:AgreementScreen",
 }
 
 
 #: Screens that show other coders' codings: for a lead only (what each shows, for the prompt).
-LEAD_SCREENS = {"reconcile": "reconciliation"}
+LEAD_SCREENS = {"reconcile": "reconciliation", "agreement": "agreement between the coders"}
 
 
 def screen_factory(name: str) -> Callable[[], Screen]:

@@ -107,13 +107,18 @@ COMMANDS: tuple[Command, ...] = (
     Command("compare_depth", "d", "cycle_depth", "Depth", "compare", show=True),
     Command("compare_basis", "w", "cycle_basis", "Whose codings", "compare", show=True),
     Command("compare_go", "g", "go_to_excerpt", "Open the excerpt to code", "compare"),
+    Command("open_agreement", "a", "app.open('agreement')", "Agreement (alpha per code)",
+            "compare", show=True),
+    Command("close", "escape", "close", "Back to coding", "agreement", show=True),
+    Command("agreement_bootstrap", "b", "bootstrap", "95% intervals (1000 resamples)",
+            "agreement", show=True),
     Command("close", "escape", "close", "Close", "dialog"),
 )
 
 SCOPE_TITLES = {"app": "Everywhere", "coding": "Coding",
                 "selection": "Selection mode (V)",
                 "reconcile": "Reconcile",
-                "compare": "Comparing cases", "dialog": "Dialogs"}
+                "compare": "Comparing cases", "agreement": "Agreement", "dialog": "Dialogs"}
 
 
 def bindings(scope: str) -> list[Binding]:

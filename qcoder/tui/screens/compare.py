@@ -56,6 +56,19 @@ def heat(share: float) -> Style:
     return Style(bgcolor=f"rgb({rgb[0]},{rgb[1]},{rgb[2]})", color="white")
 
 
+LEGEND_STEPS = (0.0, 0.25, 0.5, 0.75, 1.0)
+
+
+def legend(top: float) -> Text:
+    """The colour scale: a swatch per step from 0 to the largest percentage shown, each with
+    its value (the cells are coloured by their percentage whatever the measure shown)."""
+    text = Text("cell colour: % of reviewed excerpts  ", no_wrap=True, overflow="ellipsis")
+    for share in LEGEND_STEPS:
+        text.append(f" {share * top:.1f} ", style=heat(share))
+    text.append("  dim: none coded", style="dim")
+    return text
+
+
 class CompareScreen(Screen[None]):
     """Codes x cases (or documents, or an attribute) with the excerpts behind each cell."""
 
@@ -63,6 +76,7 @@ class CompareScreen(Screen[None]):
     AUTO_FOCUS = "#matrix"
     DEFAULT_CSS = """
     CompareScreen #compare-status { height: 1; padding: 0 1; background: $panel; }
+    CompareScreen #compare-legend { height: 1; padding: 0 1; }
     CompareScreen #matrix { height: 3fr; }
     CompareScreen #cell-title { height: 1; padding: 0 1; background: $panel; }
     CompareScreen #cell-excerpts { height: 2fr; }
@@ -84,6 +98,7 @@ class CompareScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Static(id="compare-status")
+        yield Static(id="compare-legend")
         with Vertical():
             yield DataTable(id="matrix", cursor_type="cell", zebra_stripes=False)
             yield Static(id="cell-title")
@@ -153,6 +168,7 @@ class CompareScreen(Screen[None]):
             cells = [self._cell(matrix.cell(row.id, c.id), top) for c in matrix.columns]
             label = safe(Text("  " * row.depth + row.id, style="bold" if row.depth == 0 else ""))
             table.add_row(label, *cells, self._cell(matrix.total(row.id), top), key=row.id)
+        self.query_one("#compare-legend", Static).update(legend(top))
         table.add_row(Text("reviewed excerpts", style="italic"),
                       *[Text(str(c.reviewed), justify="right") for c in matrix.columns],
                       Text(str(matrix.reviewed), justify="right"), key=REVIEWED)
