@@ -92,7 +92,8 @@ def review_all_but(root: Path, every: int) -> None:
     conn.execute("DELETE FROM reviews WHERE coder = ?", (CODER,))
     conn.execute("DELETE FROM codings WHERE coder = ?", (CODER,))
     if every:
-        conn.execute("INSERT OR IGNORE INTO coders VALUES (?, '2020-01-01')", (CODER,))
+        conn.execute("INSERT OR IGNORE INTO coders (name, created) VALUES (?, '2020-01-01')",
+                     (CODER,))
         conn.execute("""INSERT INTO reviews SELECT e.id, ?, '2020-01-01' FROM excerpts e
             JOIN documents d ON d.id = e.document_id JOIN cases c ON c.id = d.case_id
             WHERE e.active = 1 AND e.id % ? != 0""", (CODER, every))
