@@ -10,6 +10,7 @@ from textual.pilot import Pilot
 
 from qcoder.tui.app import QcoderApp
 from qcoder.tui.widgets.excerpt_list import ExcerptList
+from qcoder.tui.widgets.excerpt_view import ExcerptView
 
 
 async def word_search(app: QcoderApp, pilot: Pilot, query: str) -> None:
@@ -24,7 +25,7 @@ async def word_search(app: QcoderApp, pilot: Pilot, query: str) -> None:
 
 def highlighted(app: QcoderApp) -> list[str]:
     """The text of the excerpt view's highlighted spans."""
-    text = app.screen.query_one("#excerpt-text").content
+    text = app.screen.query_one(ExcerptView).part("excerpt-text")
     return [text.plain[s.start:s.end] for s in text.spans if "reverse" in str(s.style)]
 
 

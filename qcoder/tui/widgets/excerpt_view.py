@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from rich.cells import cell_len
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.containers import Vertical, VerticalScroll
+from textual.containers import Vertical
 
 from ...project.codebook import Codebook
 from ...project.formats.model import timecode
@@ -16,6 +16,7 @@ from ...spans import Selection, SpanLine
 from ...stamps import STALE_LEGEND, STALE_MARK
 from ...store.database import ExcerptRow
 from ..safe import Static
+from .excerpt_body import PARTS, ExcerptBody
 from .span_select import SelectionBar
 
 CONTEXT_LINES = 3
@@ -64,10 +65,6 @@ def ref_text(ref: str, width: int) -> Text:
     return Text(f"{case}/\n{rest}", style="bold")
 
 
-class ExcerptBody(VerticalScroll, can_focus=True):
-    """The excerpt with its neighbours; scrolls (↑↓, PgUp PgDn) when it is focused."""
-
-
 class ExcerptView(Vertical):
     """Reads like a page: the reference and this coder's codes and memo on top, always in
     view; below them the previous excerpt, the excerpt and the next one, scrolling."""
@@ -75,24 +72,38 @@ class ExcerptView(Vertical):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self._shown: dict[str, object] = {}
+        self._batch: tuple[str, ...] = ()  # body parts set together by show (one fit)
         #: What the hint says about scrolling and the full-width key (set by the screen).
         self.scroll_hint = ""
         self._body = Text()  # the excerpt's text as styled without a selection
 
     def _set(self, part: str, content: Text) -> None:
-        """Update one part only when it changed (each update costs a layout pass)."""
-        if self._shown.get(part) != content:
-            self._shown[part] = content
-            self.query_one(f"#{part}", Static).update(content)
+        """Update one part only when it changed, and lay the screen out again only when its
+        height changed (a layout pass costs the whole screen)."""
+        if self._shown.get(part) == content:
+            return
+        self._shown[part] = content
+        if part in PARTS:
+            self.body.set_part(part, content, fit=part not in self._batch)
+            return
+        widget = self.query_one(f"#{part}", Static)
+        width = widget.content_region.width
+        before = widget.get_content_height(widget.size, widget.size, width) if width else -1
+        widget.update(content, layout=False)
+        if before != (widget.get_content_height(widget.size, widget.size, width)
+                      if width else -1) or not width:
+            widget.refresh(layout=True)
+
+    def part(self, part: str) -> Text | None:
+        """What a part shows (``excerpt-text``, ``excerpt-codes``, …)."""
+        shown = self._shown.get(part)
+        return shown if isinstance(shown, Text) else None
 
     def compose(self) -> ComposeResult:
         yield Static(id="excerpt-ref")
         yield Static(id="excerpt-codes")
         yield Static(id="excerpt-memo")
-        with ExcerptBody(id="excerpt-body"):
-            yield Static(id="context-before", classes="context")
-            yield Static(id="excerpt-text")
-            yield Static(id="context-after", classes="context")
+        yield ExcerptBody(id="excerpt-body")
         yield Static(id="excerpt-hint")
         yield SelectionBar(id="selection-bar")
 
@@ -118,6 +129,7 @@ class ExcerptView(Vertical):
             ref.append(" · " + " · ".join(details), style="dim")
         self._set("excerpt-ref", ref)
         chars = max(60, (width - 2) * CONTEXT_LINES - 8)
+        self._batch = PARTS
         self._set("context-before", _context(state.before, True, chars))
         body = Text(e.text)
         for line in state.spans:
@@ -127,6 +139,8 @@ class ExcerptView(Vertical):
         self._body = body
         self.show_selection(self.query_one(SelectionBar).selection)
         self._set("context-after", _context(state.after, False, chars))
+        self._batch = ()
+        self.body.fit()
         codes = Text()
         if not state.codes:
             codes.append("My codes: none" + (" (reviewed with no code)" if state.reviewed
@@ -157,8 +171,8 @@ class ExcerptView(Vertical):
         self.query_one("#excerpt-memo").display = bool(state.memo)
         if self._shown.get("excerpt") != e.id:
             self._shown["excerpt"] = e.id
-            self.body.scroll_home(animate=False)
-        self.call_after_refresh(self.update_hint)
+            self.body.scroll_home(animate=False, immediate=True)
+        self.update_hint()
 
     def show_selection(self, selection: Selection | None) -> None:
         """The excerpt's text with ``selection`` (offsets in it) shown reversed."""
@@ -172,7 +186,8 @@ class ExcerptView(Vertical):
         """Say how to scroll when the excerpt does not fit."""
         hint = self.query_one("#excerpt-hint", Static)
         more = self.body.max_scroll_y > 0
-        hint.display = more
+        if hint.display != more:
+            hint.display = more
         if more:
             self._set("excerpt-hint", Text(self.scroll_hint, style="dim italic"))
 
