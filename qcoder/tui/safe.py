@@ -42,6 +42,13 @@ class Static(_Static):
     def update(self, content: Any = "", *, layout: bool = True) -> None:
         super().update(safe(content), layout=layout)
 
+    def _size_updated(self, size: Any, virtual_size: Any, container_size: Any,
+                      layout: bool = True) -> bool:
+        # A Static lays out nothing inside it: when its height changes, the layout pass
+        # Textual would run again for its virtual size (the same as its size) changes
+        # nothing but costs the whole screen another pass and another frame.
+        return super()._size_updated(size, virtual_size, container_size, layout=False)
+
 
 class SafeLabels:
     """Mixin for ``Tree`` subclasses: every node label is :func:`safe`."""
