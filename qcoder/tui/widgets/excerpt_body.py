@@ -96,8 +96,8 @@ class ExcerptBody(ScrollView, can_focus=True):
 
     # -- drawing ----------------------------------------------------------------------------
     def _render_lines(self) -> list[Strip]:
-        """Every line of the three parts at the current width (cached), one cell of margin
-        drawn on each side."""
+        """Every line of the three parts at the current width (cached), after one cell of
+        margin (the right one is the widget's padding)."""
         width = self.scrollable_content_region.width
         if self._lines is not None and width == self._width:
             return self._lines
@@ -107,26 +107,25 @@ class ExcerptBody(ScrollView, can_focus=True):
         if self._styles is None:
             base = self.visual_style
             context = self.get_visual_style("excerpt-body--context")
-            self._styles = (base, context, (base + Style(reverse=False)).rich_style,
-                            (context + Style(reverse=False)).rich_style,
+            under, over = self.background_colors
+            # blank cells as Textual draws a widget's padding: its background only
+            self._styles = (base, context, Style(background=under + over).rich_style,
                             self.get_component_rich_style("excerpt-body--edge"))
-        base, context, fill, dim_fill, edge_style = self._styles
-        # as Textual pads a widget's lines; a neighbour's last cell takes its dimmed style
-        pad, dim_pad, edge = Segment(" ", fill), (Segment(" ", dim_fill),), Segment("█",
-                                                                                    edge_style)
-        inner = max(1, width - 2)
+        base, context, fill, edge_style = self._styles
+        pad, edge = Segment(" ", fill), Segment("█", edge_style)
+        inner = max(1, width - 1)  # the right margin is CSS padding: the scrollbar is left of it
         blank = Strip.blank(width, fill)
 
         def padded(strips: list[Strip], left: tuple[Segment, ...] = (),
                    right: tuple[Segment, ...] = ()) -> list[Strip]:
-            return [Strip([pad, *left, *strip, *(right or (pad,))], width) for strip in strips]
+            return [Strip([pad, *left, *strip, *right], width) for strip in strips]
 
-        lines = padded(self._strips("context-before", inner, context), (), dim_pad)
+        lines = padded(self._strips("context-before", inner, context))
         lines.append(blank)
         # the excerpt: a coloured edge, one cell of padding on each side
-        lines += padded(self._strips("excerpt-text", inner - 3, base), (edge, pad), (pad, pad))
+        lines += padded(self._strips("excerpt-text", inner - 3, base), (edge, pad), (pad,))
         lines.append(blank)
-        lines += padded(self._strips("context-after", inner, context), (), dim_pad)
+        lines += padded(self._strips("context-after", inner, context))
         self._lines = lines
         return lines
 
@@ -136,14 +135,18 @@ class ExcerptBody(ScrollView, can_focus=True):
         drawn = self._drawn.get(part)
         if drawn is None:
             visual = visualize(self, self.parts[part], markup=False)
-            drawn = self._drawn[part] = (Visual.to_strips(self, visual, width, None, style,
-                                                          pad=True) if width > 0 else [])
+            fill = self._styles[2] if self._styles is not None else None
+            drawn = self._drawn[part] = [
+                strip.extend_cell_length(width, fill)
+                for strip in Visual.to_strips(self, visual, width, None, style)
+            ] if width > 0 else []
         return drawn
 
     def render_line(self, y: int) -> Strip:
         lines = self._render_lines()
         index = self.scroll_offset.y + y
         width = self.scrollable_content_region.width
+        fill = self._styles[2] if self._styles is not None else None
         if 0 <= index < len(lines):
-            return lines[index].crop_extend(0, width, self.visual_style.rich_style)
-        return Strip.blank(width, self.visual_style.rich_style)
+            return lines[index].crop_extend(0, width, fill)
+        return Strip.blank(width, fill)
