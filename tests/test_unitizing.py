@@ -10,13 +10,22 @@ Sources:
 - DKPro Agreement, UnitizingAgreementTest.java: a continuum of 10 with one coder's long unit
   against three short ones (D_o .9100, D_e .5351, alpha -.7003, to 1e-4), a single unit
   (alpha 0) and the distance between sections.
+- Krippendorff, K. (2004). Content Analysis (2nd ed.), p. 254: two coders, categories c and
+  k on a continuum of 300, cu-alpha .7286 and 1.000, and .8591 over both (Cu-alpha), as
+  DKPro Agreement's unitizing Krippendorff2004Test states them (to 1e-4, 5e-4).
 """
 
 from __future__ import annotations
 
 import pytest
 
-from qcoder.reliability.unitizing import _distance, merge, sections, unitizing_alpha
+from qcoder.reliability.unitizing import (
+    _distance,
+    group_unitizing_alpha,
+    merge,
+    sections,
+    unitizing_alpha,
+)
 
 # Krippendorff (1995: 57), units as (begin, length) per coder and category.
 EXAMPLE = {
@@ -121,3 +130,81 @@ def test_agreement_unitizing_per_code_case_and_document(cli) -> None:  # noqa: A
     text = cli.ok("agreement", "--unitizing").stdout
     assert "alpha-U" in text and "linkage-visa" in text
     cli.fails("agreement", "--unitizing", "--bootstrap", "10")
+
+
+# Krippendorff (2004: 254): two coders, categories c and k, on the continuum [150, 450),
+# units as (begin, length), as DKPro Agreement's unitizing Krippendorff2004Test states them:
+# cu-alpha of c .7286 (D_o .0144, D_e .0532), of k 1.000 (D_o 0, D_e .0490), and the alpha
+# of the variable over both categories (Cu-alpha) .8591.
+K2004 = {"c": {"i": [(225, 70), (370, 30)], "j": [(220, 80), (355, 20), (400, 20)]},
+         "k": {"i": [(180, 60), (300, 50)], "j": [(180, 60), (300, 50)]}}
+K2004_BEGIN, K2004_LENGTH = 150, 300
+
+
+def k2004(category: str) -> dict[str, list[tuple[int, int]]]:
+    return {coder: [(b - K2004_BEGIN, b - K2004_BEGIN + n) for b, n in units]
+            for coder, units in K2004[category].items()}
+
+
+def test_cu_alpha_per_category_of_krippendorff_2004() -> None:
+    c = unitizing_alpha(k2004("c"), K2004_LENGTH)
+    assert (c.observed, c.expected) == (pytest.approx(0.0144, abs=1e-4),
+                                        pytest.approx(0.0532, abs=1e-4))
+    assert c.alpha == pytest.approx(0.7286, abs=1e-4)
+    k = unitizing_alpha(k2004("k"), K2004_LENGTH)
+    assert (k.observed, k.expected) == (0.0, pytest.approx(0.0490, abs=1e-4))
+    assert k.alpha == pytest.approx(1.0)
+
+
+def test_group_cu_alpha_of_krippendorff_2004_is_8591() -> None:
+    result = group_unitizing_alpha({c: k2004(c) for c in K2004}, K2004_LENGTH)
+    assert result.alpha == pytest.approx(0.8591, abs=5e-4)
+    assert result.units == 9 and result.coders == 2
+    # a code nobody used adds nothing; no unit at all leaves it undefined
+    with_empty = group_unitizing_alpha({**{c: k2004(c) for c in K2004},
+                                        "x": {"i": [], "j": []}}, K2004_LENGTH)
+    assert with_empty.alpha == result.alpha
+    assert group_unitizing_alpha({"x": {"i": [], "j": []}}, K2004_LENGTH).alpha is None
+
+
+def test_agreement_unitizing_states_cu_alpha_per_group_of_krippendorff_2004(
+        tmp_path) -> None:  # noqa: ANN001
+    import json
+
+    from conftest import Cli
+    from test_agreement_cli import write_project
+
+    # The example as a document of 300 characters, every unit a span coded from CSV.
+    book = ("name: Unitizing\nversion: 1\ncodes:\n  - id: kind\n    label: Kind\n"
+            "    exclusive: true\n    codes:\n      - {id: kind-c, label: C}\n"
+            "      - {id: kind-k, label: K}\n")
+    root = write_project(tmp_path / "p", book, {})
+    folder = root / "cases" / "k"
+    folder.mkdir(parents=True)
+    (folder / "case.yaml").write_text("name: Case k\n", encoding="utf-8")
+    text = "".join(f"x{n:03d}|" for n in range(60))
+    (folder / "continuum.txt").write_text(text, encoding="utf-8")
+    rows = ["excerpt,code,coder,start,end"]
+    for category, by_coder in K2004.items():
+        for coder, units in by_coder.items():
+            rows += [f"k/continuum#1,kind-{category},{coder},{b - K2004_BEGIN},"
+                     f"{b - K2004_BEGIN + n}" for b, n in units]
+    (tmp_path / "spans.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    cli = Cli(root, tmp_path / "p.db")
+    cli.ok("import")
+    cli.ok("codings", "import", str(tmp_path / "spans.csv"))
+    report = json.loads(cli.ok("agreement", "--unitizing", "--json").stdout)
+    assert report["statistics"]["groups"].startswith("Cu-alpha")
+    assert "characters" in report["continuum"]
+    codes = {r["code"]: r for r in report["codes"]}
+    assert codes["kind-c"]["length"] == K2004_LENGTH
+    assert codes["kind-c"]["alpha"] == pytest.approx(0.7286, abs=1e-4)
+    assert codes["kind-k"]["alpha"] == pytest.approx(1.0)
+    (group,) = report["groups"]
+    assert (group["group"], group["statistic"], group["codes"]) == (
+        "kind", "Cu-alpha", ["kind-c", "kind-k"])
+    assert group["alpha"] == pytest.approx(0.8591, abs=5e-4)
+    assert report["documents"][0]["groups"][0]["alpha"] == group["alpha"]
+    assert report["cases"][0]["groups"][0]["alpha"] == group["alpha"]
+    out = cli.ok("agreement", "--unitizing").stdout
+    assert "Cu-alpha" in out and "cu-alpha" in out and "0.859" in out and "0.729" in out

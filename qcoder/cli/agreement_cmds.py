@@ -41,7 +41,8 @@ from .root import cli
                    "has them all.")
 @click.option("--unitizing", is_flag=True,
               help="Agreement on where each code applies, character by character: "
-                   "Krippendorff's alpha-U per code, case and document.")
+                   "Krippendorff's alpha-U, cu-alpha per code and Cu-alpha per exclusive "
+                   "group, per case and document.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @pass_state
 def agreement(state: State, coders: str | None, case: str | None, codes: str | None,

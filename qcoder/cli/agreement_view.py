@@ -176,19 +176,29 @@ def print_unitizing(store: Store, codebook: Codebook, coders: list[str] | None,
     def fmt(value: float | None) -> str:
         return "–" if value is None else f"{value:.3f}"
 
-    echo(f"Krippendorff's alpha-U (unitizing) per code, coders "
-         f"{', '.join(report.coders)};"
-         f" continuum: the characters of the {len(report.documents)} documents every "
-         "coder reviewed")
-    print_table(None, ["code", "alpha-U", "D_o", "D_e", "units", "documents"],
+    echo(f"Krippendorff's alpha for unitizing (alpha-U): cu-alpha per code, Cu-alpha per "
+         f"exclusive group; coders {', '.join(report.coders)}; continuum: the characters "
+         f"of the {len(report.documents)} documents every coder reviewed, end to end")
+    print_table(None, ["code", "cu-alpha", "D_o", "D_e", "units", "documents"],
                 [[r["code"], fmt(r["alpha"]), f"{r['observed']:.3g}", f"{r['expected']:.3g}",
                   r["units"], r["documents"]] for r in report.codes])
+    if report.groups:
+        print_table("Cu-alpha per exclusive group (over its codes)",
+                    ["group", "Cu-alpha", "D_o", "D_e", "units", "documents"],
+                    [[r["group"], fmt(r["alpha"]), f"{r['observed']:.3g}",
+                      f"{r['expected']:.3g}", r["units"], r["documents"]]
+                     for r in report.groups])
     for title, parts, key in (("per case", report.cases, "case"),
                               ("per document", report.documents, "document")):
-        rows = [[p[key], r["code"], fmt(r["alpha"]), r["units"]]
+        rows = [[p[key], r["code"], "cu-alpha", fmt(r["alpha"]), r["units"]]
                 for p in parts for r in p["codes"] if r["alpha"] is not None]
+        rows += [[p[key], r["group"], "Cu-alpha", fmt(r["alpha"]), r["units"]]
+                 for p in parts for r in p["groups"] if r["alpha"] is not None]
         if rows:
-            print_table(f"alpha-U {title}", [key, "code", "alpha-U", "units"], rows)
+            print_table(f"alpha-U {title}", [key, "code", "statistic", "alpha", "units"], rows)
+    echo("cu-alpha: agreement on which characters the code covers; Cu-alpha: the same for "
+         "all codes of an exclusive group at once, 1 - sum of D_o / sum of D_e over its codes "
+         "(Krippendorff 1995; 2004, ch. 12.4).")
 
 
 def _every_result(report: object) -> list[CodeAgreement]:
