@@ -2,7 +2,7 @@
 
 The project comes from ``synthetic.make_project`` (default 100,000 excerpts, 60 codes, 5
 coders, each coder deciding every excerpt), built as in ``bench_agreement.py``. Each command
-runs the real command line in a child process (wall time includes starting Python); each
+runs the real command line in a child process, measured as ``measuring.py`` says; each
 ``round start`` draws a new round (a new name), stratified by case, for two of the
 synthetic coders. Three runs, the fastest counts.
 
@@ -14,17 +14,13 @@ Run: python benchmarks/bench_rounds.py [--excerpts N] [--project DIR]
 
 from __future__ import annotations
 
-import argparse
-import os
 import sqlite3
 import sys
-import tempfile
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_agreement import build, measure, qcoder_child  # noqa: E402
+from measuring import Result, main, measure, report  # noqa: E402
 
 TARGETS = {"round start --sample 20": 2.0, "agreement --round (20 %)": 2.0}
 
@@ -40,14 +36,12 @@ def run(root: Path) -> None:
                                                              ).fetchone()[0]
     print("{:,} excerpts in {} cases, {} codes, {:,} reviews, {:,} codings".format(*counts))
     print(f"round coders: {', '.join(coders)}\n")
-    print(f"{'command':<34} {'wall':>8} {'cpu':>8} {'peak':>9}   target")
     starts = []
     for i in range(3):
         name = f"bench-{done + i + 1}"
         starts.append(measure([*base, "round", "start", name, "--sample", "20", "--coders",
                                ",".join(coders), "--seed", str(i)]))
-    steps: list[tuple[str, tuple[float, float, float]]] = [
-        ("round start --sample 20", min(starts))]
+    steps: list[tuple[str, Result]] = [("round start --sample 20", min(starts))]
     latest = f"bench-{done + 3}"
     for label, args in (("agreement --round (20 %)", ["agreement", "--round", latest,
                                                      "--json"]),
@@ -56,16 +50,10 @@ def run(root: Path) -> None:
                                                             latest, "--format", "json"])):
         runs = [measure([*base, *args]) for _ in range(3 if "methods" not in label else 1)]
         steps.append((label, min(runs)))
-    for label, (wall, cpu, peak) in steps:
-        target = TARGETS.get(label)
-        verdict = "" if target is None else (
-            f"< {target:.0f} s: {'met' if wall < target else 'MISSED'}")
-        print(f"{label:<34} {wall:7.2f}s {cpu:7.2f}s {peak:6.0f} MiB   {verdict}")
     wall, cpu, _ = queue_step(root, latest)
-    print(f"{'workbench: next unreviewed in round':<34} {1000 * wall:6.2f}ms {1000 * cpu:6.2f}ms"
-          "             (median of 200, with the top bar's count)")
-    print(f"\nload average when done: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs "
-          "(wall times include waiting for the CPU when the machine is shared)")
+    report(steps, TARGETS, [
+        f"{'workbench: next unreviewed in round':<34} {1000 * wall:6.2f}ms {1000 * cpu:6.2f}ms"
+        "             (median of 200, with the top bar's count)"])
 
 
 def queue_step(root: Path, name: str) -> tuple[float, float, float]:
@@ -101,20 +89,5 @@ def queue_step(root: Path, name: str) -> tuple[float, float, float]:
     return (statistics.median(t for t, _ in times), statistics.median(c for _, c in times), 0.0)
 
 
-def main() -> None:
-    if len(sys.argv) > 1 and sys.argv[1] == "--child":
-        qcoder_child(sys.argv[2:])
-        return
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--excerpts", type=int, default=100_000)
-    parser.add_argument("--project", type=Path, help="Build (or reuse) the project here.")
-    args = parser.parse_args()
-    if args.project is not None:
-        run(build(args.project.resolve(), args.excerpts))
-        return
-    with tempfile.TemporaryDirectory(prefix="qcoder-bench-") as tmp:
-        run(build(Path(tmp) / "project", args.excerpts))
-
-
 if __name__ == "__main__":
-    main()
+    main(__doc__ or "", run)
