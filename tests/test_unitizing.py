@@ -17,7 +17,12 @@ Sources:
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
+from conftest import Cli
+from test_agreement_cli import write_project
 
 from qcoder.reliability.unitizing import (
     _distance,
@@ -105,7 +110,6 @@ def test_overlapping_spans_of_one_coder_are_one_unit_and_gaps_stop_at_documents(
 
 
 def test_agreement_unitizing_per_code_case_and_document(cli) -> None:  # noqa: ANN001
-    import json
 
     cli.ok("import")
     rows = ["excerpt,code,coder"]
@@ -168,12 +172,7 @@ def test_group_cu_alpha_of_krippendorff_2004_is_8591() -> None:
 
 
 def test_agreement_unitizing_states_cu_alpha_per_group_of_krippendorff_2004(
-        tmp_path) -> None:  # noqa: ANN001
-    import json
-
-    from conftest import Cli
-    from test_agreement_cli import write_project
-
+        tmp_path: Path) -> None:
     # The example as a document of 300 characters, every unit a span coded from CSV.
     book = ("name: Unitizing\nversion: 1\ncodes:\n  - id: kind\n    label: Kind\n"
             "    exclusive: true\n    codes:\n      - {id: kind-c, label: C}\n"
