@@ -112,3 +112,10 @@ def spans_in(store: Store, coder: str, row: ExcerptRow) -> list[SpanLine]:
 def host_of(store: Store, excerpt_id: int) -> int:
     """The paragraph a selection excerpt starts in (any other excerpt: itself)."""
     return sql.host_id(store.conn, excerpt_id) or excerpt_id
+
+
+def codes_on_span(store: Store, coder: str, document_id: int, start: int, end: int
+                  ) -> set[str]:
+    """``coder``'s codes on the excerpt with exactly these document offsets (none: none)."""
+    found = sql.excerpt_at(store.conn, document_id, start, end)
+    return set(store.codes_of(found, coder)) if found is not None else set()

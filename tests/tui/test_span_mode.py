@@ -110,3 +110,16 @@ def test_escape_leaves_the_mode_and_keys_code_the_excerpt_again(imported: Path) 
 
     drive(imported, steps)
     assert span_codings(imported) == []
+
+
+def test_the_picker_codes_the_selected_span(two_sentences: Path) -> None:
+    async def steps(app, pilot) -> None:
+        await _go_to_turn(app, pilot)
+        await pilot.press("V", "down", "enter", *"capac", "enter")
+        await pilot.pause()
+        bar = app.screen.query_one(SelectionBar)
+        assert bar.active and bar.has_focus  # still selecting after the picker closed
+        assert app.session.store.codes_of(app.screen.current, "ann") == {}
+
+    drive(two_sentences, steps)
+    assert span_codings(two_sentences) == [(f"{TURN[:-2]}#s1", SECOND, "ptype-capacity")]

@@ -409,7 +409,9 @@ class CodingScreen(SpanMode, Screen[None]):
 
         if self.current is None:
             return
-        applied = set(self.session.store.codes_of(self.current, self.session.coder))
+        applied = self.span_codes()
+        if applied is None:
+            applied = set(self.session.store.codes_of(self.current, self.session.coder))
 
         def picked(code_id: str | None) -> None:
             if code_id is not None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ...errors import QcoderError
-from ...spans import host_of, spans_in
+from ...spans import codes_on_span, host_of, spans_in
 from ..widgets.excerpt_view import ExcerptView
 from ..widgets.span_select import SelectionBar
 
@@ -59,6 +59,16 @@ class SpanMode:
         if row.id != screen.current:
             self.span_bar.stop()
         return row, spans_in(store, screen.session.coder, row)
+
+    def span_codes(self) -> set[str] | None:
+        """In selection mode: this coder's codes on the selected span (None: not in it)."""
+        screen: Any = self
+        sel = self.span_bar.selection
+        if sel is None or screen.current is None:
+            return None
+        row = screen.session.store.excerpt(screen.current)
+        return codes_on_span(screen.session.store, screen.session.coder, row.document_id,
+                             row.start + sel.start, row.start + sel.end)
 
     def span_toggle(self, code_id: str) -> bool:
         """In selection mode: toggle ``code_id`` on the selected span (True: done here)."""
