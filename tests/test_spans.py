@@ -316,3 +316,27 @@ def test_a_span_coding_goes_to_refi_qda_and_back_at_the_same_offsets(
     fresh.ok("import", "qdpx", str(out), "--case", "alpha")
     assert spans(fresh.db) == [(1, row.start, row.end, SENTENCE, "framing-development", "ann")]
     assert path.read_bytes() == before
+
+
+def test_unitizing_agreement_reads_the_spans_coded_in_qcoder(cli: Cli) -> None:
+    """alpha-U over the spans themselves: the same span from both coders agrees fully;
+    one coder's span inside the other's paragraph does not."""
+    import json
+
+    store, _ = code_sentence(cli)  # ann: the sentence, framing-development
+    doc_id, text = document(store)
+    bob = Coding(store, store.codebook(), "bob")
+    bob.toggle_span(doc_id, *span_of(text, SENTENCE), "framing-development")
+    store.close()
+    same = json.loads(cli.ok("agreement", "--unitizing", "--json").stdout)
+    code = next(c for c in same["codes"] if c["code"] == "framing-development")
+    assert code["units"] == 2 and code["alpha"] == 1.0
+    with Store(cli.db) as store:
+        Coding(store, store.codebook(), "bob").toggle_span(
+            doc_id, *span_of(text, SENTENCE), "framing-development")  # off again
+        paragraph = store.excerpt_by_ref("alpha/interview-1#2")
+        assert paragraph is not None
+        Coding(store, store.codebook(), "bob").apply(paragraph.id, "framing-development")
+    other = json.loads(cli.ok("agreement", "--unitizing", "--json").stdout)
+    code = next(c for c in other["codes"] if c["code"] == "framing-development")
+    assert code["units"] == 2 and code["alpha"] < 1.0
