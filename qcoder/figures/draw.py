@@ -206,7 +206,7 @@ def draw_heat_map(data: HeatMap) -> Figure:
             band_ax.spines[side].set_visible(False)
         band_ax.tick_params(axis="y", length=0)
         ax.tick_params(axis="y", labelleft=False, length=0)
-        columns = [f"{wrap_label(c, 16, 3)}\nn = {n}"
+        columns = [f"{wrap_label(c, 16, 3)}\nn = {n:,}"
                    for c, n in zip(data.column_labels, data.reviewed, strict=True)]
         ax.set_xticks(range(n_cols), columns, fontsize=8)
         ax.xaxis.tick_top()
@@ -260,7 +260,7 @@ def draw_group_shares(data: GroupShares) -> Figure:
         ax.set_xlim(0, 100)
         ax.set_xlabel("% of the group's codings in the case")
         for i, n in enumerate(data.excerpts):
-            ax.text(101, i, f"n = {n}", va="center", ha="left", fontsize=7, color="#404040",
+            ax.text(101, i, f"n = {n:,}", va="center", ha="left", fontsize=7, color="#404040",
                     clip_on=False)
         for side in ("top", "right"):
             ax.spines[side].set_visible(False)
