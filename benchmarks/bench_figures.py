@@ -3,7 +3,7 @@ agreement with 1000 bootstrap resamples, progress), then drawing and writing eac
 as PNG, SVG and PDF, and ``qcoder export figures`` end to end in a child process.
 
 The project comes from ``synthetic.make_project`` (default 100,000 excerpts, 60 codes, 5
-coders who each decide every excerpt), built as ``bench_agreement.py`` builds it.
+coders who each decide every excerpt), built as the other benchmarks build it (``measuring.py``).
 
 Target: all figures (``qcoder export figures DIR``, PNG) in under 10 s.
 
@@ -23,7 +23,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from bench_agreement import build  # noqa: E402
+from measuring import build  # noqa: E402
 
 TARGET = 10.0
 
