@@ -89,3 +89,22 @@ def test_a_coder_outside_the_round_has_no_queue(imported: Path) -> None:
     ref, bar = drive(imported, steps)
     assert ref == "alpha/interview#1"
     assert "round" not in bar
+
+
+def test_a_round_started_while_the_workbench_is_open_is_followed_after_refresh(
+        imported: Path) -> None:
+    async def steps(app: QcoderApp, pilot: Pilot) -> tuple[str, str, str]:
+        before = _status(app)
+        with open_store(imported) as store:  # the lead, in another process
+            assign_documents(store, "pilot", ["beta/report"], ["ann"])
+        await pilot.press("f5")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        await pilot.press("n")
+        await pilot.pause()
+        return before, _status(app), current_ref(app)
+
+    before, after, ref = drive(imported, steps)
+    assert "round" not in before
+    assert "round pilot: 0/2" in after
+    assert ref == "beta/report#1"

@@ -555,6 +555,8 @@ class CodingScreen(SpanMode, Screen[None]):
         self.app.call_from_thread(self._others_read, others)
 
     def _progress_read(self, progress: dict[int, int]) -> None:
+        if self.session.queue is not None:  # a round started or closed since
+            self.session.queue.reload()
         changed = self.navigation.set_progress(progress)
         # A coding made while the worker was reading is newer than what it read.
         where = self.navigation.locate(self.current) if self.current is not None else None
