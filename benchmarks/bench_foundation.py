@@ -108,7 +108,7 @@ def floor_codings(db: str, path: str) -> None:
         while batch := list(itertools.islice(reader, 20_000)):
             rows = [(refs[r[0]], r[1], r[2], stamp, r[3] or None) for r in batch]
             coders.update(r[2] for r in batch)
-            conn.executemany("INSERT OR IGNORE INTO coders VALUES (?, ?)",
+            conn.executemany("INSERT OR IGNORE INTO coders (name, created) VALUES (?, ?)",
                              [(c, stamp) for c in coders])
             conn.executemany("INSERT INTO codings (excerpt_id, code_id, coder, created, memo) "
                              "VALUES (?, ?, ?, ?, ?)", [r for r in rows if r[1]])
