@@ -46,7 +46,7 @@ def test_a_coding_under_an_earlier_definition_is_marked_after_re_import(imported
     lines = drive(imported, steps, size=(120, 30))
     security = next(line for line in lines if "Framing › Security framing" in line)
     development = next(line for line in lines if "Framing › Development framing" in line)
-    assert f"Security framing {STALE_MARK}" in security
+    assert f"Security framing{STALE_MARK}" in security
     assert STALE_MARK not in development
     assert any(STALE_LEGEND in line for line in lines)
 

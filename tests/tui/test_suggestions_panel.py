@@ -29,7 +29,7 @@ def _panel(app: QcoderApp) -> SuggestionsPanel:
 
 
 def _shown(app: QcoderApp) -> bool:
-    return _panel(app).display and any("Capacity building  search" in line
+    return _panel(app).display and any("Capacity building · search: equipment" in line
                                        for line in screen_text(app))
 
 

@@ -152,7 +152,7 @@ class ExcerptView(Vertical):
                 codes.append(f"\n {key or ' '} ", style="bold cyan")
                 codes.append(code_label(codebook, code_id))
                 if code_id in state.stale:
-                    codes.append(f" {STALE_MARK}", style="bold yellow")
+                    codes.append(STALE_MARK, style="bold yellow")
                 if memo:
                     codes.append(f"\n     ✎ {memo}", style="italic")
             if state.stale:

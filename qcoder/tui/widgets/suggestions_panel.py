@@ -23,6 +23,7 @@ class SuggestionsPanel(Static):
         self.index = 0
         self.codebook: Codebook | None = None
         self.keys = ""
+        self.next_key = ""
         self.display = False
 
     def set_keys(self, keymap: dict[str, str]) -> None:
@@ -31,8 +32,8 @@ class SuggestionsPanel(Static):
             return display(keymap.get(command, default).split(",")[0])
 
         self.keys = (f"{key('accept_suggestion', 'A')} accept · "
-                     f"{key('reject_suggestion', 'X')} reject · "
-                     f"{key('next_suggestion', 'S')} next")
+                     f"{key('reject_suggestion', 'X')} reject")
+        self.next_key = f" · {key('next_suggestion', 'S')} next"
 
     def fill(self, rows: list[dict[str, Any]], codebook: Codebook) -> None:
         """Show these suggestions (keeping the highlight on the same one when it is still
@@ -59,7 +60,8 @@ class SuggestionsPanel(Static):
         if not self.rows:
             self.update(Text(""))
             return
-        text = Text.assemble(("Suggestions", "bold"), (f"  {self.keys}", "dim"))
+        more = self.next_key if len(self.rows) > 1 else ""
+        text = Text.assemble(("Suggestions", "bold"), (f"  {self.keys}{more}", "dim"))
         for k, row in enumerate(self.rows):
             code = row["code_id"]
             label = (self.codebook[code].label if self.codebook is not None
@@ -67,7 +69,9 @@ class SuggestionsPanel(Static):
             mine = k == self.index
             text.append("\n▸ " if mine else "\n  ", style="bold")
             text.append(label, style="reverse" if mine else "")
-            text.append(f"  {row['source']}", style="dim")
-            if row["reason"]:
-                text.append(f" · {' '.join(str(row['reason']).split())}", style="dim italic")
+            # A search's reason names its source ("search: visa*"); a model's does not.
+            reason = " ".join(str(row["reason"] or "").split())
+            if not reason.startswith(str(row["source"])):
+                reason = f"{row['source']}: {reason}" if reason else str(row["source"])
+            text.append(f" · {reason}", style="dim italic")
         self.update(text)
