@@ -16,11 +16,16 @@ Prints:
 The app runs headless (``App.run_test``) through the same factory as ``qcoder``.
 
 With ``--json`` it prints one JSON object instead: ``start_s`` (launch → usable screen,
-median of 3) and key press → screen painted (``key_to_paint_p50_ms``, ``_p99_ms``, and per
-action) over PAINT_CYCLES × 8 keys at 120×40: a code key, next, previous, next unreviewed,
+median of 3: ``qcoder`` started in a pseudo-terminal at 120×40 until the coding screen's first
+excerpt is written to it, Python start and imports included; ``start_cpu_s`` the CPU seconds
+the process used by then; ``start_headless_s`` the same through ``App.run_test``) and key press
+→ screen painted (``key_to_paint_p50_ms``, ``_p99_ms``, and per action) over PAINT_CYCLES × 8
+keys at 120×40 (and under ``sizes`` at 80×24): a code key, next, previous, next unreviewed,
 the code picker opened and closed, the filter opened and closed. "Painted" is the last frame
 Textual hands to its driver after the key (its segments rendered to terminal text), once
-the screen is quiet.
+the screen is quiet. ``cpu_per_key_*`` is the CPU time of the process (every thread) from
+the key until the screen is quiet: on a shared machine it says what the key costs when the
+wall-clock figures say how long other work made it wait (``load_average``).
 
 Run: python benchmarks/bench_tui.py [EXCERPTS] [--keep DIR] [--json]
 """
@@ -233,12 +238,15 @@ def child_worst_next(project: str) -> dict:
     return {"worst_ms": [t * 1000 for t in times]}
 
 
-def child_paint(project: str) -> dict:
-    """Key → last frame painted, for a mix of the coding screen's actions."""
+def child_paint(project: str, size: str = "120x40") -> dict:
+    """Key → last frame painted, for a mix of the coding screen's actions; and the CPU time
+    the process (every thread) spent from the key until the screen was quiet."""
     from qcoder.tui.app import create_app
 
     frames: list[float] = []
     latencies: dict[str, list[float]] = {}
+    cpu: dict[str, list[float]] = {}
+    width, height = (int(n) for n in size.split("x"))
 
     async def main() -> None:
         app = create_app(project, coder=CODER)
@@ -251,7 +259,7 @@ def child_paint(project: str) -> dict:
             frames.append(time.perf_counter())
 
         app._display = display  # type: ignore[method-assign]
-        async with app.run_test(size=(120, 40)) as pilot:
+        async with app.run_test(size=(width, height)) as pilot:
             await _ready(app, pilot)
             await asyncio.sleep(1.0)  # let the first progress read settle
             code_keys = list(app.screen.key_codes)[:20]
@@ -261,7 +269,7 @@ def child_paint(project: str) -> dict:
                        ("picker close", "escape"), ("filter open", "slash"),
                        ("filter close", "escape")]
                 for action, key in mix:
-                    sent = time.perf_counter()
+                    sent, used = time.perf_counter(), time.process_time()
                     await pilot.press(key)
                     await pilot.pause()
                     seen = len(frames)
@@ -270,12 +278,85 @@ def child_paint(project: str) -> dict:
                         if len(frames) == seen:
                             break
                         seen = len(frames)
+                    cpu.setdefault(action, []).append((time.process_time() - used) * 1000)
                     painted = [f for f in frames if f >= sent]
                     latencies.setdefault(action, []).append(
                         ((painted[-1] if painted else time.perf_counter()) - sent) * 1000)
 
     asyncio.run(main())
-    return {"paint_ms": latencies}
+    return {"paint_ms": latencies, "cpu_ms": cpu}
+
+
+def launch_in_terminal(project: Path, size: tuple[int, int] = (120, 40)) -> dict:
+    """``qcoder`` started as a user starts it, in a pseudo-terminal: seconds from the launch
+    until the coding screen's first excerpt is written to the terminal, and the CPU seconds
+    the process used by then (from /proc; None elsewhere)."""
+    import fcntl
+    import pty
+    import select
+    import signal
+    import struct
+    import termios
+
+    marker = b"not reviewed yet"  # the excerpt's state line: the coding screen is up
+    started = time.perf_counter()
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: the command line's entry point, as the console script runs it
+        os.environ.update(TERM="xterm-256color", COLUMNS=str(size[0]), LINES=str(size[1]))
+        os.execv(sys.executable, [sys.executable, "-c", "from qcoder.cli import main; main()",
+                                  "--project", str(project), "--coder", CODER])
+    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", size[1], size[0], 0, 0))
+    seen = b""
+    ready = cpu = None
+    try:
+        while time.perf_counter() - started < 60:
+            if not select.select([fd], [], [], 1.0)[0]:
+                continue
+            try:
+                chunk = os.read(fd, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            seen = seen[-64:] + chunk
+            if marker in seen:
+                ready = time.perf_counter() - started
+                cpu = _cpu_seconds(pid)
+                break
+    finally:
+        os.kill(pid, signal.SIGTERM)
+        os.waitpid(pid, 0)
+        os.close(fd)
+    if ready is None:
+        raise SystemExit("the workbench did not show its coding screen within 60 s")
+    return {"launch_s": ready, "launch_cpu_s": cpu}
+
+
+def _cpu_seconds(pid: int) -> float | None:
+    """User + system CPU seconds of a running process (Linux /proc)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def paint_summary(paint: dict) -> dict:
+    """p50 / p99 of key → painted (wall) and of the CPU per key, overall and per action."""
+    every = [v for values in paint["paint_ms"].values() for v in values]
+    every_cpu = [v for values in paint["cpu_ms"].values() for v in values]
+    return {
+        "keys": len(every),
+        "key_to_paint_p50_ms": round(statistics.median(every), 1),
+        "key_to_paint_p99_ms": round(percentile(every, 99), 1),
+        "cpu_per_key_p50_ms": round(statistics.median(every_cpu), 1),
+        "cpu_per_key_p99_ms": round(percentile(every_cpu, 99), 1),
+        "actions": {a: {"keys": len(v), "p50_ms": round(statistics.median(v), 1),
+                        "p99_ms": round(percentile(v, 99), 1),
+                        "cpu_p50_ms": round(statistics.median(paint["cpu_ms"][a]), 1),
+                        "cpu_p99_ms": round(percentile(paint["cpu_ms"][a], 99), 1)}
+                    for a, v in paint["paint_ms"].items()},
+    }
 
 
 def json_report(base: Path, excerpts: int) -> None:
@@ -286,19 +367,25 @@ def json_report(base: Path, excerpts: int) -> None:
     with contextlib.redirect_stdout(io.StringIO()):
         big = build(base / f"synthetic-{excerpts}", excerpts)
     review_all_but(big, 1000)
+    loads = [os.getloadavg()[0]]
+    launches = [launch_in_terminal(big) for _ in range(3)]
     starts = [run_child("startup", big) for _ in range(3)]
-    paint = run_child("paint", big)["paint_ms"]
+    sizes = {}
+    for size in ("120x40", "80x24"):
+        loads.append(os.getloadavg()[0])
+        sizes[size] = paint_summary(run_child("paint", big, size))
     review_all_but(big, 0)
-    every = [v for values in paint.values() for v in values]
+    main_size = sizes["120x40"]
+    cpus = [x["launch_cpu_s"] for x in launches if x["launch_cpu_s"] is not None]
     print(json.dumps({
         "excerpts": excerpts, "codes": 60, "coders": 5, "size": "120x40",
-        "start_s": round(statistics.median(s["launch_s"] for s in starts), 3),
-        "keys": len(every),
-        "key_to_paint_p50_ms": round(statistics.median(every), 1),
-        "key_to_paint_p99_ms": round(percentile(every, 99), 1),
-        "actions": {a: {"keys": len(v), "p50_ms": round(statistics.median(v), 1),
-                        "p99_ms": round(percentile(v, 99), 1)} for a, v in paint.items()},
+        "start_s": round(statistics.median(x["launch_s"] for x in launches), 3),
+        "start_cpu_s": round(statistics.median(cpus), 3) if cpus else None,
+        "start_headless_s": round(statistics.median(s["launch_s"] for s in starts), 3),
+        **main_size,
+        "sizes": {"80x24": sizes["80x24"]},
         "cpus": os.cpu_count(), "load_average": [round(x, 2) for x in os.getloadavg()],
+        "load_average_1min_during": [round(x, 2) for x in loads],
     }))
 
 
@@ -307,9 +394,9 @@ CHILDREN = {"paint": child_paint, "startup": child_startup, "keys": lambda p: ch
             "worst": child_worst_next}
 
 
-def run_child(name: str, project: Path) -> dict:
+def run_child(name: str, project: Path, *extra: str) -> dict:
     launched = time.time()
-    done = subprocess.run([sys.executable, __file__, "--child", name, str(project)],
+    done = subprocess.run([sys.executable, __file__, "--child", name, str(project), *extra],
                           capture_output=True, text=True, check=False)
     if done.returncode:
         raise SystemExit(f"{name} failed:\n{done.stderr[-3000:]}")
@@ -326,10 +413,10 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, help="Build (or reuse) the projects here.")
     parser.add_argument("--json", action="store_true",
                         help="Print start-up and key → paint figures as one JSON object.")
-    parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
+    parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(CHILDREN[args.child[0]](args.child[1])))
+        print(json.dumps(CHILDREN[args.child[0]](*args.child[1:])))
         return
     base = args.keep or Path(tempfile.mkdtemp(prefix="qcoder-bench-tui-"))
     try:
@@ -348,6 +435,7 @@ def report(base: Path, excerpts: int) -> None:
     review_all_but(big, 0)
     review_all_but(small, 0)
     starts = [run_child("startup", big) for _ in range(3)]
+    launches = [launch_in_terminal(big) for _ in range(3)]
     small_start = run_child("startup", small)
     heap, small_heap = run_child("heap", big), run_child("heap", small)
     keys = run_child("keys", big)
@@ -377,6 +465,9 @@ def report(base: Path, excerpts: int) -> None:
           f"({os.cpu_count()} CPUs, load average {load})")
     print(f"start-up to first usable screen   {launch:5.2f} s from launch "
           f"(Python + imports), {in_app:5.2f} s from create_app   [median of 3]")
+    print(f"  in a terminal (pty, 120×40)     "
+          f"{statistics.median(x['launch_s'] for x in launches):5.2f} s from launch to the "
+          "first excerpt written")
     print(f"key press → committed coding      {ms(keys['commit_ms'])}   [{PRESSES} keys, "
           "one every 0.2 s]")
     print(f"key press → handled (round trip)  {ms(keys['round_trip_ms'])}")

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable, Sequence
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from ..project.corpus import format_ref
-from .reads import packed
+
+if TYPE_CHECKING:  # numpy is imported by the two readers that pack ids, not by the workbench
+    import numpy as np
 
 ROUND_COLUMNS = ("id", "name", "kind", "percent", "strata", "seed", "from_unreviewed", "pool",
                  "strata_sizes", "codebook_version", "started_by", "started", "closed")
@@ -123,6 +123,8 @@ def document_refs(conn: sqlite3.Connection) -> list[str]:
 def frozen_reviews(conn: sqlite3.Connection, round_id: int | None, coders: Sequence[str]
                    ) -> dict[str, np.ndarray]:
     """Excerpt ids each coder had reviewed when the round was closed."""
+    from .reads import packed
+
     return {coder: packed(ids) for coder, ids in conn.execute(
         f"""SELECT coder, group_concat(excerpt_id) FROM round_reviews
         WHERE round_id = ? AND coder IN ({_marks(coders)}) GROUP BY coder""",
@@ -132,6 +134,8 @@ def frozen_reviews(conn: sqlite3.Connection, round_id: int | None, coders: Seque
 def frozen_codings(conn: sqlite3.Connection, round_id: int | None, coders: Sequence[str]
                    ) -> dict[tuple[str, str], np.ndarray]:
     """Excerpt ids per (code, coder) of a closed round's codings of active codes."""
+    from .reads import packed
+
     return {(code_id, coder): packed(ids) for code_id, coder, ids in conn.execute(
         f"""SELECT code_id, coder, group_concat(excerpt_id) FROM round_codings
         WHERE round_id = ? AND coder IN ({_marks(coders)})
