@@ -42,6 +42,21 @@ class Static(_Static):
     def update(self, content: Any = "", *, layout: bool = True) -> None:
         super().update(safe(content), layout=layout)
 
+    def update_fitting(self, content: Any = "") -> None:
+        """Update, laying the screen out again only when the new content's height differs
+        (a layout pass costs the whole screen, however small the change)."""
+        if not self.display:  # hidden: showing it again lays the screen out anyway
+            self.update(content, layout=False)
+            return
+        width = self.content_region.width
+        if not width:
+            self.update(content)
+            return
+        before = self.get_content_height(self.size, self.size, width)
+        self.update(content, layout=False)
+        if self.get_content_height(self.size, self.size, width) != before:
+            self.refresh(layout=True)
+
     def _size_updated(self, size: Any, virtual_size: Any, container_size: Any,
                       layout: bool = True) -> bool:
         # A Static lays out nothing inside it: when its height changes, the layout pass

@@ -37,17 +37,17 @@ class FilterScreen(SearchDialog[Filter | None]):
         choices = self.query_one(OptionList)
         choices.clear_options()
         query = query.strip()
+        options = []
         if query:
-            choices.add_option(Option(safe(Text.assemble("Text contains ",
-                                                         (f"“{query}”", "bold"))), id="search"))
-            choices.add_option(Option(safe(Text.assemble(
+            options.append(Option(safe(Text.assemble("Text contains ",
+                                                     (f"“{query}”", "bold"))), id="search"))
+            options.append(Option(safe(Text.assemble(
                 "Words ", (query, "bold"), (' (search: "a phrase", prefix*, OR, NOT)', "dim"))),
                 id="words"))
-        for kind, label in FIXED:
-            choices.add_option(Option(label, id=kind))
-        for code, _ in rank(self.codebook, query):
-            choices.add_option(Option(safe(Text.assemble(("Coded with ", "dim"), code.label)),
-                                      id=f"code:{code.id}"))
+        options += [Option(label, id=kind) for kind, label in FIXED]
+        options += [Option(safe(Text.assemble(("Coded with ", "dim"), code.label)),
+                           id=f"code:{code.id}") for code, _ in rank(self.codebook, query)]
+        choices.add_options(options)  # one refresh for the list, not one per choice
         choices.highlighted = 0
 
     def _choose(self, option_id: str | None) -> None:

@@ -76,6 +76,7 @@ class CodePicker(SearchDialog[str | None]):
     def _fill(self, query: str) -> None:
         matches = self.query_one(OptionList)
         matches.clear_options()
+        options = []
         for code, offsets in rank(self.codebook, query, self.only):
             prompt = Text()
             prompt.append("✓ " if code.id in self.applied else "  ", style="bold green")
@@ -86,7 +87,8 @@ class CodePicker(SearchDialog[str | None]):
             prompt.append_text(label)
             if code.parent is not None:
                 prompt.append(f"  {self.codebook[code.parent].label}", style="dim")
-            matches.add_option(Option(safe(prompt), id=code.id))
+            options.append(Option(safe(prompt), id=code.id))
+        matches.add_options(options)  # one refresh for the list, not one per code
         matches.highlighted = 0 if matches.option_count else None
         if self.preselect is not None and not query:
             for index, (code, _) in enumerate(rank(self.codebook, "", self.only)):
@@ -99,9 +101,9 @@ class CodePicker(SearchDialog[str | None]):
         option = self.query_one(OptionList).highlighted_option
         definition = self.query_one("#picker-definition", Static)
         if option is None or option.id is None:
-            definition.update(Text("No code matches.", style="italic"))
+            definition.update_fitting(Text("No code matches.", style="italic"))
         else:
-            definition.update(definition_text(self.codebook[option.id], self.codebook))
+            definition.update_fitting(definition_text(self.codebook[option.id], self.codebook))
 
     def _choose(self, option_id: str | None) -> None:
         if option_id is not None:

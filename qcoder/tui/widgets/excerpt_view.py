@@ -86,13 +86,7 @@ class ExcerptView(Vertical):
         if part in PARTS:
             self.body.set_part(part, content, fit=part not in self._batch)
             return
-        widget = self.query_one(f"#{part}", Static)
-        width = widget.content_region.width
-        before = widget.get_content_height(widget.size, widget.size, width) if width else -1
-        widget.update(content, layout=False)
-        if before != (widget.get_content_height(widget.size, widget.size, width)
-                      if width else -1) or not width:
-            widget.refresh(layout=True)
+        self.query_one(f"#{part}", Static).update_fitting(content)
 
     def part(self, part: str) -> Text | None:
         """What a part shows (``excerpt-text``, ``excerpt-codes``, …)."""

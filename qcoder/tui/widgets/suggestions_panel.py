@@ -58,7 +58,7 @@ class SuggestionsPanel(Static):
 
     def _render_rows(self) -> None:
         if not self.rows:
-            self.update(Text(""))
+            self.update_fitting(Text(""))
             return
         more = self.next_key if len(self.rows) > 1 else ""
         text = Text.assemble(("Suggestions", "bold"), (f"  {self.keys}{more}", "dim"))
@@ -74,4 +74,4 @@ class SuggestionsPanel(Static):
             if not reason.startswith(str(row["source"])):
                 reason = f"{row['source']}: {reason}" if reason else str(row["source"])
             text.append(f" · {reason}", style="dim italic")
-        self.update(text)
+        self.update_fitting(text)
