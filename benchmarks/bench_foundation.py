@@ -44,13 +44,16 @@ def _connect(db: str) -> sqlite3.Connection:
 
 
 def floor_import(project: str, db: str) -> None:
-    """Read codebook and cases, split paragraphs, insert with executemany."""
+    """Read codebook and cases, split paragraphs, insert with executemany: the rows only,
+    without the search index (whatever qcoder does beyond the rows counts against it)."""
     import yaml
 
     from qcoder.store.migrations import migrate
 
     conn = _connect(db)
     migrate(conn)
+    for trigger in ("insert", "delete", "update"):
+        conn.execute(f"DROP TRIGGER excerpt_text_{trigger}")
     root = Path(project)
     book = yaml.load((next((root / "codebooks").glob("*.yaml"))).read_text("utf-8"),
                      Loader=yaml.CSafeLoader)
@@ -223,6 +226,7 @@ def run(n: int, codings: int, work: Path) -> None:
     from synthetic import codings_csv, make_project
 
     per_excerpt = codings / (n * CODERS)
+    load_start = os.getloadavg()[0]
     start = time.perf_counter()
     project = make_project(work / "project", excerpts=n, coders=CODERS,
                            codings_per_excerpt=per_excerpt)
@@ -275,14 +279,17 @@ def run(n: int, codings: int, work: Path) -> None:
         print(f"{label:<28} {q_wall:10.2f}s {q_cpu:6.2f}s {q_mem:5.0f}MB   {f_wall:9.2f}s "
               f"{f_cpu:6.2f}s {f_mem:5.0f}MB   {q_wall / f_wall:9.2f}x {q_cpu / f_cpu:5.2f}x")
     status = next(r for r in rows if r[0] == "status")
+    within_cpu = all(r[2] / r[5] <= 3 for r in rows)
     within = all(r[1] / r[4] <= 3 for r in rows)
-    print(f"\ntargets: within 3x of the floor (wall): {'met' if within else 'MISSED'}; "
+    print(f"\ntargets: within 3x of the floor (CPU): {'met' if within_cpu else 'MISSED'}, "
+          f"(wall): {'met' if within else 'MISSED'}; "
           f"status under 1 s: {'met' if status[1] < 1 else 'MISSED'} ({status[1]:.2f} s); "
           f"codings import peak {rows[1][3]:.0f} MB for {n_small:,} codings, "
           f"{rows[2][3]:.0f} MB for {n_codings:,}")
     load = os.getloadavg()[0]
-    print(f"load average when done: {load:.1f} on {os.cpu_count()} CPUs (wall times include "
-          "waiting for the CPU when the machine is shared)")
+    print(f"load average at start {load_start:.1f}, when done {load:.1f} on {os.cpu_count()} "
+          "CPUs (wall times include waiting for the CPU when the machine is shared: compare "
+          "CPU seconds, user + system, of qcoder and the floor measured in the same run)")
 
 
 def main() -> None:

@@ -22,6 +22,9 @@ _OTHERS = [*range(0x80, 0xA0), *range(0x202A, 0x202F), *range(0x2066, 0x206A), 0
 _TABLE: dict[int, str] = {**_PICTURES, **{c: "\ufffd" for c in _OTHERS}}
 
 _UNSAFE = re.compile("[" + "".join(re.escape(chr(c)) for c in sorted(_TABLE)) + "]")
+# What JSON output escapes: the same characters but C0, which the encoder escapes itself.
+_JSON_UNSAFE = re.compile("[" + "".join(re.escape(chr(c)) for c in sorted(_TABLE) if c >= 0x20)
+                          + "]")
 # Kept when the text may span lines: newline and tab move the cursor but command nothing.
 _MULTILINE_KEEP = {"\n", "\t"}
 
@@ -56,13 +59,12 @@ def one_line(text: object) -> str:
 def json_safe(encoded: str) -> str:
     """A JSON document whose C1, DEL and bidi characters are written as ``\\uXXXX`` escapes.
 
-    ``json.dumps(..., ensure_ascii=False)`` escapes only C0; the result stays the same data.
+    ``json.dumps(..., ensure_ascii=False)`` escapes only C0 (so the C0 characters left are
+    the layout's newlines); the result stays the same data.
     """
-    def escape(match: re.Match[str]) -> str:
-        ch = match.group()
-        return ch if ord(ch) < 0x20 else f"\\u{ord(ch):04x}"
-
-    return _UNSAFE.sub(escape, encoded)
+    if not _JSON_UNSAFE.search(encoded):
+        return encoded
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", encoded)
 
 
 class _VisibleWriter:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING
 
 import click
 
@@ -12,6 +13,10 @@ from .agreement_view import parse_stats, print_agreement, print_unitizing
 from .base import State, echo, emit_json, pass_state, split_ids
 from .progress import progress_bar
 from .root import cli
+
+if TYPE_CHECKING:
+    from ..reliability.data import ExcerptDisagreement
+
 
 
 @cli.command()
@@ -117,11 +122,12 @@ def disagreements(state: State, code: str | None, case: str | None, coders: str 
                                    code=code, limit=limit)
     chosen, shown = result.coders, result.excerpts
     if as_json:
-        emit_json({
+        from .json_stream import emit_with_list
+
+        emit_with_list({
             "codebook": {"name": codebook.name, "version": str(codebook.version)},
             "coders": list(chosen), "case": case, "code": code, "total": result.total,
-            "excerpts": [d.to_dict() for d in shown],
-        })
+        }, "excerpts", _disagreement_records(shown))
         return
     echo(f"{result.total} excerpts on which {', '.join(chosen)} differ"
                + (f" about {code}" if code else "") + (f" in case {case}" if case else "")
@@ -140,6 +146,19 @@ def disagreements(state: State, code: str | None, case: str | None, coders: str 
         echo("\n* marks the codes in dispute")
     if len(shown) < result.total:
         echo(f"\n… {result.total - len(shown)} more; raise --limit to see them")
+
+
+def _disagreement_records(shown: Sequence[ExcerptDisagreement]) -> Iterator[str]:
+    """Each excerpt's ``to_dict()`` as JSON nested two deep, without the generic encoder."""
+    from .json_stream import Members, StringLists, string
+
+    codes, members = StringLists(3), Members(3)
+    for d in shown:
+        coders = ",".join(map(members.__getitem__, d.applied.items()))
+        yield (f'{{\n      "excerpt": {string(d.ref)},\n      "case": {string(d.case_id)},\n'
+               f'      "quote": {string(d.quote)},\n      "codes": {codes[d.codes]},\n'
+               f'      "coders": {("{" + coders + chr(10) + "      }") if coders else "{}"}'
+               "\n    }")
 
 
 def _codes_text(codes: Sequence[str], disputed: Sequence[str]) -> str:

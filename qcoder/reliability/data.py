@@ -475,7 +475,10 @@ def excerpt_refs(store: Store, ids: Sequence[int]) -> dict[int, tuple[str, str, 
 
 def trim_quote(text: str, width: int = QUOTE_WIDTH) -> str:
     """The text on one line, cut at a word boundary to at most ``width`` characters (…)."""
-    flat = " ".join(text.split())
+    head = text[: 2 * width]  # flattened, a prefix of the whole text flattened
+    flat = " ".join(head.split())
+    if len(flat) <= width and len(head) < len(text):
+        flat = " ".join(text.split())
     if len(flat) <= width:
         return flat
     cut = flat[: width - 1]
@@ -521,36 +524,60 @@ def project_disagreements(
     found = order[np.isin(order, excerpts)]
     shown = found if limit is None else found[:limit]
     refs = excerpt_refs(store, shown.tolist())
-    row_of = {e: r for r, e in enumerate(data.excerpt_ids.tolist())}
-    keep = np.isin(excerpts, shown)
-    disputed: dict[int, set[str]] = {}
-    for e, p in zip(excerpts[keep].tolist(), positions[keep].tolist(), strict=True):
-        disputed.setdefault(e, set()).add(code_ids[p])
-    applied = _codes_applied(data, [row_of[e] for e in shown.tolist()])
     index = {code_id: i for i, code_id in enumerate(codebook.codes)}
-
-    def position(code_id: str) -> int:
-        return index.get(code_id, len(index))
-
+    keep = np.isin(excerpts, shown)
+    disputed = _grouped(excerpts[keep], _ranks(code_ids, index)[positions[keep]],
+                        _by_rank(code_ids, index), shown)
+    applied = _codes_applied(data, shown, index)
     out = []
-    for excerpt_id, by_coder in zip(shown.tolist(), applied, strict=True):
+    for excerpt_id, codes, by_coder in zip(shown.tolist(), disputed, applied, strict=True):
         ref, case_id, text = refs[excerpt_id]
-        out.append(ExcerptDisagreement(
-            excerpt_id=excerpt_id, ref=ref, case_id=case_id, quote=trim_quote(text),
-            codes=tuple(sorted(disputed[excerpt_id], key=position)),
-            applied={c: tuple(sorted(v, key=position))
-                     for c, v in by_coder.items()},
-        ))
+        out.append(ExcerptDisagreement(excerpt_id=excerpt_id, ref=ref, case_id=case_id,
+                                       quote=trim_quote(text), codes=codes, applied=by_coder))
     return Disagreements(chosen.coders, int(found.size), out)
 
 
-def _codes_applied(data: AgreementData, rows: Sequence[int]) -> list[dict[str, list[str]]]:
-    """For each row (excerpt): every coder who reviewed it and the codes they applied."""
-    at = np.asarray(rows, dtype=np.int64)
-    applied: list[dict[str, list[str]]] = [
-        {coder: [] for coder, seen in zip(data.coders, flags, strict=True) if seen}
-        for flags in data.reviewed[:, at].T.tolist()]
-    row_pos, coder_pos, code_pos = np.nonzero(data.applied[:, :, at].transpose(2, 1, 0))
-    for i, k, c in zip(row_pos.tolist(), coder_pos.tolist(), code_pos.tolist(), strict=True):
-        applied[i][data.coders[k]].append(data.code_ids[c])
-    return applied
+def _ranks(code_ids: Sequence[str], index: dict[str, int]) -> np.ndarray:
+    """Each code's place in the codebook (codes it no longer has last, in their order)."""
+    return np.array(sorted(range(len(code_ids)),
+                           key=lambda i: (index.get(code_ids[i], len(index)), i)),
+                    dtype=np.int64).argsort()
+
+
+def _by_rank(code_ids: Sequence[str], index: dict[str, int]) -> list[str]:
+    """``code_ids`` in codebook order (the inverse of :func:`_ranks`)."""
+    return [code_ids[i] for i in np.argsort(_ranks(code_ids, index)).tolist()]
+
+
+def _grouped(keys: np.ndarray, ranks: np.ndarray, names: list[str], wanted: np.ndarray
+             ) -> list[tuple[str, ...]]:
+    """For each of ``wanted``: the names of the ranks paired with it in ``keys``, by rank."""
+    order = np.lexsort((ranks, keys))
+    keys, labels = keys[order], np.asarray(names, dtype=object)[ranks[order]].tolist()
+    bounds = np.searchsorted(keys, wanted), np.searchsorted(keys, wanted, side="right")
+    return [tuple(labels[a:b]) for a, b in zip(bounds[0].tolist(), bounds[1].tolist(),
+                                                strict=True)]
+
+
+def _codes_applied(data: AgreementData, excerpt_ids: np.ndarray, index: dict[str, int]
+                   ) -> list[dict[str, tuple[str, ...]]]:
+    """For each excerpt: every coder who reviewed it and the codes they applied (raw
+    codings, codebook order)."""
+    row_of = np.full(int(data.excerpt_ids.max(initial=0)) + 1, -1, dtype=np.int64)
+    row_of[data.excerpt_ids] = np.arange(data.excerpt_ids.size)
+    at = row_of[excerpt_ids]
+    ranks = _ranks(data.code_ids, index)
+    by_rank = np.argsort(ranks)
+    # (excerpt, coder, code in codebook order): np.nonzero walks them in that order
+    cells = np.nonzero(data.applied[by_rank][:, :, at].transpose(2, 1, 0))
+    coders = len(data.coders)
+    pair = cells[0] * coders + cells[1]
+    labels = tuple(np.asarray(data.code_ids, dtype=object)[by_rank][cells[2]].tolist())
+    seen_row, seen_coder = np.nonzero(data.reviewed[:, at].T)
+    seen = seen_row * coders + seen_coder
+    starts = np.searchsorted(pair, seen).tolist()
+    ends = np.searchsorted(pair, seen, side="right").tolist()
+    members = list(zip(np.asarray(data.coders, dtype=object)[seen_coder].tolist(),
+                       [labels[a:b] for a, b in zip(starts, ends, strict=True)], strict=True))
+    rows = np.searchsorted(seen_row, np.arange(at.size + 1)).tolist()
+    return [dict(members[a:b]) for a, b in zip(rows, rows[1:], strict=False)]
