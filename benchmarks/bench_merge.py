@@ -58,7 +58,8 @@ def build(folder: Path, excerpts: int) -> tuple[Path, Path, Path]:
         store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     with closing(sqlite3.connect(partner, isolation_level=None)) as conn:
         conn.execute("BEGIN")
-        conn.execute("INSERT INTO coders SELECT 'partner-' || name, created FROM coders")
+        conn.execute("INSERT INTO coders (name, created) SELECT 'partner-' || name, created "
+                     "FROM coders")
         conn.execute("UPDATE reviews SET coder = 'partner-' || coder")
         conn.execute("UPDATE codings SET memo = 'partner note ' || id WHERE id % 50 = 0")
         conn.execute("UPDATE codings SET coder = 'partner-' || coder WHERE id % 100 != 0")

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import copy
 import re
+import uuid
 import zipfile
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from refi_support import SAMPLES, validate
 
 from qcoder.errors import QcoderError
@@ -603,3 +606,12 @@ def test_sample_codebooks_become_valid_yaml_codebooks():
                  (refi.read_qdpx(path)[0].codes, []))[0]
         book = codebook_mod.codebook_from_dict(refi.codebook_dict_from_codes(codes, name))
         assert len(book) == len(all_codes(codes))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text() | st.integers(), max_size=4))
+def test_stable_guid_is_the_rfc_4122_name_based_uuid(keys):
+    """Version 5 (SHA-1) UUIDs of RFC 4122 section 4.3, as Python's ``uuid.uuid5`` makes
+    them, over the fixed namespace: what earlier exports wrote, so GUIDs stay the same."""
+    name = "\x1f".join(str(k) for k in keys)
+    assert refi.stable_guid(*keys) == str(uuid.uuid5(refi.GUID_NAMESPACE, name))

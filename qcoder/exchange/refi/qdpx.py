@@ -11,6 +11,8 @@ the same input.
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import io
 import re
 import unicodedata
@@ -24,6 +26,8 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 from xml.etree import ElementTree as ET
 
+from lxml import etree as LX
+
 from ...errors import QcoderError
 from ...export.atomic import ExportError, write_bytes
 from ...project.formats.archive import inflation_problem, limits
@@ -34,6 +38,7 @@ XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
 INTERNAL = "internal://"
 # Fixed namespace of stable_guid(); changing it changes every exported GUID.
 GUID_NAMESPACE = uuid.UUID("c38735f2-3b5d-59ce-b4b5-326040bb7f2f")
+_NAMESPACE_BYTES = GUID_NAMESPACE.bytes
 # The earliest date a zip entry can carry; a fixed stamp keeps exports byte-stable.
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 MAX_LISTED = 3
@@ -153,11 +158,18 @@ def iter_codes(codes: Iterable[RefiCode]) -> Iterator[tuple[RefiCode, RefiCode |
 def stable_guid(*keys: object) -> str:
     """A GUID derived from ``keys`` (uuid5 over a fixed namespace), lowercase canonical form.
 
-    The same keys always give the same GUID, so two exports of one project match.
+    The same keys always give the same GUID, so two exports of one project match. (This is
+    ``str(uuid.uuid5(GUID_NAMESPACE, ...))`` without building a ``UUID`` for each one.)
     """
-    return str(uuid.uuid5(GUID_NAMESPACE, "\x1f".join(str(k) for k in keys)))
+    name = "\x1f".join(map(str, keys)).encode("utf-8")
+    digest = bytearray(hashlib.sha1(_NAMESPACE_BYTES + name).digest()[:16])
+    digest[6] = (digest[6] & 0x0F) | 0x50  # version 5
+    digest[8] = (digest[8] & 0x3F) | 0x80  # RFC 4122 variant
+    h = digest.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def normalize_guid(value: str) -> str:
     """``{ABCDEF..}`` or ``ABCDEF..`` -> ``abcdef..``; raise :class:`RefiError` if not a GUID."""
     m = _GUID_RE.match(value.strip())
@@ -1009,15 +1021,17 @@ def read_qdpx(path: str | Path) -> tuple[RefiProject, list[str]]:
 
 def _clean(value: str) -> str:
     """Text safe for XML 1.0 (illegal control characters dropped, CR/LF normalised)."""
+    if value.isascii() and value.isprintable():  # GUIDs, numbers, most names
+        return value
     return _XML_ILLEGAL.sub("", value.replace("\r\n", "\n").replace("\r", "\n"))
 
 
-def _sub(parent: ET.Element, tag: str, **attrib: str | None) -> ET.Element:
-    return ET.SubElement(parent, tag, {k: _clean(v) for k, v in attrib.items() if v is not None})
+def _sub(parent: Any, tag: str, **attrib: str | None) -> Any:
+    return LX.SubElement(parent, tag, {k: _clean(v) for k, v in attrib.items() if v is not None})
 
 
-def _text_el(parent: ET.Element, tag: str, text: str) -> ET.Element:
-    el = ET.SubElement(parent, tag)
+def _text_el(parent: Any, tag: str, text: str) -> Any:
+    el = LX.SubElement(parent, tag)
     el.text = _clean(text)
     return el
 
@@ -1033,12 +1047,13 @@ def _color(value: str | None) -> str | None:
     return None
 
 
-def _serialize(root: ET.Element) -> bytes:
-    ET.indent(root, space="  ")
-    return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
+def _serialize(root: Any) -> bytes:
+    """The document (lxml, which writes it in C), indented by two spaces."""
+    LX.indent(root, space="  ")
+    return LX.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
 
 
-def _code_elements(parent: ET.Element, codes: list[RefiCode], seen: set[str]) -> None:
+def _code_elements(parent: Any, codes: list[RefiCode], seen: set[str]) -> None:
     for code in codes:
         guid = normalize_guid(code.guid)
         if guid in seen:
@@ -1055,8 +1070,8 @@ def dump_qdc(codes: list[RefiCode], origin: str = "qcoder") -> bytes:
     """The bytes of a ``.qdc`` codebook holding ``codes`` (see :func:`write_qdc`)."""
     if not codes:
         raise RefiError("cannot write a .qdc codebook without codes")
-    root = ET.Element("CodeBook", {"xmlns": CODEBOOK_NS, "origin": _clean(origin)})
-    _code_elements(ET.SubElement(root, "Codes"), codes, set())
+    root = LX.Element("CodeBook", {"origin": _clean(origin)}, nsmap={None: CODEBOOK_NS})
+    _code_elements(LX.SubElement(root, "Codes"), codes, set())
     return _serialize(root)
 
 
@@ -1106,10 +1121,10 @@ class _ProjectWriter:
         self.notes.setdefault(g, (note, user))
         return g
 
-    def build(self, origin: str, created: datetime | str | None) -> ET.Element:
+    def build(self, origin: str, created: datetime | str | None) -> Any:
         p = self.project
-        root = ET.Element("Project", {"xmlns": PROJECT_NS, "name": _clean(p.name),
-                                      "origin": _clean(origin)})
+        root = LX.Element("Project", {"name": _clean(p.name), "origin": _clean(origin)},
+                          nsmap={None: PROJECT_NS})
         if created is not None:
             root.set("creationDateTime", _datetime(created))
         if p.users:
@@ -1123,7 +1138,7 @@ class _ProjectWriter:
                 self.unique(g, "code")
         project_notes = [self.note(n, self.user_ref(n.user_guid, f"note {n.guid}"))
                          for n in p.notes]
-        sources_el = ET.Element("Sources")
+        sources_el = LX.Element("Sources")
         source_guids = set()
         for done, s in enumerate(p.sources, 1):
             source_guids.add(self.source(sources_el, s))
@@ -1152,7 +1167,7 @@ class _ProjectWriter:
             _sub(root, "NoteRef", targetGUID=g)
         return root
 
-    def source(self, parent: ET.Element, s: RefiSource) -> str:
+    def source(self, parent: Any, s: RefiSource) -> str:
         guid = self.unique(s.guid, f"source '{s.name}'")
         el = _sub(parent, "TextSource", guid=guid, name=s.name or None,
                   plainTextPath=f"{INTERNAL}{guid}.txt")
@@ -1162,8 +1177,9 @@ class _ProjectWriter:
                 raise RefiError(f"{what}: offsets {sel.start}-{sel.end} are outside its text "
                                 f"({len(s.text)} characters)")
             sguid = self.unique(sel.guid, what)
-            sel_el = _sub(el, "PlainTextSelection", guid=sguid, startPosition=str(sel.start),
-                          endPosition=str(sel.end))
+            # GUIDs (normalised) and numbers need no cleaning: the elements are made directly
+            sel_el = LX.SubElement(el, "PlainTextSelection", guid=sguid,
+                                   startPosition=str(sel.start), endPosition=str(sel.end))
             written: set[tuple[str, str]] = set()
             for c in sorted(sel.codings, key=lambda c: (normalize_guid(c.user_guid),
                                                         normalize_guid(c.code_guid))):
@@ -1175,8 +1191,8 @@ class _ProjectWriter:
                     continue
                 written.add((code, user))
                 cguid = self.unique(stable_guid("coding", sguid, code, user), what)
-                coding = _sub(sel_el, "Coding", guid=cguid, creatingUser=user)
-                _sub(coding, "CodeRef", targetGUID=code)
+                coding = LX.SubElement(sel_el, "Coding", guid=cguid, creatingUser=user)
+                LX.SubElement(coding, "CodeRef", targetGUID=code)
                 if c.note.strip():
                     note = RefiNote(guid=stable_guid("coding-note", cguid), text=c.note)
                     _sub(coding, "NoteRef", targetGUID=self.note(note, user))
