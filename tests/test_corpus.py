@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 from conftest import write_docx
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from qcoder.errors import CorpusError
 from qcoder.project.corpus import load_case, load_corpus, load_document, parse_ref
@@ -213,3 +215,31 @@ def test_bad_case_folder_name(tmp_path: Path) -> None:
     (tmp_path / "cases" / "Bad Name").mkdir(parents=True)
     with pytest.raises(CorpusError, match="not a valid case id"):
         load_corpus(tmp_path / "cases")
+
+
+def _blocks_line_by_line(body: str) -> list[tuple[int, int]]:
+    """The definition of a paragraph, line by line: a run of lines (as ``str.splitlines``
+    cuts them) that are not blank, from its first to its last non-space character."""
+    spans, start, last_end, pos = [], None, 0, 0
+    for line in body.splitlines(keepends=True):
+        if line.strip():
+            if start is None:
+                start = pos + (len(line) - len(line.lstrip()))
+            last_end = pos + len(line.rstrip())
+        elif start is not None:
+            spans.append((start, last_end))
+            start = None
+        pos += len(line)
+    if start is not None:
+        spans.append((start, last_end))
+    return spans
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("ab \t\n\x1f\xa0\u3000é")), max_size=40)
+       | st.text(alphabet=st.sampled_from(
+           list("ab \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f\x85\xa0\u2028\u2029\u3000é")), max_size=40))
+def test_paragraphs_are_runs_of_non_blank_lines(body: str) -> None:
+    from qcoder.project.corpus import _blocks
+
+    assert list(_blocks(body)) == _blocks_line_by_line(body)

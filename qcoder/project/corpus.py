@@ -138,8 +138,19 @@ def split_front_matter(text: str, path: Path) -> tuple[dict[str, Any], str]:
     return meta, text[4 + end.end():].lstrip("\n")
 
 
+# Line boundaries of ``str.splitlines`` other than ``\n``; text without them (nearly all)
+# is cut by one regular expression: a run of lines that each hold a non-space character,
+# from the first such character to the last.
+_OTHER_BREAKS = re.compile("[\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+_PARAGRAPH = re.compile(r"\S(?:[^\n]*\S)?(?:[^\S\n]*\n[^\S\n]*\S(?:[^\n]*\S)?)*")
+
+
 def _blocks(body: str) -> Iterator[tuple[int, int]]:
     """Yield (start, end) of each run of non-blank lines, trailing whitespace excluded."""
+    if not _OTHER_BREAKS.search(body):
+        for m in _PARAGRAPH.finditer(body):
+            yield m.span()
+        return
     start: int | None = None
     last_end = 0
     pos = 0
