@@ -18,7 +18,6 @@ if TYPE_CHECKING:
     from ..reliability.data import ExcerptDisagreement
 
 
-
 @cli.command()
 @click.option("--coders", metavar="A,B,...",
               help="Coders to compare (default: every coder except consensus).")
