@@ -130,6 +130,8 @@ COMMANDS = {
                     "appendices written", "out.docx"),
     "export qdpx": (["export", "qdpx", "OUT"], "documents written", "out.qdpx"),
     "merge": (["merge", "--dry-run", "OTHER"], "merge steps", None),
+    "codings export": (["codings", "export", "--output", "OUT"], "codings written",
+                       "out.csv"),
 }
 
 
@@ -164,3 +166,26 @@ def test_no_bar_with_json_or_without_long_work(words: list[str], coded: list[str
     assert shown[2] == 0, shown
     assert shown[1] == b""
     assert shown[0] == run(args, tty=False)[0]
+
+
+def test_import_qdpx_draws_a_bar_on_a_terminal_only(coded: list[str], tmp_path: Path) -> None:
+    qdpx = tmp_path / "p.qdpx"
+    assert run([*coded, "export", "qdpx", str(qdpx)], tty=False)[2] == 0
+    outputs = []
+    for tty, name in ((True, "a"), (False, "b")):
+        folder = tmp_path / name
+        make_project(folder)
+        for case in (folder / "cases").iterdir():
+            for f in case.iterdir():
+                if f.name != "case.yaml":
+                    f.unlink()
+        args = ["--project", str(folder), "--db", str(tmp_path / f"{name}.db"), "import",
+                "qdpx", str(qdpx), "--case", "elsewhere"]
+        outputs.append(run(args, tty))
+        assert outputs[-1][2] == 0, outputs[-1]
+    assert b"storing documents" in outputs[0][1]
+    assert b"storing documents" not in outputs[1][1]
+    quiet = run(["--project", str(tmp_path / "b"), "--db", str(tmp_path / "b.db"), "import",
+                 "qdpx", str(qdpx), "--json"], tty=True)
+    assert quiet[2] == 0, quiet
+    assert quiet[1] == b""

@@ -243,7 +243,8 @@ def import_qdpx(state: State, file: str, case_id: str | None, add_codes: bool,
     plan = plan_qdpx(project, Path(file), case_id, add_codes, add_selections)
     fresh = not project.db_path.exists()
     try:
-        result = apply_qdpx(plan, state.store(auto_import=False))
+        with progress_bar("storing documents", as_json) as advance:
+            result = apply_qdpx(plan, state.store(auto_import=False), advance)
     except BaseException:
         if fresh:  # a failed first import leaves no database behind either
             if state._store is not None:

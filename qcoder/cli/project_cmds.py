@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TextIO
 
@@ -259,9 +260,23 @@ def codings_export(state: State, only: str | None, fmt: str, output: str | None,
     if not output:
         write(terminal_safe(sys.stdout))
         return
-    with atomic_file(output, "w", encoding="utf-8", newline="") as fh:
-        count = write(fh)
+    with progress_bar("codings written") as advance:
+        if advance is not None:
+            rows = _counted(rows, advance, store.count_export_rows(only, include_orphans))
+        with atomic_file(output, "w", encoding="utf-8", newline="") as fh:
+            count = write(fh)
     echo(f"{output}: {count} codings", err=True)
+
+
+def _counted(rows: Iterator[dict], advance: Callable[[int, int], None], total: int,
+             every: int = 5000) -> Iterator[dict]:
+    """``rows``, calling ``advance(done, total)`` every ``every`` rows and at the end."""
+    done = 0
+    for done, row in enumerate(rows, 1):
+        if done % every == 0:
+            advance(done, total)
+        yield row
+    advance(done, max(total, done))
 
 
 @cli.command("tui", hidden=True)

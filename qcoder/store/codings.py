@@ -239,6 +239,19 @@ class CodingReads:
                     AND excerpt_id NOT IN (SELECT id FROM excerpts WHERE active = 0))"""),
         }
 
+    def count_export_rows(self: Connection, coder: str | None = None,
+                          include_orphans: bool = False) -> int:
+        """How many rows :meth:`iter_codings` gives (for a progress bar's total)."""
+        active = "" if include_orphans else "AND e.active = 1"
+        who = "" if coder is None else "AND x.coder = ?"
+        params = () if coder is None else (coder, coder)
+        return self.scalar(f"""SELECT
+            (SELECT COUNT(*) FROM codings x JOIN excerpts e ON e.id = x.excerpt_id
+             WHERE true {active} {who})
+          + (SELECT COUNT(*) FROM reviews x JOIN excerpts e ON e.id = x.excerpt_id
+             WHERE NOT EXISTS (SELECT 1 FROM codings c WHERE c.excerpt_id = x.excerpt_id
+                               AND c.coder = x.coder) {active} {who})""", params) or 0
+
     def iter_codings(self: Connection, coder: str | None = None, include_orphans: bool = False,
                      batch: int = 5000) -> Iterator[dict[str, Any]]:
         """Every coding with its reference, case, document, time, coding memo (``memo``) and

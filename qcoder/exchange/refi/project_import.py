@@ -15,6 +15,7 @@ import json
 import re
 import unicodedata
 from bisect import bisect_left
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -253,8 +254,10 @@ def plan_qdpx(project: Project, path: Path, case: str | None = None,
     return plan
 
 
-def apply_qdpx(plan: QdpxPlan, store: Store) -> QdpxImport:
-    """Carry out a plan: stage files, import in one transaction, move the files in place."""
+def apply_qdpx(plan: QdpxPlan, store: Store,
+               progress: Callable[[int, int], None] | None = None) -> QdpxImport:
+    """Carry out a plan: stage files, import in one transaction, move the files in place.
+    ``progress(done, total)`` is called after each document stored."""
     project = plan.project
     staging = Staging(project.root)
     try:
@@ -262,7 +265,8 @@ def apply_qdpx(plan: QdpxPlan, store: Store) -> QdpxImport:
         codings, memos, reviews = _collect(plan)
         try:
             with store.transaction() as conn:
-                sync = sync_project(project, store, conn, plan.codes.codebook, cases)
+                sync = sync_project(project, store, conn, plan.codes.codebook, cases,
+                                    progress=progress)
                 _store(conn, plan, codings, memos, reviews)
                 staging.commit()
         except BaseException:
