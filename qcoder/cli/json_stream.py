@@ -26,7 +26,7 @@ def string(text: str) -> str:
     """A JSON string literal as :func:`.base.emit_json` writes it (non-ASCII kept, C1 and
     bidi controls escaped)."""
     encoded = encode_basestring(text)  # the C encoder's, as json.dumps(ensure_ascii=False)
-    return encoded if encoded.isascii() else json_safe(encoded)
+    return encoded if encoded.isascii() and "\x7f" not in encoded else json_safe(encoded)
 
 
 def value(data: Any, level: int) -> str:
