@@ -233,3 +233,16 @@ def test_consensus_commands(cli: Cli, store: Store, ids) -> None:
     assert json.loads(cli.ok("adjudications", "--json").stdout)["total"] == 0
     # consensus stays out of agreement unless asked for
     assert json.loads(cli.ok("agreement", "--json").stdout)["coders"] == ["ann", "bob"]
+
+
+def test_an_undone_decision_leaves_no_empty_consensus_coder_in_status(cli: Cli, store: Store,
+                                                                       ids) -> None:
+    cli.ok("consensus", "--excerpt", X2, "--code", "linkage-visa", "--keep", "--reason",
+           "the memo says so", coder="lead")
+    assert "consensus" in cli.ok("status").output
+    cli.ok("consensus", "--undo", coder="lead")
+    data = json.loads(cli.ok("status", "--json").stdout)
+    assert [c["coder"] for c in data["by_coder"]] == ["ann", "bob"] and data["coders"] == 2
+    header = next(line for line in cli.ok("status").output.splitlines()
+                  if line.startswith("case"))
+    assert "consensus" not in header and "ann" in header and "bob" in header

@@ -105,7 +105,10 @@ def status(state: State, as_json: bool) -> None:
     """Cases, documents, excerpts, codes, coders and each coder's progress per case."""
     store = state.store()
     totals = store.counts()
-    progress = store.progress()
+    # A coder with nothing stored (consensus after its one decision was undone) is no column.
+    coder_names = store.working_coders()
+    totals["coders"] = len(coder_names)
+    progress = [p for p in store.progress() if p["coder"] in coder_names]
     cases = store.cases()
     docs = store.documents()
     per_case = {c["id"]: {"documents": 0, "excerpts": 0} for c in cases}
@@ -145,7 +148,6 @@ def status(state: State, as_json: bool) -> None:
     if totals["orphaned_codings"]:
         echo(f"{totals['orphaned_codings']} orphaned codings are kept "
                    "(their excerpt or code changed)")
-    coder_names = store.coders()
     rows = []
     for c in cases:
         row = [c["id"], per_case[c["id"]]["documents"], per_case[c["id"]]["excerpts"]]

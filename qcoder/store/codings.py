@@ -154,6 +154,15 @@ class CodingReads:
     def coders(self: Connection) -> list[str]:
         return [r[0] for r in self.query("SELECT name FROM coders ORDER BY name")]
 
+    def working_coders(self: Connection) -> list[str]:
+        """Coders with something stored: a coding, a review, a memo or a round's seat. A
+        coder whose only action was undone (consensus after an undone decision) is not."""
+        return [r[0] for r in self.query("""SELECT name FROM coders c WHERE
+            EXISTS (SELECT 1 FROM codings WHERE coder = c.name)
+            OR EXISTS (SELECT 1 FROM reviews WHERE coder = c.name)
+            OR EXISTS (SELECT 1 FROM memos WHERE coder = c.name)
+            OR EXISTS (SELECT 1 FROM round_coders WHERE coder = c.name) ORDER BY name""")]
+
     def ensure_coder(self, conn: sqlite3.Connection, coder: str) -> None:
         ensure_coder(conn, coder)
 
