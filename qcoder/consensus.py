@@ -25,7 +25,7 @@ import numpy as np
 from .coding import Coding, Outcome, check_coder
 from .errors import InputError, QcoderError
 from .project.codebook import Codebook
-from .reliability.agreement import CONSENSUS, AgreementData, disagreement_pairs, report
+from .reliability.agreement import CONSENSUS, MIN_UNITS, AgreementData, disagreement_pairs, report
 from .reliability.data import excerpt_refs, load_agreement_data, select_case, select_coders
 from .store import codings as db
 from .store import events
@@ -38,11 +38,13 @@ DECISIONS = ("keep", "drop", "pick")
 
 @dataclass(frozen=True)
 class Pending:
-    """A disagreement still to decide, and the alpha of its code (None: undefined)."""
+    """A disagreement still to decide, the alpha of its code (None: undefined) and the
+    pairable excerpts it stands on (fewer than ``MIN_UNITS``: too few units)."""
 
     excerpt_id: int
     code_id: str
     alpha: float | None
+    units: int = 0
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,12 @@ class Item:
     alpha: float | None
     versions: tuple[Version, ...]
     consensus: dict[str, str | None]  # consensus's codes on the excerpt so far, with memos
+    units: int = 0
+
+    @property
+    def too_few(self) -> bool:
+        """The code's alpha stands on fewer than ``MIN_UNITS`` pairable excerpts."""
+        return self.units < MIN_UNITS
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -76,6 +84,8 @@ class Item:
             "case": self.case_id,
             "code": self.code_id,
             "alpha": self.alpha,
+            "units": self.units,
+            "flag": "too few units" if self.too_few else None,
             "text": self.text,
             "coders": [
                 {"coder": v.coder, "applied": v.applied, "memo": v.memo or "",
@@ -222,7 +232,8 @@ class Consensus:
         if not excerpts.size:
             return []
         disputed = [code_ids[i] for i in np.unique(codes).tolist()]
-        alphas = {r.id: r.alpha for r in report(data, disputed, coders=self.coders).codes}
+        results = {r.id: r for r in report(data, disputed, coders=self.coders).codes}
+        alphas = {c: r.alpha for c, r in results.items()}
         order = sorted(disputed, key=lambda c: (alphas[c] is None, alphas[c] or 0.0))
         rank = np.zeros(len(code_ids), dtype=np.int64)
         rank[[code_ids.index(c) for c in order]] = np.arange(len(order))
@@ -232,7 +243,7 @@ class Consensus:
                     zip(excerpts.tolist(), codes.tolist(), strict=True)]
             excerpts, codes = excerpts[keep], codes[keep]
         by_rank = np.argsort(rank[codes], kind="stable")  # stable: keeps the excerpt order
-        return [Pending(e, code_ids[c], alphas[code_ids[c]])
+        return [Pending(e, code_ids[c], alphas[code_ids[c]], results[code_ids[c]].units)
                 for e, c in zip(excerpts[by_rank].tolist(), codes[by_rank].tolist(), strict=True)]
 
     def _decided(self) -> set[tuple[int, str]]:
@@ -250,7 +261,7 @@ class Consensus:
             versions.append(Version(coder, code_id in codes, codes.get(code_id), codes,
                                     self.store.memo_of(excerpt_id, coder)))
         return Item(excerpt_id, ref, case_id, text, code_id, pending.alpha, tuple(versions),
-                    self.store.codes_of(excerpt_id, CONSENSUS))
+                    self.store.codes_of(excerpt_id, CONSENSUS), pending.units)
 
     # -- deciding ---------------------------------------------------------------------------
     def _decider(self) -> str:

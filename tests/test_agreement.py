@@ -379,7 +379,8 @@ def test_to_dict_is_json_ready(small: AgreementData) -> None:
         "fleiss", "fleiss_units", "ac1", "bp", "specific",
     }  # fmt: skip
     assert set(result["cases"][0]) == {"id", "flags", "codes", "groups"}
-    assert set(result["pairwise"][0]) == {"coders", "units", "flags", "codes", "groups"}
+    assert set(result["pairwise"][0]) == {"coders", "units", "flag", "min_units", "flags",
+                                          "codes", "groups"}
     json.dumps(result, allow_nan=False)
     assert isinstance(report(small, ["x"]).codes[0], CodeAgreement)
 

@@ -356,3 +356,16 @@ def test_bootstrap_is_hayes_and_krippendorffs_on_the_4_by_12_data(nominal: Cli) 
     # reproducible by seed
     assert agreement_json(nominal, "--bootstrap", "20000", "--seed", "5") == result
     assert agreement_json(nominal, "--bootstrap", "20000", "--seed", "6") != result
+
+
+def test_a_pair_sharing_fewer_than_ten_excerpts_is_flagged_too_few_units(nominal: Cli) -> None:
+    """The 4 x 12 example: A and B both judged units 1-9, B and D units 1-10 (the rule:
+    fewer than 10 shared excerpts, ``MIN_UNITS``, after Krippendorff 2004, ch. 11)."""
+    pairs = {tuple(p["coders"]): p for p in agreement_json(nominal)["pairwise"]}
+    assert (pairs[("A", "B")]["units"], pairs[("A", "B")]["flag"]) == (9, "too few units")
+    assert (pairs[("B", "D")]["units"], pairs[("B", "D")]["flag"]) == (10, None)
+    assert pairs[("B", "D")]["min_units"] == 10
+    table = nominal.ok("agreement", env={"COLUMNS": "200"}).output
+    lines = table[table.index("Pairs of coders"):].splitlines()
+    row = {line.split()[0] + line.split()[2]: line for line in lines if " & " in line}
+    assert "too few units" in row["AB"] and "too few" not in row["BD"]

@@ -40,7 +40,8 @@ HEADERS = {"alpha": ["alpha"], "kappa": ["kappa", "SE", "kappa CI"],
            "specific": ["pos. agree"]}
 LEGEND = {
     "alpha": "alpha: Krippendorff's alpha (nominal); reliable >= .800, tentative >= .667; "
-             "fewer than 10 excerpts reviewed by two coders: too few units.",
+             "fewer than 10 excerpts reviewed by two coders (for a pair: by both): too few "
+             "units, its alpha not to be read as evidence (Krippendorff 2004, ch. 11).",
     "kappa": "kappa: Cohen's kappa (two coders); SE: its asymptotic standard error (Fleiss, "
              "Cohen & Everitt 1969); kappa CI: 95% interval kappa +- 1.96 SE.",
     "fleiss": "Fleiss: Fleiss' kappa (1971) over the excerpts every coder reviewed.",
@@ -131,12 +132,13 @@ def print_agreement(result: ProjectAgreement, codebook: Codebook,
         group_columns = [c for g in group_ids for c in (g, f"{g} kappa", f"{g} SE")]
         for pair in report.pairwise:
             worst_code = pair_worst(pair)
-            rows.append([" & ".join(pair.coders), str(pair.units), flags_text(pair.flags),
+            rows.append([" & ".join(pair.coders), str(pair.units), pair.flag or "",
+                         flags_text(pair.flags),
                          f"{worst_code.id} {_num(worst_code.alpha)}" if worst_code else "–",
                          *[v for g in pair.groups
                            for v in (_num(g.alpha), _num(g.kappa), _num(g.kappa_se))]])
         print_wide("Pairs of coders (group columns: alpha, Cohen's kappa and its SE)",
-                   ["coders", "units", tally, "worst code", *group_columns], rows,
+                   ["coders", "units", "flag", tally, "worst code", *group_columns], rows,
                    {"units", tally, *group_columns})
     if report.cases or report.pairwise:
         echo("codes R/T/U/–: how many codes are reliable / tentative / unreliable / undefined "

@@ -17,7 +17,8 @@ if TYPE_CHECKING:
 
 def _item_lines(item: Item) -> list[str]:
     alpha = "–" if item.alpha is None else f"{item.alpha:.3f}"
-    lines = [f"{item.ref}  {item.code_id} (alpha {alpha})", f"  {_quote(item.text)}"]
+    few = f", {item.units} units: too few units" if item.too_few else ""
+    lines = [f"{item.ref}  {item.code_id} (alpha {alpha}{few})", f"  {_quote(item.text)}"]
     width = max((len(v.coder) for v in item.versions), default=0)
     for v in item.versions:
         mark = "applied" if v.applied else "not applied"

@@ -13,6 +13,7 @@ import numpy as np
 
 from ..compare import Basis, Matrix, code_case_matrix, distribution
 from ..project.codebook import Codebook
+from ..reliability.agreement import MIN_UNITS
 from ..reliability.data import (
     DEFAULT_SEED,
     ProjectAgreement,
@@ -213,14 +214,16 @@ def _pairs_table(result: ProjectAgreement) -> Table:
     rows = []
     for pair in result.report.pairwise:
         worst = pair_worst(pair)
-        rows.append([" & ".join(pair.coders), str(pair.units), flags_text(pair.flags),
+        units = f"{pair.units} (too few)" if pair.flag else str(pair.units)
+        rows.append([" & ".join(pair.coders), units, flags_text(pair.flags),
                      f"{worst.id} {num(worst.alpha)}" if worst else "–",
                      *[v for g in pair.groups for v in (num(g.alpha), num(g.kappa),
                                                          num(g.kappa_se))]])
     columns = ["Coders", "Units", "Codes R/T/U/–", "Lowest code",
                *[c for g in groups for c in (g, f"{g} kappa", f"{g} kappa SE")]]
     return Table("Agreement per pair of coders", columns, rows,
-                 note="Units: excerpts both coders reviewed; per exclusive group its alpha, "
+                 note=f"Units: excerpts both coders reviewed (fewer than {MIN_UNITS}: too few "
+                      "to read the pair's alphas as evidence); per exclusive group its alpha, "
                       "Cohen's kappa and the kappa's standard error; the other columns as in "
                       "the table per case.")
 

@@ -45,6 +45,11 @@ from .bootstrap import HAYES_KRIPPENDORFF, alpha_kernel
 from .bootstrap import bootstrap as draw_bootstrap
 
 MISSING = -1
+#: Fewer pairable units than this and an alpha (of a code, a group or a pair of coders) is
+#: flagged "too few units". Alpha needs enough pairable values to say anything (Krippendorff
+#: 2004, Content Analysis, 2nd ed., ch. 11, which tabulates the units needed by the rarest
+#: value's share and the alpha to be shown); 10 is this project's floor, not his table: below
+#: it an alpha is shown but never read as evidence.
 MIN_UNITS = 10
 # Above this many cells (units x values^2) the krippendorff package's dense per-unit arrays
 # cost too much memory; the pattern kernel (same formula, tested equal) is used instead.
@@ -367,10 +372,17 @@ class PairAgreement:
     def flags(self) -> dict[str, int]:
         return code_flags(self.codes)
 
+    @property
+    def flag(self) -> str | None:
+        """"too few units" when the two share fewer than ``MIN_UNITS`` excerpts, else None."""
+        return "too few units" if self.units < MIN_UNITS else None
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "coders": list(self.coders),
             "units": self.units,
+            "flag": self.flag,
+            "min_units": MIN_UNITS,
             "flags": self.flags,
             "codes": _dicts(self.codes),
             "groups": _dicts(self.groups),

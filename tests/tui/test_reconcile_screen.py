@@ -164,3 +164,13 @@ def test_no_one_reconciles_during_a_blind_round(disputed: Path) -> None:
     screen, notes = drive(disputed, steps, coder="lead", lead=True)
     assert screen == "CodingScreen"
     assert any("open round 'r1'" in n for n in notes)
+
+
+def test_an_alpha_on_fewer_than_ten_excerpts_says_too_few_units(disputed: Path) -> None:
+    async def steps(app: QcoderApp, pilot: Pilot) -> tuple[str, int]:
+        screen = await open_reconcile(app, pilot)
+        return str(screen.query_one("#reconcile-status", Static).content), screen.item.units
+
+    header, units = drive(disputed, steps, coder="lead", lead=True, size=(120, 40))
+    assert units == 2  # interview#1 and notes#1: the only excerpts both coders reviewed
+    assert "alpha" in header and "too few units (2)" in header

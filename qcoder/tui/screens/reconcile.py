@@ -197,6 +197,8 @@ class ReconcileScreen(Screen[None]):
         text = Text.assemble(("Reconcile", "bold"), f" {self.index + 1}/{len(self.queue)} · ",
                              (code_label(self.session.codebook, item.code_id), "bold"),
                              f" · alpha {alpha}")
+        if item.too_few:
+            text.append(f" · too few units ({item.units})", style="bold yellow")
         interval = self.intervals.get(item.code_id)
         if interval is not None and interval.ci is not None:
             low, high = interval.ci
