@@ -74,3 +74,25 @@ def test_a_closed_pipe_ends_quietly_with_exit_0(tmp_path: Path) -> None:
         err = proc.stderr.read()
         assert proc.wait(timeout=60) == 0, err
         assert err == b""
+
+
+@pytest.mark.parametrize("name", ["Ann", "anm", "annn"])
+def test_a_coder_name_next_to_a_known_one_is_refused_off_a_terminal(coded: Cli,
+                                                                     name: str) -> None:
+    failed = coded.fails("status", coder=name)
+    assert f"'{name}' is not a coder of this project; did you mean 'ann'?" in failed.output
+    assert "--new-coder" in failed.output
+    assert "did you mean 'ann'?" in coded.fails("status", env={"QCODER_CODER": name}).output
+    coded.ok("--new-coder", "status", coder=name)
+    coded.ok("status", coder="ann")  # the known name itself, and a name far from any
+    coded.ok("status", coder="zoe")
+
+
+def test_on_a_terminal_a_near_miss_is_asked_about(coded: Cli,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("qcoder.cli.base.interactive", lambda: True)
+    asked = coded("status", coder="Ann", input="n\n")
+    assert asked.exit_code == 1 and "Go on as the new coder 'Ann'?" in asked.output
+    assert "run again with --coder ann" in asked.output
+    went_on = coded("status", coder="Ann", input="y\n")
+    assert went_on.exit_code == 0 and "case" in went_on.output

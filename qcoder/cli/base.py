@@ -69,6 +69,8 @@ class State:
     coder_typed: bool = False
     lead: bool = False
     follow_outside: bool = False
+    #: ``--new-coder``: the coder name is new even when it is a near miss of a known one
+    new_coder: bool = False
     _project: Project | None = field(default=None, repr=False)
     _store: Store | None = field(default=None, repr=False)
     _new_db: bool = field(default=False, repr=False)  # this run created the database file
@@ -91,7 +93,33 @@ class State:
             self._store = Store(path)
             if auto_import and needs_import(self._store):
                 import_project(self.project(), self._store)
+            self._check_coder_name(self._store)
         return self._store
+
+    def _check_coder_name(self, store: Store) -> None:
+        """A coder name next to a known one ("Amira" beside "amira", "amria") is asked
+        about on a terminal and refused otherwise: a typo would start a new coder, and a
+        new coder is not blind to a round the real one is in."""
+        if not self.coder or self.new_coder:
+            return
+        from ..errors import did_you_mean
+        from ..rounds import near_miss
+
+        known = store.coders()
+        near = None if self.coder in known else near_miss(self.coder, known)
+        if near is None:
+            return
+        hint = did_you_mean(self.coder, [near], f"did you mean '{near}'?")
+        if interactive():
+            if click.confirm(f"'{self.coder}' is not a coder of this project yet; {hint} "
+                             f"Go on as the new coder '{self.coder}'?", default=False,
+                             err=True):
+                self.new_coder = True
+                return
+            raise QcoderError(f"stopped; run again with --coder {near}")
+        raise QcoderError(f"'{self.coder}' is not a coder of this project; {hint} Use "
+                          f"--coder {near}, or --new-coder to start the new coder "
+                          f"'{self.coder}'")
 
     def discard_new_database(self) -> None:
         """After a failure: a database this run created and left without documents is
@@ -163,6 +191,11 @@ class State:
 
 
 pass_state = click.make_pass_decorator(State)
+
+
+def interactive() -> bool:
+    """Someone at a terminal can answer a question (standard input and error are TTYs)."""
+    return sys.stdin.isatty() and sys.stderr.isatty()
 
 
 def echo(message: object = "", err: bool = False, nl: bool = True) -> None:

@@ -16,6 +16,9 @@ from .base import QcoderGroup, State
               help="Database file (default: <project>/qcoder.db; env QCODER_DB).")
 @click.option("--coder", metavar="NAME", envvar="QCODER_CODER",
               help="Who is coding (env QCODER_CODER).")
+@click.option("--new-coder", is_flag=True, envvar="QCODER_NEW_CODER",
+              help="--coder NAME is a new coder even when it is one letter or the case away "
+                   "from a known one (asked on a terminal, refused otherwise).")
 @click.option("--lead", is_flag=True, envvar="QCODER_LEAD",
               help="Open the workbench as the team's lead: reconciliation and other coders' "
                    "codings (env QCODER_LEAD=1).")
@@ -25,13 +28,13 @@ from .base import QcoderGroup, State
 @click.version_option(__version__, prog_name="qcoder")
 @click.pass_context
 def cli(ctx: click.Context, project_dir: str | None, db: str | None, coder: str | None,
-        lead: bool, follow_outside: bool) -> None:
+        new_coder: bool, lead: bool, follow_outside: bool) -> None:
     """qcoder: qualitative coding for comparative case studies.
 
     Run without a command to open the coding workbench on the project.
     """
     ctx.obj = State(project_dir=project_dir, db=db, coder=coder, lead=lead,
-                    follow_outside=follow_outside,
+                    follow_outside=follow_outside, new_coder=new_coder,
                     coder_typed=ctx.get_parameter_source("coder")
                     == click.core.ParameterSource.COMMANDLINE)
     if ctx.invoked_subcommand is None:
