@@ -59,3 +59,15 @@ def sync_project(project: Project, store: Store, conn: sqlite3.Connection, codeb
 def needs_import(store: Store) -> bool:
     """True for a database that has never imported the project."""
     return not store.has_documents()
+
+
+def import_codebook(project: Project, store: Store) -> tuple[Codebook, SyncReport]:
+    """Re-read the codebook file and store it as ``qcoder import`` does, cases untouched:
+    the workbench's live reload. Raises :class:`CodebookError` (``FILE:LINE: ...``) for a
+    file that does not lint, and :class:`QcoderError` when it drops a code that has codings;
+    either way the store keeps the codebook it had. Returns the codebook as now stored."""
+    codebook = load_codebook(project.codebook_path())
+    report = SyncReport()
+    with store.transaction() as conn:
+        store.sync_codebook(conn, codebook, False, report)
+    return store.codebook(), report

@@ -65,7 +65,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("last_excerpt", "G", "jump('last')", "Last excerpt of the list", "coding"),
     Command("focus_left", "h", "app.focus_previous", "Panel to the left", "coding"),
     Command("focus_right", "l", "app.focus_next", "Panel to the right", "coding"),
-    Command("refresh", "f5", "refresh", "Refresh progress", "coding"),
+    Command("refresh", "f5", "reload", "Reload the codebook, refresh progress", "coding"),
     Command("accept_suggestion", "A", "decide_suggestion(True)", "Accept the suggestion",
             "coding"),
     Command("reject_suggestion", "X", "decide_suggestion(False)", "Reject the suggestion",

@@ -12,7 +12,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 
-from ...coding import Outcome
+from ...coding import Coding, Outcome
 from ...errors import QcoderError
 from ...navigation import (
     DocumentLines,
@@ -27,6 +27,7 @@ from ...project.corpus import number_text
 from ...spans import host_of
 from ...stamps import StaleCheck
 from ...store.database import Store
+from ..codebook_watch import CodebookWatch
 from ..keymap import bindings, code_keys, display
 from ..safe import Static
 from ..session import Session
@@ -81,15 +82,31 @@ class CodingScreen(SpanMode, Screen[None]):
         session = self.session
         self.stale = StaleCheck(session.store, session.codebook)
         self.query_one(SuggestionsPanel).set_keys(self.keymap)
-        self.key_codes, warnings = code_keys(session.codebook, self.keymap)
-        for warning in warnings:
-            self.notify(warning, title="Key clash", severity="warning", timeout=15)
-        free = {session.codebook[c].key or "" for c in self.key_codes.values()}
-        self.query_one(CodebookPanel).fill(session.codebook, free)
+        self._fill_codebook(session.codebook)
         self.query_one(ExcerptView).scroll_hint = self._scroll_hint()
         self.query_one(Navigator).tree.fill(self.navigation)
         self.update_status()
         self.call_after_refresh(self._first_show)
+
+    def _fill_codebook(self, codebook: Codebook) -> None:
+        """Code keys and the codebook panel for ``codebook``; key clashes are said."""
+        self.key_codes, warnings = code_keys(codebook, self.keymap)
+        for warning in warnings:
+            self.notify(warning, title="Key clash", severity="warning", timeout=15)
+        free = {codebook[c].key or "" for c in self.key_codes.values()}
+        self.query_one(CodebookPanel).fill(codebook, free)
+
+    def use_codebook(self, codebook: Codebook) -> None:
+        """Code with a reloaded codebook from now on: panel, keys, picker, the excerpt."""
+        session = self.session
+        session.codebook = codebook
+        session.coding = Coding(session.store, codebook, session.coder)
+        self.stale = StaleCheck(session.store, codebook)
+        self.navigation.codebook = codebook
+        self._fill_codebook(codebook)
+        self.update_status()
+        if self.current is not None:
+            self.show(self.current, from_list=True)
 
     def _first_show(self) -> None:
         start = self.session.start
@@ -104,6 +121,8 @@ class CodingScreen(SpanMode, Screen[None]):
         # Progress is read once the first screen is up: on a big project it is the slow part.
         self.action_refresh()
         self.set_interval(REFRESH_S, self.action_refresh)
+        self.codebook_watch = CodebookWatch(self, self.use_codebook)
+        self.codebook_watch.start()
 
     def _scroll_hint(self) -> str:
         def key(command: str, default: str) -> str:
@@ -539,6 +558,13 @@ class CodingScreen(SpanMode, Screen[None]):
 
     # -- refresh ----------------------------------------------------------------------------
     def action_refresh(self) -> None:
+        self._refresh_progress()
+
+    def action_reload(self) -> None:
+        """Re-read the codebook file (as ``qcoder import`` does) and the progress."""
+        watch = getattr(self, "codebook_watch", None)
+        if watch is not None:
+            watch.reload()
         self._refresh_progress()
 
     @work(thread=True, exclusive=True, group="refresh", exit_on_error=False)
