@@ -10,16 +10,19 @@ import re
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-from .errors import InputError
-from .project.codebook import Codebook, codebook_stamps
+from .errors import CodebookError, InputError
+from .project import codebook_edit
+from .project.codebook import Codebook, codebook_stamps, lint_text
+from .project.codebook_edit import NewCode
 from .store import codings as db
 from .store import events, suggestions
 from .store import selections as spans
 from .store.adjudications import write_adjudication
-from .store.corpus import excerpt_is_active
-from .store.database import Store, now
+from .store.corpus import excerpt_is_active, sync_codebook
+from .store.database import Store, SyncReport, now
 
 CODER_PATTERN = re.compile(r"^[\w][\w.@+-]{0,39}$")
 #: A step run inside an action's transaction: (connection, action id).
@@ -46,6 +49,8 @@ class Outcome:
     added: list[str]
     removed: list[str]
     excerpt_id: int | None = None
+    #: a code was added to (or taken out of) the codebook: the caller re-reads it
+    codebook_changed: bool = False
 
 
 class Coding:
@@ -55,6 +60,13 @@ class Coding:
         self.store = store
         self.codebook = codebook
         self.coder = check_coder(coder)
+        #: The codebook file, for adding codes (and undoing that); None: not from here.
+        self.codebook_file: Path | None = None
+        self.use(codebook)
+
+    def use(self, codebook: Codebook) -> None:
+        """Code with this codebook from now on (after a reload or an added code)."""
+        self.codebook = codebook
         # Stamped on every coding: computed once here, not per key press.
         self._stamps = codebook_stamps(codebook)
 
@@ -242,6 +254,52 @@ class Coding:
                         after=memo_value)
             return Outcome(action, [], [])
 
+    def create_code(self, code: NewCode) -> Outcome:
+        """Add a code to the codebook file (comments and layout kept) and the store: one
+        action of this coder, undoable while no coding uses the code. Raises
+        :class:`CodebookError` with the linter's ``FILE:LINE`` problem for a bad code."""
+        path = self._codebook_file()
+        text = codebook_edit.read(path)
+        new, _ = codebook_edit.with_code(text, path, code)
+        with self.store.transaction() as conn:
+            action = self._new_action(conn)
+            self._store_codebook(conn, new, path)
+            self._event(conn, action, "code-create", None, code.id, after=code.to_dict())
+            codebook_edit.write(path, new, text)  # last: a failure before leaves the file
+        self.use(self.store.codebook())
+        return Outcome(action, [], [], codebook_changed=True)
+
+    def _codebook_file(self) -> Path:
+        if self.codebook_file is None:
+            raise InputError("adding a code (and undoing it) needs the codebook file: do it "
+                             "in the workbench, or edit the codebook and run 'qcoder import'")
+        return self.codebook_file
+
+    def _store_codebook(self, conn: sqlite3.Connection, text: str, path: Path) -> None:
+        book, problems = lint_text(text, path)
+        if book is None:
+            raise CodebookError(str(problems[0]))
+        sync_codebook(conn, book, False, SyncReport())
+
+    def _replay_code(self, conn: sqlite3.Connection, code_id: str, fields: dict[str, Any],
+                     reverse: bool) -> None:
+        """Undo (take the code out of file and store, if no coding uses it) or redo."""
+        path = self._codebook_file()
+        text = codebook_edit.read(path)
+        if reverse:
+            used = db.code_codings(conn, code_id)
+            if used:
+                raise InputError(f"code '{code_id}' has {used} codings now; remove them "
+                                 "before undoing its creation")
+            new = codebook_edit.without_code(text, path, code_id)
+        elif code_id in (lint_text(text, path)[0] or ()):
+            new = text  # put back by hand meanwhile
+        else:
+            new = codebook_edit.with_code(text, path, NewCode(**fields))[0]
+        self._store_codebook(conn, new, path)
+        if new != text:
+            codebook_edit.write(path, new, text)
+
     # -- undo / redo ------------------------------------------------------------------------
     def undo(self) -> Outcome:
         """Undo this coder's latest action still in effect (persisted: works after restart)."""
@@ -260,12 +318,18 @@ class Coding:
             added: list[str] = []
             removed: list[str] = []
             for kind, excerpt_id, code_id, before, after in replayed:
+                if kind == "code-create":
+                    self._replay_code(conn, str(code_id), after, reverse)
+                    continue
                 _replay(conn, self.coder, kind, excerpt_id, code_id, before, after, reverse,
                         added, removed, action)
             events.set_action_state(conn, action, self.coder, to_state)
             self._event(conn, action, log, None, after={"action_id": action}, state="log")
             touched = next((e[1] for e in replayed if e[1] is not None), None)
-            return Outcome(action, added, removed, touched)
+            changed = any(e[0] == "code-create" for e in replayed)
+        if changed:
+            self.use(self.store.codebook())
+        return Outcome(action, added, removed, touched, changed)
 
 
 def _replay(conn: sqlite3.Connection, coder: str, kind: str, excerpt_id: int,

@@ -147,6 +147,12 @@ def write_excerpt_memo(conn: sqlite3.Connection, excerpt_id: int, coder: str,
                      (excerpt_id, coder, memo, now()))
 
 
+def code_codings(conn: sqlite3.Connection, code_id: str) -> int:
+    """How many codings (any coder, orphaned ones too) use the code."""
+    return int(conn.execute("SELECT COUNT(*) FROM codings WHERE code_id = ?",
+                            (code_id,)).fetchone()[0])
+
+
 # -- reading: methods of the Store ------------------------------------------------------------
 class CodingReads:
     """The Store's reads of coders, codings, reviews and memos."""

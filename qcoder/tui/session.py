@@ -84,8 +84,13 @@ def open_session(project: Project, store: Store, coder: str) -> Session:
     if start is None and navigation.documents:
         start = next((navigation.open_document(d.id) for d in navigation.documents if d.total),
                      None)
+    coding = Coding(store, codebook, coder)
+    try:  # where new codes go (from the picker); a project without one cannot add codes
+        coding.codebook_file = project.codebook_path()
+    except QcoderError:
+        coding.codebook_file = None
     return Session(project=project, store=store, codebook=codebook, coder=coder,
-                   coding=Coding(store, codebook, coder), navigation=navigation, start=start,
+                   coding=coding, navigation=navigation, start=start,
                    queue=queue, suggestions=project.suggestions_mode())
 
 

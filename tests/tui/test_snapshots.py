@@ -97,6 +97,13 @@ def test_code_picker(snap_compare, coded: Path, size: tuple[int, int]) -> None:
 
 
 @pytest.mark.parametrize("size", SIZES)
+def test_new_code_dialog(snap_compare, coded: Path, size: tuple[int, int]) -> None:
+    """From the picker's "No code matches": the new code's fields, its id from the label."""
+    assert snap_compare(create_app(coded, coder="ann"), terminal_size=size,
+                        run_before=pressing("enter", *"Funding promised", "enter"))
+
+
+@pytest.mark.parametrize("size", SIZES)
 def test_memo_editor(snap_compare, coded: Path, size: tuple[int, int]) -> None:
     assert snap_compare(create_app(coded, coder="ann"), terminal_size=size,
                         run_before=pressing("m", *"returns first, then money"))

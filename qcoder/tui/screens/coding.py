@@ -12,7 +12,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 
-from ...coding import Coding, Outcome
+from ...coding import Outcome
 from ...errors import QcoderError
 from ...navigation import (
     DocumentLines,
@@ -100,7 +100,7 @@ class CodingScreen(SpanMode, Screen[None]):
         """Code with a reloaded codebook from now on: panel, keys, picker, the excerpt."""
         session = self.session
         session.codebook = codebook
-        session.coding = Coding(session.store, codebook, session.coder)
+        session.coding.use(codebook)
         self.stale = StaleCheck(session.store, codebook)
         self.navigation.codebook = codebook
         self._fill_codebook(codebook)
@@ -331,6 +331,12 @@ class CodingScreen(SpanMode, Screen[None]):
         if outcome.action_id is None:
             self.notify(nothing, timeout=3)
             return
+        if outcome.codebook_changed:
+            self.use_codebook(self.session.coding.codebook)
+            self.notify(f"{verb}: the code added from the picker "
+                        f"{'is back in' if verb == 'Redone' else 'is out of'} the codebook",
+                        timeout=4)
+            return
         target = outcome.excerpt_id if outcome.excerpt_id is not None else self.current
         if target is not None:
             row = self.session.store.excerpt(target)
@@ -424,7 +430,7 @@ class CodingScreen(SpanMode, Screen[None]):
     # -- dialogs ----------------------------------------------------------------------------
     def action_pick_code(self, code_id: str | None = None) -> None:
         """The code picker; ``code_id``: the code to highlight first (from the codebook)."""
-        from .picker import CodePicker
+        from .picker import CREATE, CodePicker
 
         if self.current is None:
             return
@@ -433,11 +439,48 @@ class CodingScreen(SpanMode, Screen[None]):
             applied = set(self.session.store.codes_of(self.current, self.session.coder))
 
         def picked(code_id: str | None) -> None:
-            if code_id is not None:
+            if code_id is not None and code_id.startswith(CREATE):
+                self._new_code(code_id.removeprefix(CREATE))
+            elif code_id is not None:
                 self.action_toggle_code(code_id)
 
-        self.app.push_screen(CodePicker(self.session.codebook, applied, preselect=code_id),
-                             picked)
+        self.app.push_screen(CodePicker(self.session.codebook, applied, preselect=code_id,
+                                        can_create=True), picked)
+
+    def _new_code(self, label: str) -> None:
+        """Ask for a new code (id, label, parent, definition), add it to the codebook file
+        and apply it here; undo takes the coding back, then the code."""
+        from ...project.codebook_edit import NewCode
+        from .new_code import NewCodeScreen
+
+        coding = self.session.coding
+        if coding.codebook_file is None:
+            self.notify("No codebook file to add the code to.", severity="error")
+            return
+        where = self.session.short(str(coding.codebook_file))
+        highlighted = self.query_one(CodebookPanel).tree.highlighted_option
+        code = self.session.codebook.codes.get(highlighted.id) if highlighted else None
+        parent = (code.parent if code is not None and not code.children else
+                  code.id if code is not None else None)
+
+        def create(new: NewCode) -> str | None:
+            try:
+                coding.create_code(new)
+            except QcoderError as exc:
+                return self.session.short(str(exc))
+            return None
+
+        def created(code_id: str | None) -> None:
+            if code_id is None:
+                return
+            self.use_codebook(coding.codebook)
+            undo = display(self.keymap.get("undo", "u").split(",")[0])
+            self.notify(f"Added {code_label(coding.codebook, code_id)} to {where} · "
+                        f"{undo}: undo", timeout=6)
+            self.action_toggle_code(code_id)
+
+        self.app.push_screen(NewCodeScreen(self.session.codebook, label, parent, create,
+                                           where), created)
 
     def action_excerpt_memo(self) -> None:
         from .memo import MemoScreen

@@ -16,6 +16,9 @@ from ..widgets.codebook_panel import definition_text
 from .search_dialog import SearchDialog
 
 SEARCH = FuzzySearch()
+#: What the picker returns, before the typed label, to ask for a new code (never an id:
+#: ids are lowercase letters, digits and '-').
+CREATE = "+new:"
 
 
 def rank(codebook: Codebook, query: str, only: set[str] | None = None
@@ -57,9 +60,12 @@ class CodePicker(SearchDialog[str | None]):
     """Returns the chosen code id (None when closed with Escape)."""
 
     def __init__(self, codebook: Codebook, applied: set[str], only: set[str] | None = None,
-                 title: str = "Apply or remove a code", preselect: str | None = None) -> None:
+                 title: str = "Apply or remove a code", preselect: str | None = None,
+                 can_create: bool = False) -> None:
         super().__init__()
         self.preselect = preselect
+        #: "No code matches" offers to create one: Enter returns ``CREATE + query``
+        self.can_create = can_create
         self.codebook = codebook
         self.applied = applied
         self.only = only
@@ -101,10 +107,15 @@ class CodePicker(SearchDialog[str | None]):
         option = self.query_one(OptionList).highlighted_option
         definition = self.query_one("#picker-definition", Static)
         if option is None or option.id is None:
-            definition.update_fitting(Text("No code matches.", style="italic"))
+            query = self.query_one(Input).value.strip()
+            offer = (f" Enter: create a code “{query}”." if self.can_create and query
+                     else "")
+            definition.update_fitting(Text(f"No code matches.{offer}", style="italic"))
         else:
             definition.update_fitting(definition_text(self.codebook[option.id], self.codebook))
 
     def _choose(self, option_id: str | None) -> None:
         if option_id is not None:
             self.dismiss(option_id)
+        elif self.can_create and self.query_one(Input).value.strip():
+            self.dismiss(CREATE + self.query_one(Input).value.strip())
