@@ -166,3 +166,68 @@ def test_confirming_as_lead_is_logged_and_shows_the_pooled_view(imported: Path) 
     with open_store(imported) as store:
         logged = store.query("SELECT coder, after FROM events WHERE kind = 'unblind'")
     assert logged == [("ann", '{"screen": "other coders\' codings in the comparison"}')]
+
+
+LONG_CASES = ("switzerland-balkans", "eu-third-countries", "mexico-diaspora", "mexico-usa",
+              "morocco-spain-mobility", "senegal-italy-returns")
+
+
+def test_at_80_columns_every_number_is_whole_and_columns_beyond_the_edge_are_said(
+        wb: Path) -> None:
+    from conftest import screen_text
+
+    from qcoder.importer import import_project
+    from qcoder.project.folder import open_project
+    from qcoder.store.database import Store
+
+    for case in LONG_CASES:
+        folder = wb / "cases" / case
+        folder.mkdir()
+        (folder / "notes.txt").write_text("Returns were discussed.\n\nVisas too.\n",
+                                          encoding="utf-8")
+    project = open_project(wb)
+    with Store(project.db_path) as store:
+        import_project(project, store)
+    prepare(wb, "ann", *[(f"{case}/notes#1", "framing-security") for case in LONG_CASES],
+            *[(f"{case}/notes#2", "") for case in LONG_CASES], ("alpha/interview#1", ""))
+
+    async def steps(app: QcoderApp, pilot: Pilot) -> list[tuple[list[str], str]]:
+        screen = await open_compare(app, pilot)
+        seen = []
+        for _ in range(3):  # the pages of columns, and round to the first again
+            await pilot.pause()
+            note = screen.query_one("#matrix-note", Static)
+            seen.append((screen_text(app), str(note.render()) if note.display else ""))
+            await pilot.press("right_square_bracket")
+        return seen
+
+    pages = drive(wb, steps, size=(80, 24))
+    cases = 2 + len(LONG_CASES)
+    shown = 0
+    for lines, note in pages[:2]:
+        row = next(line for line in lines if line.lstrip().startswith("framing-security"))
+        numbers = row.split()[1:]
+        # each long case: 1 of its 2 reviewed excerpts (50.0); alpha 0.0, beta none (–);
+        # the last number is the total, 6 of 13 reviewed: every number whole, none cut
+        assert numbers[-1] == "46.2" and all(n in ("50.0", "0.0", "–") for n in numbers[:-1])
+        assert note == (f"columns {shown + 1}–{shown + len(numbers) - 1} of {cases} (and "
+                        "total) · ] next columns · [ previous")
+        shown += len(numbers) - 1
+    assert shown == cases and pages[2][1] == pages[0][1]  # round to the first page
+    header = "\n".join(pages[1][0][2:6])
+    assert "switzerland-" in header and "balkans" in header  # stacked, never cut
+
+
+def test_at_80_columns_two_cases_and_the_total_fit_without_a_note(imported: Path) -> None:
+    from conftest import screen_text
+
+    prepare(imported, "ann", ("alpha/interview#1", "framing-security"), ("beta/report#1", ""))
+
+    async def steps(app: QcoderApp, pilot: Pilot) -> tuple[list[str], bool]:
+        screen = await open_compare(app, pilot)
+        await pilot.pause()
+        return screen_text(app), screen.query_one("#matrix-note").display
+
+    lines, noted = drive(imported, steps, size=(80, 24))
+    row = next(line for line in lines if line.lstrip().startswith("framing-security"))
+    assert row.split()[1:] == ["100.0", "0.0", "50.0"] and not noted

@@ -12,6 +12,7 @@ coders and to each coder; the status line always says which.
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from dataclasses import dataclass
 
@@ -28,7 +29,7 @@ from ...compare import Basis, Matrix, code_case_matrix, excerpt_texts, resolve_b
 from ...errors import QcoderError
 from ...safe_text import one_line
 from ...store.database import CONSENSUS
-from ..keymap import bindings
+from ..keymap import bindings, display
 from ..safe import Static, safe
 from ..session import Session
 
@@ -75,9 +76,11 @@ class CompareScreen(Screen[None]):
     BINDINGS = bindings("compare")
     AUTO_FOCUS = "#matrix"
     DEFAULT_CSS = """
-    CompareScreen #compare-status { height: 1; padding: 0 1; background: $panel; }
+    CompareScreen #compare-status { height: auto; max-height: 2; padding: 0 1;
+                                    background: $panel; }
     CompareScreen #compare-legend { height: 1; padding: 0 1; }
     CompareScreen #matrix { height: 3fr; }
+    CompareScreen #matrix-note { height: 1; padding: 0 1; color: $text-muted; }
     CompareScreen #cell-title { height: 1; padding: 0 1; background: $panel; }
     CompareScreen #cell-excerpts { height: 2fr; }
     """
@@ -91,6 +94,9 @@ class CompareScreen(Screen[None]):
         self.by_options: list[str] = ["case", "document"]
         self.matrix: Matrix | None = None
         self.listed: list[int] = []
+        #: Pages of columns that fit the width whole, ``(first, end)``; the one shown.
+        self.pages: list[tuple[int, int]] = [(0, 0)]
+        self.page = 0
 
     @property
     def session(self) -> Session:
@@ -101,6 +107,7 @@ class CompareScreen(Screen[None]):
         yield Static(id="compare-legend")
         with Vertical():
             yield DataTable(id="matrix", cursor_type="cell", zebra_stripes=False)
+            yield Static(id="matrix-note")
             yield Static(id="cell-title")
             yield DataTable(id="cell-excerpts", cursor_type="row")
         yield Footer()
@@ -153,29 +160,74 @@ class CompareScreen(Screen[None]):
 
     # -- showing ----------------------------------------------------------------------------
     def _show(self, view: View, matrix: Matrix) -> None:
+        """Fill the matrix: the code column, the page of columns that fits the width
+        whole (see :func:`pages`) and the total; never a number cut at the edge."""
+        if view.by != self.view.by:
+            self.page = 0
         self.view, self.matrix = view, matrix
         table = self.query_one("#matrix", DataTable)
         keep = table.cursor_coordinate
         table.clear(columns=True)
         table.fixed_columns = 1
-        table.add_column("code", key="code")
-        for col in matrix.columns:
-            label = col.id.rsplit("/", 1)[-1] if view.by == "document" else col.id
-            table.add_column(safe(label), key=col.id)
-        table.add_column("total", key=TOTAL)
         top = max((c.percent or 0 for c in matrix.cells.values()), default=0) or 1
-        for row in matrix.rows:
-            cells = [self._cell(matrix.cell(row.id, c.id), top) for c in matrix.columns]
-            label = safe(Text("  " * row.depth + row.id, style="bold" if row.depth == 0 else ""))
-            table.add_row(label, *cells, self._cell(matrix.total(row.id), top), key=row.id)
+        labels = [stacked(col.id.rsplit("/", 1)[-1] if view.by == "document" else col.id)
+                  for col in matrix.columns]
+        codes = [safe(Text("  " * r.depth + r.id, style="bold" if r.depth == 0 else ""))
+                 for r in matrix.rows]
+        body = [[self._cell(matrix.cell(r.id, c.id), top) for r in matrix.rows]
+                + [Text(str(c.reviewed), justify="right")] for c in matrix.columns]
+        totals = [self._cell(matrix.total(r.id), top) for r in matrix.rows]
+        totals.append(Text(str(matrix.reviewed), justify="right"))
+        widths = [max([*(len(line) for line in lines), *(t.cell_len for t in cells)])
+                  for lines, cells in zip(labels, body, strict=True)]
+        code_width = max([len("reviewed excerpts"), *(t.cell_len for t in codes)])
+        total_width = max([5, *(t.cell_len for t in totals)])
+        # two cells of padding per column; two for the vertical scrollbar
+        room = self.size.width - 2 - (code_width + 2) - (total_width + 2)
+        self.pages = pages([w + 2 for w in widths], room)
+        self.page = min(self.page, len(self.pages) - 1)
+        first, last = self.pages[self.page]
+        shown = range(first, last)
+        # Column names over up to three lines (after hyphens): the numbers set the width.
+        table.header_height = max([1, *(len(labels[i]) for i in shown)])
+        table.add_column("code", key="code")
+        for i in shown:
+            table.add_column(safe(Text("\n".join(labels[i]), justify="right")),
+                             key=matrix.columns[i].id)
+        table.add_column(Text("total", justify="right"), key=TOTAL)
+        for n, row in enumerate(matrix.rows):
+            table.add_row(codes[n], *[body[i][n] for i in shown], totals[n], key=row.id)
         self.query_one("#compare-legend", Static).update(legend(top))
         table.add_row(Text("reviewed excerpts", style="italic"),
-                      *[Text(str(c.reviewed), justify="right") for c in matrix.columns],
-                      Text(str(matrix.reviewed), justify="right"), key=REVIEWED)
+                      *[body[i][-1] for i in shown], totals[-1], key=REVIEWED)
         if matrix.rows:
             table.move_cursor(row=min(keep.row, len(matrix.rows) - 1),
-                              column=max(1, min(keep.column, len(matrix.columns) + 1)))
+                              column=max(1, min(keep.column, len(shown) + 1)))
         self._status()
+        self._note_pages()
+
+    def _note_pages(self) -> None:
+        """Say which columns are shown when they are more than the width takes."""
+        note = self.query_one("#matrix-note", Static)
+        note.display = len(self.pages) > 1
+        if len(self.pages) > 1:
+            first, last = self.pages[self.page]
+            total = self.pages[-1][1]
+            keys = [display(self.app.keymap.get(c, k).split(",")[0])  # type: ignore
+                    for c, k in (("compare_next_columns", "right_square_bracket"),
+                                 ("compare_previous_columns", "left_square_bracket"))]
+            note.update(f"columns {first + 1}–{last} of {total} (and total) · {keys[0]} next "
+                        f"columns · {keys[1]} previous")
+
+    def on_resize(self) -> None:
+        if self.matrix is not None:
+            self._show(self.view, self.matrix)
+
+    def action_columns(self, delta: int) -> None:
+        """The next (or previous) page of columns."""
+        if self.matrix is not None and len(self.pages) > 1:
+            self.page = (self.page + delta) % len(self.pages)
+            self._show(self.view, self.matrix)
 
     def _cell(self, cell: object, top: float) -> Text:
         value = cell.value(self.view.measure)  # type: ignore[attr-defined]
@@ -194,7 +246,7 @@ class CompareScreen(Screen[None]):
         depth = "all levels" if self.view.depth is None else f"depth {self.view.depth}"
         self.query_one("#compare-status", Static).update(Text(
             f"Codes × {self.view.by} · {what} · {depth} · basis: "
-            f"{self.bases[self.view.basis].describe()}", no_wrap=True, overflow="ellipsis"))
+            f"{self.bases[self.view.basis].describe()}"))  # two lines on a narrow screen
 
     @on(DataTable.CellHighlighted, "#matrix")
     def _cell_moved(self, event: DataTable.CellHighlighted) -> None:
@@ -277,6 +329,37 @@ class CompareScreen(Screen[None]):
         """Now a lead: read every basis again and go on to the next one."""
         self.bases = []
         self._change(basis=1)
+
+
+def pages(widths: list[int], room: int) -> list[tuple[int, int]]:
+    """Consecutive columns grouped so each group fits ``room`` cells whole (a column wider
+    than the room gets a page of its own): ``(first, end)`` index pairs."""
+    out: list[tuple[int, int]] = []
+    first, used = 0, 0
+    for i, width in enumerate(widths):
+        if i > first and used + width > room:
+            out.append((first, i))
+            first, used = i, 0
+        used += width
+    out.append((first, len(widths)))
+    return out
+
+
+def stacked(label: str, lines: int = 3) -> list[str]:
+    """A column name in at most ``lines`` lines, broken after hyphens and at spaces, each
+    line as short as its longest unbreakable part allows."""
+    parts = re.findall(r"[^\s-]+-?", label) or [label]
+    width = max(len(p) for p in parts)
+    while True:
+        out = [""]
+        for part in parts:
+            if out[-1] and len(out[-1]) + len(part) > width:
+                out.append(part)
+            else:
+                out[-1] += part if not out[-1] or out[-1].endswith("-") else " " + part
+        if len(out) <= lines:
+            return out
+        width += 1
 
 
 def _next(options: tuple | list, current: object) -> object:
