@@ -70,3 +70,24 @@ def test_a_bad_query_is_one_notice(imported: Path) -> None:
     before, after, filtered, notes = drive(imported, steps)
     assert before == after and filtered is None
     assert any("syntax error" in n for n in notes)
+
+
+def test_at_80_columns_each_filtered_row_names_its_document_and_shows_the_match(
+        imported: Path) -> None:
+    async def steps(app: QcoderApp, pilot: Pilot) -> list[list[tuple[str, bool]]]:
+        await pilot.press("slash", *"visas")
+        await pilot.pause()
+        await pilot.press("enter")  # "Text contains"
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        lines = app.screen.query_one(ExcerptList)
+        width = lines.scrollable_content_region.width
+        return [[(seg.text, bool(seg.style and seg.style.reverse))
+                 for seg in lines._render_row(i, width, False)] for i in range(lines.count)]
+
+    rows = drive(imported, steps, size=(80, 24))
+    texts = ["".join(t for t, _ in row) for row in rows]
+    # "interview" and "report" hold "visas": a narrow list names each by its initials
+    assert [t.split()[1] for t in texts] == ["i#3", "i#4"]
+    marked = [[t for t, hit in row if hit] for row in rows]
+    assert all(m and "visas".startswith(m[0].rstrip("…").lower()) for m in marked), texts

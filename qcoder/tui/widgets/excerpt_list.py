@@ -215,16 +215,21 @@ class ExcerptList(ScrollView, can_focus=True):
             # Narrow lists keep a speaker's first letters: enough to tell the turns apart.
             short = speaker[:3] if width < 40 and len(speaker) > 4 else speaker[:12]
             speaker = f"{short}: "
-        if self.source is not None and self.source.show_ref and width >= 40:
-            # Under a filter the rows come from many documents: name each (shortened).
+        if self.source is not None and self.source.show_ref:
+            # Under a filter the rows come from many documents: name each, shortened (a
+            # narrow list: the initials of the stem's words, "interview-us-official" → "iuo").
             stem = line.ref.split("/", 1)[-1].rsplit("#", 1)[0]
-            number = f"{stem[:14]}#{line.n} "
+            short_stem = stem[:14] if width >= 40 else "".join(
+                w[:1] for w in stem.split("-") if w)[:5]
+            number = f"{short_stem}#{line.n} "
         else:
             number = f"{line.n:>3} "
-        parts = [(mark, style(mark_class)),
-                 ("✎" if line.memo else " ", style("excerpt-list--memo")),
-                 (number, style("excerpt-list--number")),
-                 (speaker, style("excerpt-list--speaker")), (body, Style())]
+        head = [(mark, style(mark_class)),
+                ("✎" if line.memo else " ", style("excerpt-list--memo")),
+                (number, style("excerpt-list--number")),
+                (speaker, style("excerpt-list--speaker"))]
+        room = width - sum(cell_len(one_line(t)) for t, _ in head)
+        parts = head + _with_match(body, _needle(self.source), room)
         extra = style("excerpt-list--cursor") if cursor else None
         segments: list[Segment] = []
         used = 0
@@ -243,3 +248,32 @@ class ExcerptList(ScrollView, can_focus=True):
         if used < width:
             segments.append(Segment(" " * (width - used), base + extra if extra else base))
         return Strip(segments, width)
+
+
+MATCH = Style(reverse=True, bold=True)
+
+
+def _needle(source: object) -> str:
+    """What a text or word filter looks for, to highlight in the rows ("" for none)."""
+    flt = getattr(source, "filter", None)
+    if flt is None or flt.kind not in ("search", "words"):
+        return ""
+    if flt.kind == "search":
+        return " ".join(flt.value.split())
+    words = [w.strip('"*()') for w in flt.value.split()
+             if w not in ("AND", "OR", "NOT") and not w.startswith("NEAR")]
+    return next((w for w in words if w), "")
+
+
+def _with_match(body: str, needle: str, room: int) -> list[tuple[str, Style]]:
+    """The row's text with the first match of ``needle`` highlighted and, when it would
+    fall past the edge, the text shown from a little before it ("…the match…")."""
+    at = body.lower().find(needle.lower()) if needle else -1
+    if at < 0:
+        return [(body, Style())]
+    if at + len(needle) > room - 1:
+        lead = max(0, min(6, room - len(needle) - 2))  # context before it, if there is room
+        start = max(0, at - lead)
+        body, at = "…" + body[start:], at - start + 1
+    end = at + len(needle)
+    return [(body[:at], Style()), (body[at:end], MATCH), (body[end:], Style())]
