@@ -94,6 +94,11 @@ class CodePicker(SearchDialog[str | None]):
             if code.parent is not None:
                 prompt.append(f"  {self.codebook[code.parent].label}", style="dim")
             options.append(Option(safe(prompt), id=code.id))
+        if self.can_create and query.strip():
+            # Always offered last: a new code's words may fuzzily match codes it is not.
+            options.append(Option(safe(Text.assemble(
+                ("  + ", "bold green"), f"New code “{query.strip()}” …")),
+                id=CREATE + query.strip()))
         matches.add_options(options)  # one refresh for the list, not one per code
         matches.highlighted = 0 if matches.option_count else None
         if self.preselect is not None and not query:
@@ -106,6 +111,12 @@ class CodePicker(SearchDialog[str | None]):
     def _describe(self) -> None:
         option = self.query_one(OptionList).highlighted_option
         definition = self.query_one("#picker-definition", Static)
+        if option is not None and option.id is not None and option.id.startswith(CREATE):
+            only_new = self.query_one(OptionList).option_count == 1
+            definition.update(Text(("No code matches. " if only_new else "")
+                                   + f"Enter: create a code “{option.id[len(CREATE):]}”.",
+                                   style="italic"))
+            return
         if option is None or option.id is None:
             query = self.query_one(Input).value.strip()
             offer = (f" Enter: create a code “{query}”." if self.can_create and query
