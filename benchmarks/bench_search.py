@@ -6,9 +6,9 @@ Imports the project twice, without the search index (its table and triggers drop
 beforehand, the import's bulk indexing skipped) and with it, and prints both times, wall
 and CPU (the CPU time of this process: what the figures are worth on a loaded machine);
 then times ``qcoder.search.search`` (50 hits shown, counts over all) for a mix of queries,
-and the workbench's word filter (``matching_ids``: every match, in corpus order), each run 5
-times (median and worst wall time, median CPU time). The load average is printed before and
-after.
+best first (``--rank``) and in one case (``--case``), and the workbench's word filter
+(``matching_ids``: every match, in corpus order), each run 5 times (median and worst wall
+time, median CPU time). The load average is printed before and after.
 """
 
 from __future__ import annotations
@@ -120,6 +120,11 @@ def main() -> None:
               f"{'worst ms':>9} {'CPU ms':>8}")
         for query in QUERIES:
             _row(query, *_timed(lambda q=query: search(store, query=q, limit=50).total))
+        for query in ("readmission", "ministry OR embassy"):
+            _row(f"{query} --rank", *_timed(
+                lambda q=query: search(store, query=q, limit=50, by_rank=True).total))
+        _row("readmission --case mexico-usa", *_timed(
+            lambda: search(store, query="readmission", case_ids=["mexico-usa"]).total))
         for query in ("readmission", "visa mobility", "the"):
             _row(f"word filter: {query}",
                  *_timed(lambda q=query: len(matching_ids(store, q))))

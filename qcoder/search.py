@@ -10,6 +10,8 @@ import sqlite3
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import groupby
+from operator import itemgetter
 from typing import Any
 
 from .errors import QcoderError, did_you_mean
@@ -133,7 +135,8 @@ def search(store: Store, query: str, case_ids: Sequence[str] = (),
            limit: int | None = 50, by_rank: bool = False) -> SearchResult:
     """Excerpts whose text matches ``query``, in corpus order (or best first with
     ``by_rank``); ``code_ids`` keeps those coded with a code or any code below it (by
-    ``coders``, default anyone)."""
+    ``coders``, default anyone). The counts per case are made in SQL; only the ``limit``
+    excerpts shown are read and marked."""
     if not query.strip():
         raise QcoderError(f"search: give words to look for; the syntax is {SYNTAX}")
     if limit is not None and limit < 1:
@@ -147,21 +150,20 @@ def search(store: Store, query: str, case_ids: Sequence[str] = (),
     for code_id in code_ids:
         _known("code", code_id, list(book.codes))
         codes += [code_id, *book.descendants(code_id)]
-    try:
-        found = sql.matches(store, query, codes, coders)
-        rank = {i: k for k, i in enumerate(sql.ranked_ids(store, query))} if by_rank else {}
-    except sqlite3.OperationalError as exc:
-        raise _bad_query(query, exc) from None
     documents = {d[0]: (k, d[1], d[2]) for k, d in enumerate(sql.active_documents(store))}
     wanted = set(case_ids)
-    found = [f for f in found if f[1] in documents
-             and (not wanted or documents[f[1]][1] in wanted)]
-    found.sort(key=lambda f: (documents[f[1]][0], f[2]))  # corpus order
-    per_case = Counter(documents[f[1]][1] for f in found)  # cases in corpus order
-    if by_rank:
-        found.sort(key=lambda f: rank.get(f[0], len(rank)))
-    page = found if limit is None else found[:limit]
-    texts = sql.marked(store, query, [f[0] for f in page])
+    try:
+        counted = sql.document_counts(store, query, codes, coders)
+        counted = sorted((c for c in counted if c[0] in documents
+                          and (not wanted or documents[c[0]][1] in wanted)),
+                         key=lambda c: documents[c[0]][0])  # corpus order
+        page = _page(store, query, counted, documents, codes, coders, limit, by_rank)
+        texts = sql.marked(store, query, [f[0] for f in page])
+    except sqlite3.OperationalError as exc:
+        raise _bad_query(query, exc) from None
+    per_case: Counter[str] = Counter()  # cases in corpus order
+    for document_id, count, _, _ in counted:
+        per_case[documents[document_id][1]] += count
     hits = []
     for excerpt_id, document_id, n in page:
         _, case_id, stem = documents[document_id]
@@ -172,6 +174,28 @@ def search(store: Store, query: str, case_ids: Sequence[str] = (),
     return SearchResult(query, hits, list(per_case.items()))
 
 
+def _page(store: Store, query: str, counted: list[tuple[int, int, int, int]],
+          documents: dict[int, tuple[int, str, str]], codes: Sequence[str],
+          coders: Sequence[str], limit: int | None, by_rank: bool) -> list[tuple]:
+    """The (excerpt id, document id, n) shown: the best ``limit`` matches, or the first in
+    corpus order, read from the documents that hold them only."""
+    if by_rank:
+        return sql.best_matches(store, query, [c[0] for c in counted], limit, codes, coders)
+    chosen: list[tuple[int, int, int, int]] = []
+    enough = 0
+    for document in counted:
+        if limit is not None and enough >= limit:
+            break
+        chosen.append(document)
+        enough += document[1]
+    if not chosen:
+        return []
+    found = sql.matches_in(store, query, [c[0] for c in chosen], min(c[2] for c in chosen),
+                           max(c[3] for c in chosen), codes, coders)
+    found.sort(key=lambda f: (documents[f[1]][0], f[2]))
+    return found if limit is None else found[:limit]
+
+
 def matching_ids(store: Store, query: str) -> list[int]:
     """Ids of the active excerpts matching ``query``, in corpus order (the workbench's
     word filter)."""
@@ -179,10 +203,10 @@ def matching_ids(store: Store, query: str) -> list[int]:
         found = sql.matches(store, query)
     except sqlite3.OperationalError as exc:
         raise _bad_query(query, exc) from None
-    order = {d[0]: k for k, d in enumerate(sql.active_documents(store))}
-    found = [f for f in found if f[1] in order]
-    found.sort(key=lambda f: (order[f[1]], f[2]))
-    return [f[0] for f in found]
+    by_document = {document_id: [f[0] for f in rows]
+                   for document_id, rows in groupby(found, key=itemgetter(1))}
+    return [excerpt_id for d in sql.active_documents(store)
+            for excerpt_id in by_document.get(d[0], ())]
 
 
 def contained_spans(text: str, needle: str) -> list[Span]:

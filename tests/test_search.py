@@ -151,6 +151,27 @@ def test_limit_keeps_the_counts(cli) -> None:
     assert data["method"]["index"] == "SQLite FTS5"
 
 
+def test_a_page_is_the_head_of_all_matches_in_corpus_order_or_by_rank(cli, project: Path
+                                                                     ) -> None:
+    cli.ok("import")
+    doc = project / "cases" / "alpha" / "interview-1.txt"  # the first document: its new
+    doc.write_text(doc.read_text(encoding="utf-8")  # paragraph has the highest id
+                   + "\nOfficial: The talks ended there.\n", encoding="utf-8")
+    cli.ok("import")
+    query = "the OR talks OR returns"
+    every = refs(cli, query, "--limit", "1000")
+    ranked = refs(cli, query, "--rank", "--limit", "1000")
+    assert len(every) >= 7 and sorted(every) == sorted(ranked) and ranked != every
+    corpus = [(r.split("/")[0], r.split("/")[1].split("#")[0], int(r.split("#")[1]))
+              for r in every]
+    assert corpus == sorted(corpus) and "alpha/interview-1#5" in every[:4]
+    for k in range(1, len(every) + 1):
+        assert refs(cli, query, "--limit", str(k)) == every[:k]
+        assert refs(cli, query, "--rank", "--limit", str(k)) == ranked[:k]
+    beta = refs(cli, query, "--case", "beta", "--rank", "--limit", "1000")
+    assert beta == [r for r in ranked if r.startswith("beta/")] != []
+
+
 def test_bad_input_is_one_line(cli) -> None:
     cli.ok("import")
     for args, words in ((["AND visas"], "syntax error"), (['"open phrase'], "syntax"),

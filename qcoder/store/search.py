@@ -12,6 +12,7 @@ wrote in bulk (:class:`BulkIndex`). Tokens are Unicode words, case and diacritic
 from __future__ import annotations
 
 import contextlib
+import json
 import sqlite3
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -104,6 +105,11 @@ class BulkIndex:
         create_triggers(self.conn)
 
 
+#: The excerpts a search finds: active paragraphs (a selection excerpt, ``n`` < 0, is a
+#: span of a paragraph, which is found instead).
+_FOUND = "e.active = 1 AND e.n > 0"
+
+
 def _code_filter(code_ids: Sequence[str], coders: Sequence[str]) -> tuple[str, list[Any]]:
     if not code_ids:
         return "", []
@@ -119,20 +125,55 @@ def _code_filter(code_ids: Sequence[str], coders: Sequence[str]) -> tuple[str, l
 def matches(store: Connection, query: str, code_ids: Sequence[str] = (),
             coders: Sequence[str] = ()) -> list[tuple[int, int, int]]:
     """(excerpt id, document id, n) of every active excerpt matching the FTS5 ``query``
-    (coded with one of ``code_ids`` by one of ``coders`` when given). Raises
-    ``sqlite3.OperationalError`` on a bad query."""
+    (coded with one of ``code_ids`` by one of ``coders`` when given), by document and
+    ``n``. Raises ``sqlite3.OperationalError`` on a bad query."""
     where, params = _code_filter(code_ids, coders)
     return store.conn.execute(
         "SELECT e.id, e.document_id, e.n FROM excerpt_text JOIN excerpts e "
-        f"ON e.id = excerpt_text.rowid WHERE excerpt_text MATCH ? AND e.active = 1 AND e.n > 0 "
-        f"{where}",
-        [query, *params]).fetchall()
+        f"ON e.id = excerpt_text.rowid WHERE excerpt_text MATCH ? AND {_FOUND} {where} "
+        "ORDER BY e.document_id, e.n", [query, *params]).fetchall()
 
 
-def ranked_ids(store: Connection, query: str) -> list[int]:
-    """Ids of the excerpts matching ``query``, best first (BM25)."""
-    return [r[0] for r in store.conn.execute(
-        "SELECT rowid FROM excerpt_text WHERE excerpt_text MATCH ? ORDER BY rank", (query,))]
+def document_counts(store: Connection, query: str, code_ids: Sequence[str] = (),
+                    coders: Sequence[str] = ()) -> list[tuple[int, int, int, int]]:
+    """Per document with a match: (document id, active excerpts matching ``query``, lowest
+    and highest of their ids), counted in SQL (no row per match leaves SQLite). Raises
+    ``sqlite3.OperationalError`` on a bad query."""
+    where, params = _code_filter(code_ids, coders)
+    return store.conn.execute(
+        "SELECT e.document_id, COUNT(*), MIN(e.id), MAX(e.id) FROM excerpt_text "
+        "JOIN excerpts e ON e.id = excerpt_text.rowid WHERE excerpt_text MATCH ? "
+        f"AND {_FOUND} {where} GROUP BY e.document_id", [query, *params]).fetchall()
+
+
+def matches_in(store: Connection, query: str, document_ids: Sequence[int], lowest: int,
+               highest: int, code_ids: Sequence[str] = (), coders: Sequence[str] = ()
+               ) -> list[tuple[int, int, int]]:
+    """(excerpt id, document id, n) of the active excerpts of these documents, with ids
+    from ``lowest`` to ``highest``, that match ``query``: the index reads that id range
+    only."""
+    where, params = _code_filter(code_ids, coders)
+    return store.conn.execute(
+        "SELECT e.id, e.document_id, e.n FROM excerpt_text JOIN excerpts e "
+        "ON e.id = excerpt_text.rowid WHERE excerpt_text MATCH ? "
+        f"AND excerpt_text.rowid BETWEEN ? AND ? AND {_FOUND} "
+        f"AND e.document_id IN (SELECT value FROM json_each(?)) {where}",
+        [query, lowest, highest, json.dumps(list(document_ids)), *params]).fetchall()
+
+
+def best_matches(store: Connection, query: str, document_ids: Sequence[int],
+                 limit: int | None, code_ids: Sequence[str] = (),
+                 coders: Sequence[str] = ()) -> list[tuple[int, int, int]]:
+    """(excerpt id, document id, n) of the ``limit`` active excerpts of these documents
+    that match ``query`` best (BM25), best first."""
+    where, params = _code_filter(code_ids, coders)
+    return store.conn.execute(
+        "SELECT e.id, e.document_id, e.n FROM excerpt_text JOIN excerpts e "
+        f"ON e.id = excerpt_text.rowid WHERE excerpt_text MATCH ? AND {_FOUND} "
+        f"AND e.document_id IN (SELECT value FROM json_each(?)) {where} "
+        "ORDER BY excerpt_text.rank, e.id LIMIT ?",
+        [query, json.dumps(list(document_ids)), *params,
+         -1 if limit is None else limit]).fetchall()
 
 
 def active_documents(store: Connection) -> list[tuple[int, str, str]]:
@@ -144,15 +185,18 @@ def active_documents(store: Connection) -> list[tuple[int, str, str]]:
 
 def marked(store: Connection, query: str, ids: Sequence[int]) -> dict[int, tuple]:
     """For these excerpts: id → (speaker, text with each hit between :data:`HIT_OPEN` and
-    :data:`HIT_CLOSE`)."""
-    if not ids:
-        return {}
-    rows = store.conn.execute(
-        "SELECT e.id, e.speaker, highlight(excerpt_text, 0, ?, ?) FROM excerpt_text "
-        "JOIN excerpts e ON e.id = excerpt_text.rowid WHERE excerpt_text MATCH ? "
-        f"AND excerpt_text.rowid IN ({','.join('?' * len(ids))})",
-        [HIT_OPEN, HIT_CLOSE, query, *ids])
-    return {r[0]: (r[1], r[2]) for r in rows}
+    :data:`HIT_CLOSE`). The index reads the matches from the lowest to the highest id
+    once, instead of once per id (each lookup of a prefix query merges all its terms)."""
+    found: dict[int, tuple] = {}
+    ordered = sorted(ids)
+    for chunk in (ordered[i:i + 1000] for i in range(0, len(ordered), 1000)):
+        found.update((r[0], (r[1], r[2])) for r in store.conn.execute(
+            "SELECT e.id, e.speaker, highlight(excerpt_text, 0, ?, ?) FROM excerpt_text "
+            "JOIN excerpts e ON e.id = excerpt_text.rowid WHERE excerpt_text MATCH ? "
+            "AND excerpt_text.rowid BETWEEN ? AND ? "
+            "AND +excerpt_text.rowid IN (SELECT value FROM json_each(?))",
+            [HIT_OPEN, HIT_CLOSE, query, chunk[0], chunk[-1], json.dumps(chunk)]))
+    return found
 
 
 def index_size(store: Connection) -> int:
