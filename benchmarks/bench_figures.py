@@ -12,7 +12,6 @@ Run: python benchmarks/bench_figures.py [--excerpts N] [--project DIR]
 
 from __future__ import annotations
 
-import argparse
 import os
 import subprocess
 import sys
@@ -23,7 +22,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from measuring import build  # noqa: E402
+from measuring import main  # noqa: E402
 
 TARGET = 10.0
 
@@ -77,17 +76,5 @@ def run(root: Path) -> None:
           "(wall times include waiting for the CPU when the machine is shared)")
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--excerpts", type=int, default=100_000)
-    parser.add_argument("--project", type=Path, help="Build (or reuse) the project here.")
-    args = parser.parse_args()
-    if args.project is not None:
-        run(build(args.project.resolve(), args.excerpts))
-        return
-    with tempfile.TemporaryDirectory(prefix="qcoder-bench-") as tmp:
-        run(build(Path(tmp) / "project", args.excerpts))
-
-
 if __name__ == "__main__":
-    main()
+    main(__doc__, run)

@@ -200,14 +200,19 @@ def test_user_text_in_results_is_not_terminal_control(cli, project: Path) -> Non
     assert "\x1b" not in out and "\x07" not in out and "[bold red]" in out
 
 
-def test_migration_indexes_excerpts_of_an_older_database(tmp_path: Path) -> None:
-    path = tmp_path / "eight.db"
-    conn = sqlite3.connect(path, isolation_level=None)
-    migrate(conn, upto=8)
+def _one_excerpt(conn: sqlite3.Connection) -> None:
+    """One case, one document and one excerpt, written straight into an older schema."""
     conn.execute("INSERT INTO cases (id, name) VALUES ('alpha', 'Alpha')")
     conn.execute("INSERT INTO documents (id, case_id, stem, text) VALUES (1, 'alpha', 't', '')")
     conn.execute('INSERT INTO excerpts (identity, document_id, n, start, "end", text) '
                  "VALUES ('i1', 1, 1, 0, 20, 'Remittances grew fast')")
+
+
+def test_migration_indexes_excerpts_of_an_older_database(tmp_path: Path) -> None:
+    path = tmp_path / "eight.db"
+    conn = sqlite3.connect(path, isolation_level=None)
+    migrate(conn, upto=8)
+    _one_excerpt(conn)
     conn.close()
     with Store(path) as store:
         assert sql.index_size(store) == 1
@@ -219,10 +224,7 @@ def test_migration_15_replaces_the_triggers_that_looked_up_a_pause(tmp_path: Pat
     conn = sqlite3.connect(path, isolation_level=None)
     migrate(conn, upto=14)
     assert all("search_index_deferred" in text for text in triggers(path).values())
-    conn.execute("INSERT INTO cases (id, name) VALUES ('alpha', 'Alpha')")
-    conn.execute("INSERT INTO documents (id, case_id, stem, text) VALUES (1, 'alpha', 't', '')")
-    conn.execute('INSERT INTO excerpts (identity, document_id, n, start, "end", text) '
-                 "VALUES ('i1', 1, 1, 0, 20, 'Remittances grew fast')")
+    _one_excerpt(conn)
     conn.close()
     with Store(path) as store:
         assert sorted(triggers(path)) == sorted(sql.TRIGGERS)
