@@ -94,3 +94,48 @@ def test_a_round_coder_may_count_their_own_codings_and_everyone_after_close(
     open_round.ok("round", "close", "pilot")
     open_round.ok("disagreements", coder="dora")
     open_round.ok("compare", coder="dora")
+
+
+def test_the_copy_of_a_round_coder_shows_no_span_another_coder_made_on_round_excerpts(
+        open_round: Cli, tmp_path: Path) -> None:
+    from qcoder.coding import Coding
+
+    round_ids = sorted(ids_of(open_round, "pilot"))
+    quote = "what was said"
+    with Store(open_round.db) as store:
+        outside = next(e.id for e in store.excerpts() if e.id not in round_ids)
+        rows = {i: store.excerpt(i) for i in (round_ids[0], round_ids[1], outside)}
+        coding = {c: Coding(store, store.codebook(), c) for c in ("ann", "bob")}
+
+        def span(coder: str, excerpt_id: int) -> int:
+            row = rows[excerpt_id]
+            start = row.start + row.text.index(quote)  # type: ignore[union-attr]
+            made = coding[coder].toggle_span(row.document_id, start,  # type: ignore[union-attr]
+                                             start + len(quote), "linkage-visa")
+            assert made.excerpt_id is not None
+            return made.excerpt_id
+
+        bobs = span("bob", round_ids[0])  # only bob's, in the round: hidden from ann
+        shared = span("ann", round_ids[1])
+        assert span("bob", round_ids[1]) == shared  # ann's too: kept, bob's coding left out
+        bobs_outside = span("bob", outside)  # not in the round: the copy is whole there
+    out = tmp_path / "ann.db"
+    open_round.ok("export", "coder", "ann", str(out))
+    conn = sqlite3.connect(out)
+    original = sqlite3.connect(open_round.db)
+    try:
+        spans = dict(conn.execute("SELECT id, text FROM excerpts WHERE selection IS NOT NULL"))
+        assert sorted(spans) == sorted([shared, bobs_outside]) and bobs not in spans
+        assert conn.execute("SELECT coder FROM codings WHERE excerpt_id = ?",
+                            (shared,)).fetchall() == [("ann",)]
+        assert conn.execute("SELECT coder FROM codings WHERE excerpt_id = ?",
+                            (bobs_outside,)).fetchall() == [("bob",)]
+        assert conn.execute("SELECT COUNT(*) FROM events WHERE excerpt_id = ?",
+                            (bobs,)).fetchone() == (0,)
+        # paragraphs and front-matter selections (shared material) are all there
+        paragraphs = "SELECT id, text FROM excerpts WHERE selection IS NULL ORDER BY id"
+        assert conn.execute(paragraphs).fetchall() == original.execute(paragraphs).fetchall()
+        conn.execute("INSERT INTO excerpt_text (excerpt_text) VALUES ('integrity-check')")
+    finally:
+        conn.close()
+        original.close()

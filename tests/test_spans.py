@@ -70,6 +70,28 @@ def test_a_span_becomes_a_selection_excerpt_numbered_apart_from_paragraphs(cli: 
     store.close()
 
 
+def test_status_counts_spans_apart_from_the_paragraphs(cli: Cli) -> None:
+    import json
+
+    before = json.loads(cli.ok("status", "--json").stdout)
+    store, _ = code_sentence(cli)
+    doc_id, text = document(store)
+    Coding(store, store.codebook(), "bob").toggle_span(doc_id, *span_of(text, "the carrot"),
+                                                       "linkage-visa")
+    store.close()
+    data = json.loads(cli.ok("status", "--json").stdout)
+    assert before["spans"] == 0
+    assert (data["excerpts"], data["spans"]) == (before["excerpts"], 2)
+    alpha = next(c for c in data["by_case"] if c["case"] == "alpha")
+    was = next(c for c in before["by_case"] if c["case"] == "alpha")
+    assert (alpha["excerpts"], alpha["spans"]) == (was["excerpts"], 2)
+    out = cli.ok("status").output
+    assert f"{before['excerpts']} excerpts, 2 spans, " in out
+    header = next(line for line in out.splitlines() if line.startswith("case "))
+    assert [c.strip() for c in header.split("┃")][:4] == ["case", "documents", "excerpts",
+                                                          "spans"]
+
+
 def test_the_same_span_again_is_the_same_excerpt_and_toggles_off(cli: Cli) -> None:
     store, excerpt_id = code_sentence(cli)
     doc_id, text = document(store)

@@ -111,10 +111,11 @@ def status(state: State, as_json: bool) -> None:
     progress = [p for p in store.progress() if p["coder"] in coder_names]
     cases = store.cases()
     docs = store.documents()
-    per_case = {c["id"]: {"documents": 0, "excerpts": 0} for c in cases}
+    per_case = {c["id"]: {"documents": 0, "excerpts": 0, "spans": 0} for c in cases}
     for d in docs:
         per_case[d["case_id"]]["documents"] += 1
         per_case[d["case_id"]]["excerpts"] += d["excerpts"]
+        per_case[d["case_id"]]["spans"] += d["spans"]
     from ..stamps import stale_definitions
 
     stale = stale_definitions(store, store.codebook())
@@ -142,20 +143,25 @@ def status(state: State, as_json: bool) -> None:
         })
         return
     echo(f"{store.meta('codebook_name')} (codebook version {store.meta('codebook_version')})")
+    # spans (selection excerpts) are said apart from the paragraphs, when there are any
+    spans = f"{totals['spans']} spans, " if totals["spans"] else ""
     echo(f"{totals['cases']} cases, {totals['documents']} documents, {totals['excerpts']} "
-               f"excerpts, {totals['codes']} codes, {totals['coders']} coders, "
-               f"{totals['codings']} codings")
+         f"excerpts, {spans}{totals['codes']} codes, {totals['coders']} coders, "
+         f"{totals['codings']} codings")
     if totals["orphaned_codings"]:
         echo(f"{totals['orphaned_codings']} orphaned codings are kept "
                    "(their excerpt or code changed)")
     rows = []
     for c in cases:
         row = [c["id"], per_case[c["id"]]["documents"], per_case[c["id"]]["excerpts"]]
+        if totals["spans"]:
+            row.append(per_case[c["id"]]["spans"])
         for name in coder_names:
             p = next(p for p in progress if p["coder"] == name and p["case"] == c["id"])
             row.append(f"{p['reviewed']}/{p['total']}")
         rows.append(row)
-    print_table(None, ["case", "documents", "excerpts", *coder_names], rows)
+    print_table(None, ["case", "documents", "excerpts", *(["spans"] if spans else []),
+                       *coder_names], rows)
     for code_id, count in stale.items():
         click.echo(f"{count} codings of {code_id} were made under an earlier definition "
                    "(its definition, include or exclude changed since)")

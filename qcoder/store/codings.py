@@ -235,11 +235,15 @@ class CodingReads:
                  "total": total} for c in coders for case_id, total in totals.items()]
 
     def counts(self: Connection) -> dict[str, int]:
-        """Totals for status: cases, documents, excerpts, codes, coders, codings."""
+        """Totals for status: cases, documents, excerpts (paragraphs and front-matter
+        selections), spans (selection excerpts made in qcoder), codes, coders, codings."""
+        excerpts, spans = self.query("""SELECT COUNT(*) - COUNT(selection), COUNT(selection)
+            FROM excerpts WHERE active = 1""")[0]
         return {
             "cases": self.scalar("SELECT COUNT(*) FROM cases WHERE active = 1"),
             "documents": self.scalar("SELECT COUNT(*) FROM documents WHERE active = 1"),
-            "excerpts": self.scalar("SELECT COUNT(*) FROM excerpts WHERE active = 1"),
+            "excerpts": excerpts,
+            "spans": spans,
             "codes": self.scalar("SELECT COUNT(*) FROM codes WHERE active = 1"),
             "coders": self.scalar("SELECT COUNT(*) FROM coders"),
             "codings": self.scalar("SELECT COUNT(*) FROM codings"),

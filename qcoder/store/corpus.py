@@ -307,7 +307,10 @@ class CorpusReads:
 
     def documents(self: Connection, case_id: str | None = None) -> list[dict[str, Any]]:
         sql = """SELECT d.id, d.case_id, d.stem, d.title, d.kind, d.date, d.attributes,
-                 (SELECT COUNT(*) FROM excerpts e WHERE e.document_id = d.id AND e.active = 1)
+                 (SELECT COUNT(*) FROM excerpts e WHERE e.document_id = d.id AND e.active = 1
+                  AND e.selection IS NULL),
+                 (SELECT COUNT(*) FROM excerpts e WHERE e.document_id = d.id AND e.active = 1
+                  AND e.selection IS NOT NULL)
                  FROM documents d JOIN cases c ON c.id = d.case_id WHERE d.active = 1"""
         params: tuple = ()
         if case_id is not None:
@@ -315,7 +318,8 @@ class CorpusReads:
             params = (case_id,)
         rows = self.query(sql + " ORDER BY c.position, d.case_id, d.stem", params)
         return [{"id": r[0], "case_id": r[1], "stem": r[2], "title": r[3], "kind": r[4],
-                 "date": r[5], "attributes": json.loads(r[6] or "{}"), "excerpts": r[7]}
+                 "date": r[5], "attributes": json.loads(r[6] or "{}"), "excerpts": r[7],
+                 "spans": r[8]}
                 for r in rows]
 
     def document_text(self: Connection, document_id: int) -> str:

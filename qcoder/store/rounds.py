@@ -180,19 +180,38 @@ def close_round(conn: sqlite3.Connection, round_id: int, at: str) -> None:
         WHERE x.round_id = ?""", (round_id,))
 
 
+#: Tables whose rows name an excerpt: a selection excerpt named by none is nobody's span.
+_EXCERPT_REFERENCES = ("codings", "reviews", "memos", "events", "adjudications", "suggestions",
+                       "suggestion_scope", "round_excerpts", "round_reviews", "round_codings")
+
+
 def strip_others_on(conn: sqlite3.Connection, excerpt_ids: Sequence[int], coder: str) -> None:
     """In a coder's fresh copy (autocommit): delete everything other coders left on these
-    excerpts (codings, reviews, memos, their history, the adjudication log, frozen rounds),
-    then rebuild the file so no deleted row survives in a free page."""
+    excerpts and on the selection excerpts (spans coded in qcoder) that start inside them
+    (codings, reviews, memos, their history, the adjudication log, frozen rounds); drop
+    those spans that then carry nothing of ``coder``'s, so the copy does not show where
+    others coded; then rebuild the file so no deleted row survives in a free page."""
     conn.execute("PRAGMA secure_delete = ON")
     conn.execute("BEGIN")
     conn.execute("CREATE TEMP TABLE blind (excerpt_id INTEGER PRIMARY KEY)")
     conn.executemany("INSERT INTO blind VALUES (?)", [(e,) for e in excerpt_ids])
+    conn.execute("""CREATE TEMP TABLE blind_spans AS SELECT DISTINCT s.id AS excerpt_id
+        FROM temp.blind b JOIN excerpts p ON p.id = b.excerpt_id
+        JOIN excerpts s ON s.document_id = p.document_id AND s.selection IS NOT NULL
+            AND s.start >= p.start AND s.start < p."end" """)
+    conn.execute("INSERT OR IGNORE INTO temp.blind SELECT excerpt_id FROM temp.blind_spans")
     for table in ("codings", "reviews", "memos", "events", "round_reviews", "round_codings"):
         conn.execute(f"DELETE FROM {table} WHERE coder != ? AND excerpt_id IN "
                      "(SELECT excerpt_id FROM blind)", (coder,))
     conn.execute("DELETE FROM adjudications WHERE excerpt_id IN (SELECT excerpt_id FROM blind)")
+    unused = " AND ".join(f"NOT EXISTS (SELECT 1 FROM {t} r WHERE r.excerpt_id = s.excerpt_id)"
+                          for t in _EXCERPT_REFERENCES)
+    dropped = conn.execute(f"""DELETE FROM excerpts WHERE id IN (
+        SELECT s.excerpt_id FROM temp.blind_spans s WHERE {unused})""").rowcount
+    if dropped:  # the index's deleted entries leave its pages on the next merge: merge now
+        conn.execute("INSERT INTO excerpt_text (excerpt_text) VALUES ('optimize')")
     conn.execute("DROP TABLE blind")
+    conn.execute("DROP TABLE blind_spans")
     conn.execute("COMMIT")
     conn.execute("VACUUM")
 
