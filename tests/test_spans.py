@@ -254,6 +254,20 @@ def test_csv_bad_spans_are_one_line_errors_and_write_nothing(cli: Cli, tmp_path:
         conn.close()
 
 
+def test_a_csv_header_error_names_the_required_and_the_optional_span_columns(
+        cli: Cli, tmp_path: Path) -> None:
+    cli.ok("import")
+    for header, problem in (("excerpt,code,coder,offset", "unknown column 'offset'"),
+                            ("excerpt,coder,start,end", "missing column 'code'")):
+        path = write(tmp_path, f"{header}\nalpha/interview-1#1,framing,bob,3,4\n")
+        output = cli.fails("codings", "import", str(path)).output
+        assert len(output.strip().splitlines()) == 1, output
+        assert f"{path}:1: {problem}; the columns are excerpt,code,coder (required)" in output
+        optional = output.split("(required)", 1)[1]
+        for column in ("memo", "start,end", "quote", "excerpt_memo", "case", "document"):
+            assert column in optional, (column, output)
+
+
 def test_merge_brings_a_copy_s_selections_with_their_codings(cli: Cli, tmp_path: Path) -> None:
     from qcoder.exchange.merge import copy_for_coder
 

@@ -1,4 +1,5 @@
-"""Codings as CSV: atomic import (``excerpt,code,coder[,memo]``) and streamed export."""
+"""Codings as CSV: atomic import (``excerpt,code,coder[,memo]``, a span by ``start,end`` or
+``quote``) and streamed export."""
 
 from __future__ import annotations
 
@@ -32,6 +33,11 @@ YES = ("yes", "true", "1")
 KNOWN_COLUMNS = tuple(dict.fromkeys((*EXPORT_COLUMNS, *ORPHAN_COLUMNS)))
 SPAN_COLUMNS = ("start", "end")  # code points of the document's plain text, end exclusive
 BATCH = 20_000
+#: What a header may hold, said by every header error.
+INFORMATIONAL = tuple(c for c in KNOWN_COLUMNS
+                      if c not in (*REQUIRED, "memo", *SPAN_COLUMNS, "quote"))
+HEADER_HELP = (f"{','.join(REQUIRED)} (required) and memo, start,end (a span's offsets) or "
+               f"quote (a span's text), {','.join(INFORMATIONAL)} (optional)")
 
 
 @dataclass
@@ -78,8 +84,8 @@ def _rows(path: Path, fh: TextIO) -> Iterator[tuple[int, dict[str, str]]]:
     try:
         header = next(reader)
     except StopIteration:
-        raise InputError(located(path, 1, "empty file; the header must be "
-                                 "excerpt,code,coder[,memo]")) from None
+        raise InputError(located(path, 1, f"empty file; the columns are {HEADER_HELP}"))\
+            from None
     except csv.Error as exc:
         raise InputError(located(path, 1, f"not a CSV file ({exc})")) from None
     except UnicodeDecodeError:
@@ -87,12 +93,12 @@ def _rows(path: Path, fh: TextIO) -> Iterator[tuple[int, dict[str, str]]]:
     columns = [h.strip().lower() for h in header]
     for name in REQUIRED:
         if name not in columns:
-            raise InputError(located(path, 1, f"missing column '{name}'; the header must be "
-                                     "excerpt,code,coder[,memo]"))
+            raise InputError(located(path, 1, f"missing column '{name}'; the columns are "
+                                     f"{HEADER_HELP}"))
     for name in columns:
         if name not in KNOWN_COLUMNS:
             raise InputError(located(path, 1, f"unknown column '{name}'; the columns are "
-                                     f"{','.join(KNOWN_COLUMNS)}; remove or rename it"))
+                                     f"{HEADER_HELP}; remove or rename it"))
     if ("start" in columns) != ("end" in columns):
         raise InputError(located(path, 1, "a span needs both columns 'start' and 'end'; add "
                                  "the missing one"))
