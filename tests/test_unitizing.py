@@ -196,6 +196,11 @@ def test_agreement_unitizing_states_cu_alpha_per_group_of_krippendorff_2004(
     assert report["statistics"]["groups"].startswith("Cu-alpha")
     assert "characters" in report["continuum"]
     codes = {r["code"]: r for r in report["codes"]}
+    # the group is no code row (cu-alpha) but its own (Cu-alpha), overall and in every part
+    assert set(codes) == {"kind-c", "kind-k"}
+    parts = [*report["cases"], *report["documents"]]
+    assert all({r["code"] for r in p["codes"]} == {"kind-c", "kind-k"} for p in parts)
+    assert all([r["statistic"] for r in p["groups"]] == ["Cu-alpha"] for p in parts)
     assert codes["kind-c"]["length"] == K2004_LENGTH
     assert codes["kind-c"]["alpha"] == pytest.approx(0.7286, abs=1e-4)
     assert codes["kind-k"]["alpha"] == pytest.approx(1.0)
@@ -207,3 +212,7 @@ def test_agreement_unitizing_states_cu_alpha_per_group_of_krippendorff_2004(
     assert report["cases"][0]["groups"][0]["alpha"] == group["alpha"]
     out = cli.ok("agreement", "--unitizing").stdout
     assert "Cu-alpha" in out and "cu-alpha" in out and "0.859" in out and "0.729" in out
+    per_code, rest = out.split("Cu-alpha per exclusive group (over its codes)")
+    assert not any(line.startswith("kind ") for line in per_code.splitlines()), out
+    parts = [line for line in rest.split("alpha-U per case")[1].splitlines() if "│ kind " in line]
+    assert len(parts) == 2 and all("│ Cu-alpha " in line for line in parts), out

@@ -197,7 +197,8 @@ def print_unitizing(store: Store, codebook: Codebook, coders: list[str] | None,
         rows += [[p[key], r["group"], "Cu-alpha", fmt(r["alpha"]), r["units"]]
                  for p in parts for r in p["groups"] if r["alpha"] is not None]
         if rows:
-            print_table(f"alpha-U {title}", [key, "code", "statistic", "alpha", "units"], rows)
+            print_table(f"alpha-U {title}", [key, "code or group", "statistic", "alpha",
+                                              "units"], rows)
     echo("cu-alpha: agreement on which characters the code covers; Cu-alpha: the same for "
          "all codes of an exclusive group at once, 1 - sum of D_o / sum of D_e over its codes "
          "(Krippendorff 1995; 2004, ch. 12.4).")

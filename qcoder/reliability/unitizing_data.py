@@ -58,9 +58,10 @@ def _group_row(group: str, codes: Sequence[str], result: UnitizingResult,
 def project_unitizing(store: Store, codebook: Codebook, coders: Sequence[str] | None = None,
                       case: str | None = None, codes: Sequence[str] | None = None
                       ) -> UnitizingReport:
-    """cu-alpha of each code (a parent's units are its own and its children's spans) and
-    Cu-alpha of each exclusive group over the documents every one of ``coders`` reviewed
-    (default: all but consensus). ``codes`` picks codes and groups by id."""
+    """cu-alpha of each code (a parent's units are its own and its children's spans) but
+    the exclusive groups, and Cu-alpha of each exclusive group, over the documents every
+    one of ``coders`` reviewed (default: all but consensus). ``codes`` picks codes and
+    groups by id."""
     known = store.coders()
     chosen = list(coders) if coders else [c for c in known if c != CONSENSUS]
     unknown = [c for c in chosen if c not in known]
@@ -84,6 +85,7 @@ def project_unitizing(store: Store, codebook: Codebook, coders: Sequence[str] | 
                 spans.setdefault((doc_id, coder, target), []).append((start, end))
     groups = [(g.id, tuple(g.children)) for g in codebook.exclusive_groups()
               if g.id in ids]
+    grouped = {g for g, _ in groups}  # an exclusive group is a Cu-alpha row, not a code's
     report = UnitizingReport(coders=chosen)
 
     def units_of(selected: list[tuple[int, str, str, int]], code_id: str
@@ -100,8 +102,8 @@ def project_unitizing(store: Store, codebook: Codebook, coders: Sequence[str] | 
 
     def rows(selected: list[tuple[int, str, str, int]]) -> dict[str, list[dict[str, Any]]]:
         n = len(selected)
-        out = {"codes": [_row(c, unitizing_alpha(*units_of(selected, c)), n) for c in ids],
-               "groups": []}
+        out = {"codes": [_row(c, unitizing_alpha(*units_of(selected, c)), n) for c in ids
+                         if c not in grouped], "groups": []}
         for group_id, children in groups:
             per_code = {c: units_of(selected, c) for c in children}
             length, breaks = units_of(selected, group_id)[1:]
