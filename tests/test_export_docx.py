@@ -476,6 +476,39 @@ def test_an_open_consensus_is_refused_or_stated_with_its_counts(coded: Cli, proj
     assert f"Consensus: {statement}" in [p.text for p in default.paragraphs[:12]]
 
 
+def test_agreement_on_spans_labels_groups_cu_alpha_as_the_cli_does(coded: Cli,
+                                                                    tmp_path: Path) -> None:
+    import json
+
+    from qcoder.store.database import Store
+
+    none = export(coded, tmp_path / "none.docx")  # no span coded: no table
+    assert not any("Agreement on spans" in p.text for p in none.paragraphs)
+    with Store(coded.db) as store:
+        text = store.excerpt_by_ref("alpha/interview-1#4").text  # type: ignore[union-attr]
+    words = text.split()
+    first, longer = " ".join(words[:3]), " ".join(words[:5])
+    spans = tmp_path / "spans.csv"
+    spans.write_text("excerpt,code,coder,quote\n"
+                     f"alpha/interview-1#4,ptype-dialogue,ann,{first}\n"
+                     f"alpha/interview-1#4,ptype-dialogue,bob,{longer}\n"
+                     f"alpha/interview-1#4,framing-security,bob,{first}\n", encoding="utf-8")
+    coded.ok("codings", "import", str(spans))
+    document = export(coded, tmp_path / "out.docx")
+    printed = json.loads(coded.ok("agreement", "--unitizing", "--json").stdout)
+    rows = table_after(document, "Agreement on spans (alpha-U)")
+    header, body = rows[0], {r[1]: dict(zip(rows[0], r, strict=True)) for r in rows[1:]}
+    assert header[:4] == ["Code or group", "Id", "Statistic", "Alpha"]
+    expected = [r for r in printed["codes"] + printed["groups"] if r["units"]]
+    assert sorted(body) == sorted(r.get("code") or r["group"] for r in expected)
+    for r in expected:
+        row = body[r.get("code") or r["group"]]
+        assert (row["Statistic"], row["Alpha"], row["Units"]) == (
+            r["statistic"], fmt(r["alpha"]), str(r["units"]))
+    assert body["ptype"]["Statistic"] == "Cu-alpha"
+    assert body["ptype-dialogue"]["Statistic"] == "cu-alpha"
+
+
 def test_every_table_has_a_numbered_caption_referenced_from_its_note(coded: Cli,
                                                                      tmp_path: Path) -> None:
     document = export(coded, tmp_path / "out.docx", "--pooled", "--memos")

@@ -82,6 +82,9 @@ def agreement_tables(store: Store, codebook: Codebook, code_ids: Sequence[str],
     tables.append(_cases_table(result, cases))
     if len(result.coders) > 2:
         tables.append(_pairs_table(result))
+    spans = _unitizing_table(store, codebook, code_ids, coders, case)
+    if spans is not None:
+        tables.append(spans)
     note = (f"{result.stamp()}. Krippendorff's alpha (nominal) per code (applied or not, a "
             "parent counting as applied when a code below it is) and per exclusive group; "
             "reliable ≥ .800, tentative ≥ .667; fewer than 10 excerpts reviewed by two coders: "
@@ -93,6 +96,39 @@ def agreement_tables(store: Store, codebook: Codebook, code_ids: Sequence[str],
             + (f" The interval is the 95% percentile interval of the {result.bootstrap_text()}."
                if bootstrap else ""))
     return tables, note
+
+
+def _unitizing_table(store: Store, codebook: Codebook, code_ids: Sequence[str],
+                     coders: list[str] | None, case: str | None) -> Table | None:
+    """alpha-U as ``agreement --unitizing`` gives it, when spans were coded in qcoder: one
+    row per code (cu-alpha) and per exclusive group (Cu-alpha), each row naming its
+    statistic; codes no coder used on the compared documents are left out."""
+    from ..errors import QcoderError
+    from ..reliability.unitizing_data import CONTINUUM, project_unitizing
+
+    if not store.counts()["spans"]:
+        return None
+    try:
+        report = project_unitizing(store, codebook, coders, case, list(code_ids))
+    except QcoderError:
+        return None
+    rows = [r for r in (*report.codes, *report.groups) if r["units"]]
+    if not rows:
+        return None
+    table = Table("Agreement on spans (alpha-U)",
+                  ["Code or group", "Id", "Statistic", "Alpha", "D_o", "D_e", "Units"],
+                  [[_code_label(codebook, r.get("code") or r["group"]),
+                    r.get("code") or r["group"], r["statistic"], num(r["alpha"]),
+                    f"{r['observed']:.3g}", f"{r['expected']:.3g}", str(r["units"])]
+                   for r in rows])
+    table.note = (f"Krippendorff's alpha for unitizing (Krippendorff 1995; 2004, ch. 12.4) "
+                  f"over the {CONTINUUM} ({len(report.documents)}); coders "
+                  f"{', '.join(report.coders)}. cu-alpha: agreement on which characters a "
+                  "code covers (its units against the rest); Cu-alpha: the same for all "
+                  "codes of an exclusive group at once, 1 - the sum of D_o / the sum of D_e "
+                  "over its codes. D_o, D_e: observed and expected disagreement; Units: the "
+                  "coders' spans.")
+    return table
 
 
 def _prevalence(store: Store, codebook: Codebook, result: ProjectAgreement
