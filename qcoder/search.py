@@ -153,11 +153,12 @@ def search(store: Store, query: str, case_ids: Sequence[str] = (),
     documents = {d[0]: (k, d[1], d[2]) for k, d in enumerate(sql.active_documents(store))}
     wanted = set(case_ids)
     try:
-        counted = sql.document_counts(store, query, codes, coders)
+        counted = sql.document_counts(store, query, codes, coders, ranges=not by_rank)
         counted = sorted((c for c in counted if c[0] in documents
                           and (not wanted or documents[c[0]][1] in wanted)),
                          key=lambda c: documents[c[0]][0])  # corpus order
-        page = _page(store, query, counted, documents, codes, coders, limit, by_rank)
+        page = _page(store, query, counted, documents, case_ids, codes, coders, limit,
+                     by_rank)
         texts = sql.marked(store, query, [f[0] for f in page])
     except sqlite3.OperationalError as exc:
         raise _bad_query(query, exc) from None
@@ -175,12 +176,13 @@ def search(store: Store, query: str, case_ids: Sequence[str] = (),
 
 
 def _page(store: Store, query: str, counted: list[tuple[int, int, int, int]],
-          documents: dict[int, tuple[int, str, str]], codes: Sequence[str],
-          coders: Sequence[str], limit: int | None, by_rank: bool) -> list[tuple]:
+          documents: dict[int, tuple[int, str, str]], case_ids: Sequence[str],
+          codes: Sequence[str], coders: Sequence[str], limit: int | None,
+          by_rank: bool) -> list[tuple]:
     """The (excerpt id, document id, n) shown: the best ``limit`` matches, or the first in
     corpus order, read from the documents that hold them only."""
     if by_rank:
-        return sql.best_matches(store, query, [c[0] for c in counted], limit, codes, coders)
+        return sql.best_matches(store, query, limit, case_ids, codes, coders)
     chosen: list[tuple[int, int, int, int]] = []
     enough = 0
     for document in counted:

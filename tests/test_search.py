@@ -236,3 +236,23 @@ def test_migration_15_replaces_the_triggers_that_looked_up_a_pause(tmp_path: Pat
         assert store.conn.execute("SELECT v FROM excerpt_text_config WHERE k = 'hashsize'"
                                   ).fetchone() == (sql.HASH_SIZE,)
     assert in_step(path)
+
+
+def test_rank_skips_best_matches_that_are_not_shown(cli, project: Path) -> None:
+    """Short excerpts rank high (BM25); those of a document gone from the project stay in
+    the index but are never shown, however many of them outrank the ones that are."""
+    short = project / "cases" / "beta" / "short.txt"
+    short.write_text("\n\n".join(f"Quota {k}." for k in range(60)) + "\n", encoding="utf-8")
+    (project / "cases" / "alpha" / "quota.txt").write_text(
+        "The quota for seasonal workers was raised after a long debate in parliament.\n\n"
+        "A quota again, in a second and rather longer paragraph about the same quota.\n",
+        encoding="utf-8")
+    cli.ok("import")
+    assert len(refs(cli, "quota", "--rank", "--limit", "3")) == 3
+    assert refs(cli, "quota", "--rank", "--limit", "1")[0].startswith("beta/short#")
+    short.unlink()
+    cli.ok("import")
+    assert refs(cli, "quota", "--rank", "--limit", "1") == ["alpha/quota#2"]  # quota twice
+    assert refs(cli, "quota", "--rank") == ["alpha/quota#2", "alpha/quota#1"]
+    data = json.loads(cli.ok("search", "quota", "--rank", "--json").output)
+    assert data["excerpts"] == 2 and data["cases"] == [{"id": "alpha", "excerpts": 2}]

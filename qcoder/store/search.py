@@ -135,13 +135,16 @@ def matches(store: Connection, query: str, code_ids: Sequence[str] = (),
 
 
 def document_counts(store: Connection, query: str, code_ids: Sequence[str] = (),
-                    coders: Sequence[str] = ()) -> list[tuple[int, int, int, int]]:
+                    coders: Sequence[str] = (), ranges: bool = True
+                    ) -> list[tuple[int, int, int | None, int | None]]:
     """Per document with a match: (document id, active excerpts matching ``query``, lowest
-    and highest of their ids), counted in SQL (no row per match leaves SQLite). Raises
-    ``sqlite3.OperationalError`` on a bad query."""
+    and highest of their ids, or None without ``ranges``: a sixth of the time), counted in
+    SQL (no row per match leaves SQLite). Raises ``sqlite3.OperationalError`` on a bad
+    query."""
     where, params = _code_filter(code_ids, coders)
+    span = "MIN(e.id), MAX(e.id)" if ranges else "NULL, NULL"
     return store.conn.execute(
-        "SELECT e.document_id, COUNT(*), MIN(e.id), MAX(e.id) FROM excerpt_text "
+        f"SELECT e.document_id, COUNT(*), {span} FROM excerpt_text "
         "JOIN excerpts e ON e.id = excerpt_text.rowid WHERE excerpt_text MATCH ? "
         f"AND {_FOUND} {where} GROUP BY e.document_id", [query, *params]).fetchall()
 
@@ -161,19 +164,37 @@ def matches_in(store: Connection, query: str, document_ids: Sequence[int], lowes
         [query, lowest, highest, json.dumps(list(document_ids)), *params]).fetchall()
 
 
-def best_matches(store: Connection, query: str, document_ids: Sequence[int],
-                 limit: int | None, code_ids: Sequence[str] = (),
+def best_matches(store: Connection, query: str, limit: int | None,
+                 case_ids: Sequence[str] = (), code_ids: Sequence[str] = (),
                  coders: Sequence[str] = ()) -> list[tuple[int, int, int]]:
-    """(excerpt id, document id, n) of the ``limit`` active excerpts of these documents
-    that match ``query`` best (BM25), best first."""
+    """(excerpt id, document id, n) of the ``limit`` active excerpts of active documents
+    (of ``case_ids`` when given) that match ``query`` best (BM25, then by id), best first.
+
+    Without a filter the index ranks its matches alone and only the best few are joined
+    to their excerpts (a join per match before the LIMIT costs half as much again as the
+    ranking); should the best few hold too many excerpts that are not shown (inactive, or
+    selections, whose short text ranks high), every match is joined and ranked."""
     where, params = _code_filter(code_ids, coders)
+    if case_ids:
+        where += " AND d.case_id IN (SELECT value FROM json_each(?))"
+        params.append(json.dumps(list(case_ids)))
+    if limit is not None and not params:
+        best = 2 * limit + 20
+        ranked = store.conn.execute(
+            f"SELECT b.id, e.document_id, e.n, {_FOUND} AND d.active = 1 FROM (SELECT rowid "
+            "AS id, bm25(excerpt_text) AS score FROM excerpt_text WHERE excerpt_text MATCH ? "
+            "ORDER BY score, rowid LIMIT ?) AS b LEFT JOIN excerpts e ON e.id = b.id "
+            "LEFT JOIN documents d ON d.id = e.document_id ORDER BY b.score, b.id",
+            [query, best]).fetchall()
+        found = [r[:3] for r in ranked if r[3]]
+        if len(found) >= limit or len(ranked) < best:  # else: not enough among the best
+            return found[:limit]
     return store.conn.execute(
         "SELECT e.id, e.document_id, e.n FROM excerpt_text JOIN excerpts e "
-        f"ON e.id = excerpt_text.rowid WHERE excerpt_text MATCH ? AND {_FOUND} "
-        f"AND e.document_id IN (SELECT value FROM json_each(?)) {where} "
-        "ORDER BY excerpt_text.rank, e.id LIMIT ?",
-        [query, json.dumps(list(document_ids)), *params,
-         -1 if limit is None else limit]).fetchall()
+        "ON e.id = excerpt_text.rowid JOIN documents d ON d.id = e.document_id "
+        f"AND d.active = 1 WHERE excerpt_text MATCH ? AND {_FOUND} {where} "
+        "ORDER BY bm25(excerpt_text), e.id LIMIT ?",
+        [query, *params, -1 if limit is None else limit]).fetchall()
 
 
 def active_documents(store: Connection) -> list[tuple[int, str, str]]:
