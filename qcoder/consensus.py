@@ -25,7 +25,14 @@ import numpy as np
 from .coding import Coding, Outcome, check_coder
 from .errors import InputError, QcoderError
 from .project.codebook import Codebook
-from .reliability.agreement import CONSENSUS, MIN_UNITS, AgreementData, disagreement_pairs, report
+from .reliability.agreement import (
+    CONSENSUS,
+    MIN_UNITS,
+    AgreementData,
+    disagreement_pairs,
+    needs_decision,
+    report,
+)
 from .reliability.data import excerpt_refs, load_agreement_data, select_case, select_coders
 from .store import codings as db
 from .store import events
@@ -309,8 +316,10 @@ class Consensus:
         code_ids = [c.id for c in self.codebook if not c.exclusive and c.id in data.code_ids]
         reviewers = data.reviewed.sum(axis=0)
         pairable = reviewers >= 2
-        # Disputed excerpts follow the roll-up rule (as the queue does); a coding is carried
-        # only when every reviewer applied that very code.
+        # One roll-up rule (agreement's and the queue's): a code is agreed where every
+        # reviewer applied it or a code below it. It is carried where some reviewer applied
+        # the code itself (``needs_decision``): a parent coded only through its children
+        # comes with them, as consensus then has the parent exactly when it has one of them.
         disputed_ids, _ = disagreement_pairs(data, self._code_ids(None), list(self.coders))
         disputed = np.isin(data.excerpt_ids, disputed_ids)
         have = self.store.coded_pairs(CONSENSUS)
@@ -320,8 +329,9 @@ class Consensus:
         taken = {(e, groups[c]) for e, c in have if groups.get(c)}
         codings: list[tuple[int, str]] = []
         for code_id in code_ids:
-            appliers = (data.applied[data.code_ids.index(code_id)] & data.reviewed).sum(axis=0)
-            for excerpt_id in data.excerpt_ids[pairable & (appliers == reviewers)].tolist():
+            appliers = (data.rolled_up(code_id) & data.reviewed).sum(axis=0)
+            agreed_on = pairable & (appliers == reviewers) & needs_decision(data, code_id)
+            for excerpt_id in data.excerpt_ids[agreed_on].tolist():
                 if (excerpt_id, code_id) in skip or (excerpt_id, groups[code_id]) in taken:
                     continue
                 codings.append((excerpt_id, code_id))

@@ -107,3 +107,31 @@ def test_deciding_the_queue_settles_every_disagreement(coded: Cli, store: Store)
     assert progress.finished and lead.queue() == []
     status = json.loads(coded.ok("consensus", "--json").stdout)
     assert status["total"] == 0
+
+
+def test_auto_agreed_carries_a_parent_one_coder_applied_and_the_other_through_a_child(
+        cli: Cli, store: Store, tmp_path) -> None:
+    """ann applies a parent, bob only its child: under the roll-up rule they agree on the
+    parent, so consensus gets it at once and only the child waits for a decision. Where
+    both coded a parent only through different children, the decisions on the children
+    settle it (nothing is carried for the parent itself)."""
+    refs = sorted(store.excerpt_ids_by_ref())
+    one, two = refs[0], refs[1]
+    rows = [(one, "linkage", "ann"), (one, "linkage-visa", "bob"),
+            (two, "framing-security", "ann"), (two, "framing-development", "bob")]
+    path = tmp_path / "codings.csv"
+    path.write_text("excerpt,code,coder\n" + "".join(f"{e},{c},{k}\n" for e, c, k in rows),
+                    encoding="utf-8")
+    cli.ok("codings", "import", str(path))
+    agreement = json.loads(cli.ok("agreement", "--json").stdout)
+    linkage = next(r for r in agreement["codes"] if r["id"] == "linkage")
+    assert linkage["percent_agreement"] == 100  # agreed on the parent, rolled up
+    cli.ok("consensus", "--auto-agreed", coder="lead")
+    ids = store.excerpt_ids_by_ref()
+    assert set(store.codes_of(ids[one], "consensus")) == {"linkage"}
+    assert set(store.codes_of(ids[two], "consensus")) == set()
+    assert sorted(queue_of(cli)) == [(one, "linkage-visa"), (two, "framing-development"),
+                                     (two, "framing-security")]
+    cli.ok("consensus", "--excerpt", one, "--code", "linkage-visa", "--drop", "--reason",
+           "no visa offered", coder="lead")
+    assert set(store.codes_of(ids[one], "consensus")) == {"linkage"}  # the parent stays
