@@ -279,6 +279,43 @@ def test_events_are_merged_once_with_shared_history_not_duplicated(lead: Store) 
     assert ("alpha/interview-1#3", "linkage-visa", "amira", None) in codings(lead.path)
 
 
+def events_schema(path: Path) -> set[tuple]:
+    return rows(path, "SELECT name, sql FROM sqlite_master WHERE tbl_name = 'events'")
+
+
+def test_a_long_history_merged_through_rebuilt_indexes_equals_one_merged_row_by_row(
+        lead: Store, project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A history much longer than ours comes in with the events indexes dropped and built
+    again: the same events as row by row, the same indexes after, none lost in a dry run."""
+    apply(lead.path, "amira", "alpha/interview-1#1", "framing-security")
+    laptop = copy_of(lead, "amira")
+    with Store(laptop) as store:
+        coding = Coding(store, store.codebook(), "amira")
+        for excerpt in store.excerpts():
+            coding.toggle(excerpt.id, "linkage-visa")
+        coding.undo()
+    by_row = lead.path.parent / "by-row.db"
+    with closing(sqlite3.connect(by_row)) as dst:
+        lead.conn.backup(dst)
+    schema = events_schema(lead.path)
+    history = "SELECT action_id, coder, kind, excerpt_id, code_id, before, after, state, uid " \
+              "FROM events"
+    with Store(by_row) as store:
+        plain = merge_database(store, laptop)
+    monkeypatch.setattr("qcoder.store.merge.REBUILD_MIN", 1)
+    untouched = dump(lead.path)
+    merge_database(lead, laptop, dry_run=True)
+    assert dump(lead.path) == untouched
+    rebuilt = merge_database(lead, laptop)
+    assert rebuilt.events == plain.events > lead.scalar("SELECT COUNT(*) FROM events") / 2
+    assert rows(lead.path, history) == rows(by_row, history)
+    assert events_schema(lead.path) == schema
+    assert lead.scalar("PRAGMA integrity_check") == "ok"
+    plan = " ".join(r[3] for r in lead.query(
+        "EXPLAIN QUERY PLAN SELECT id FROM events WHERE uid = 'x'"))
+    assert "events_uid" in plan
+
+
 def schema2_db(root: Path, path: Path) -> None:
     """A database of the project written by a qcoder before migration 3, with history."""
     with closing(sqlite3.connect(path, isolation_level=None)) as conn:
