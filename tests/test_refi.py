@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import io
 import re
 import uuid
 import zipfile
@@ -519,6 +520,37 @@ def test_writer_refuses_inconsistent_models(tmp_path):
     with pytest.raises(RefiError, match="without codes"):
         refi.write_qdc([], tmp_path / "x.qdc")
     assert not (tmp_path / "x.qdpx").exists()
+
+
+def test_writer_error_in_a_late_source_leaves_the_old_file_and_no_partial_one(tmp_path):
+    out = tmp_path / "x.qdpx"
+    refi.write_qdpx(sample_project(), out)
+    before = out.read_bytes()
+    project = sample_project()
+    project.sources[-1].selections.append(RefiSelection(stable_guid("late"), 0, 10**6))
+    with pytest.raises(RefiError, match="outside its text"):
+        refi.write_qdpx(project, out)
+    assert out.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["x.qdpx"]
+
+
+def test_project_qde_is_laid_out_as_lxml_writes_its_tree(tmp_path):
+    """The sources are written as text: the document is the one lxml writes (two-space
+    indentation) for the same elements, with awkward names and memos escaped alike."""
+    from lxml import etree
+
+    project = sample_project()
+    project.name = 'Quotes " & <angles> \ttab'
+    project.sources[1].name = "R&D <draft> \"final\"\nsecond line"
+    project.sources[0].selections[0].codings[1].note = "a <memo> & more\r\nline"
+    with zipfile.ZipFile(io.BytesIO(refi.dump_qdpx(project, created="2024-05-01T10:00:00Z"))) \
+            as zf:
+        written = zf.read("project.qde")
+        assert {i.compress_type for i in zf.infolist()} == {zipfile.ZIP_DEFLATED}
+    root = etree.fromstring(written)
+    etree.indent(root, space="  ")
+    assert etree.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n" == written
+    assert b"<Sources>" in written and written.count(b"<TextSource ") == 2
 
 
 # ------------------------------------------------------------------ GUIDs, codebook

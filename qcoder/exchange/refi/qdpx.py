@@ -23,13 +23,13 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import IO, Any
 from xml.etree import ElementTree as ET
 
 from lxml import etree as LX
 
 from ...errors import QcoderError
-from ...export.atomic import ExportError, write_bytes
+from ...export.atomic import ExportError, atomic_file, write_bytes
 from ...project.formats.archive import inflation_problem, limits
 
 CODEBOOK_NS = "urn:QDA-XML:codebook:1.0"
@@ -41,6 +41,9 @@ GUID_NAMESPACE = uuid.UUID("c38735f2-3b5d-59ce-b4b5-326040bb7f2f")
 _NAMESPACE_BYTES = GUID_NAMESPACE.bytes
 # The earliest date a zip entry can carry; a fixed stamp keeps exports byte-stable.
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
+# zlib level of the archive's entries: level 1 packs the XML and texts about 12% larger than
+# the default 6 in less than half the time (benchmarks/bench_exports.py)
+ZIP_LEVEL = 1
 MAX_LISTED = 3
 
 _GUID_RE = re.compile(
@@ -1092,6 +1095,10 @@ def _datetime(value: datetime | str) -> str:
 
 
 class _ProjectWriter:
+    """Writes ``project.qde``: the small parts are built and serialised by lxml; the sources,
+    which hold nearly all of it, are written as text in the same layout (their attributes
+    are GUIDs and numbers, which need no escaping), one source at a time."""
+
     def __init__(self, project: RefiProject,
                  progress: Callable[[int, int], None] | None = None) -> None:
         self.project = project
@@ -1100,6 +1107,8 @@ class _ProjectWriter:
         self.codes = {normalize_guid(c.guid) for c, _ in iter_codes(project.codes)}
         self.guids: set[str] = set()
         self.notes: dict[str, tuple[RefiNote, str | None]] = {}
+        self._user_refs: dict[str, str] = {}  # a coding's user GUID as given → normalised
+        self._code_refs: dict[str, str] = {}
 
     def unique(self, guid: str, what: str) -> str:
         g = normalize_guid(guid)
@@ -1121,12 +1130,10 @@ class _ProjectWriter:
         self.notes.setdefault(g, (note, user))
         return g
 
-    def build(self, origin: str, created: datetime | str | None) -> Any:
+    def write(self, out: IO[bytes], origin: str, created: datetime | str | None) -> None:
+        """The whole ``project.qde`` into ``out``, each source as soon as it is made."""
         p = self.project
-        root = LX.Element("Project", {"name": _clean(p.name), "origin": _clean(origin)},
-                          nsmap={None: PROJECT_NS})
-        if created is not None:
-            root.set("creationDateTime", _datetime(created))
+        root = self._root(origin, created)
         if p.users:
             users = _sub(root, "Users")
             for u in p.users:
@@ -1138,12 +1145,7 @@ class _ProjectWriter:
                 self.unique(g, "code")
         project_notes = [self.note(n, self.user_ref(n.user_guid, f"note {n.guid}"))
                          for n in p.notes]
-        sources_el = LX.Element("Sources")
-        source_guids = set()
-        for done, s in enumerate(p.sources, 1):
-            source_guids.add(self.source(sources_el, s))
-            if self.progress:
-                self.progress(done, len(p.sources))
+        source_guids = {normalize_guid(s.guid) for s in p.sources}
         if p.cases:
             cases = _sub(root, "Cases")
             for case in p.cases:
@@ -1155,8 +1157,18 @@ class _ProjectWriter:
                     if normalize_guid(sg) not in source_guids:
                         raise RefiError(f"case '{case.name}': source {sg} is not in the project")
                     _sub(el, "SourceRef", targetGUID=normalize_guid(sg))
-        if len(sources_el):
-            root.append(sources_el)
+        if p.sources:
+            # What comes before the sources, then each source, then what comes after: one
+            # document with lxml's layout (``<`` in text and attributes is always escaped,
+            # so the empty place holder ``<Sources/>`` is where the sources go).
+            LX.SubElement(root, "Sources")
+            out.write(_serialize(root).split(b"<Sources/>", 1)[0] + b"<Sources>\n")
+            for done, s in enumerate(p.sources, 1):
+                out.write(self.source(s).encode("utf-8"))
+                if self.progress:
+                    self.progress(done, len(p.sources))
+            root = self._root(origin, created)
+            LX.SubElement(root, "Sources")
         if self.notes:
             notes = _sub(root, "Notes")
             for g, (note, user) in self.notes.items():
@@ -1165,41 +1177,85 @@ class _ProjectWriter:
                 _text_el(el, "PlainTextContent", note.text)
         for g in project_notes:
             _sub(root, "NoteRef", targetGUID=g)
+        document = _serialize(root)
+        out.write(b"  </Sources>" + document.split(b"<Sources/>", 1)[1] if p.sources
+                  else document)
+
+    def _root(self, origin: str, created: datetime | str | None) -> Any:
+        root = LX.Element("Project", {"name": _clean(self.project.name),
+                                      "origin": _clean(origin)}, nsmap={None: PROJECT_NS})
+        if created is not None:
+            root.set("creationDateTime", _datetime(created))
         return root
 
-    def source(self, parent: Any, s: RefiSource) -> str:
+    def source(self, s: RefiSource) -> str:
+        """Check ``s``; its ``<TextSource>`` element, indented as in the document."""
         guid = self.unique(s.guid, f"source '{s.name}'")
-        el = _sub(parent, "TextSource", guid=guid, name=s.name or None,
+        el = _sub(LX.Element("Sources"), "TextSource", guid=guid, name=s.name or None,
                   plainTextPath=f"{INTERNAL}{guid}.txt")
+        tag = LX.tostring(el, encoding="unicode")
+        if not s.selections:
+            return f"    {tag}\n"
+        lines = [f"    {tag[:-2]}>\n"]
+        add = lines.append
+        users, codes, used = self._user_refs, self._code_refs, self.guids
+        length = len(s.text)
         for sel in sorted(s.selections, key=lambda x: (x.start, x.end, normalize_guid(x.guid))):
-            what = f"selection {sel.guid} of source '{s.name}'"
-            if not 0 <= sel.start <= sel.end <= len(s.text):
-                raise RefiError(f"{what}: offsets {sel.start}-{sel.end} are outside its text "
-                                f"({len(s.text)} characters)")
-            sguid = self.unique(sel.guid, what)
-            # GUIDs (normalised) and numbers need no cleaning: the elements are made directly
-            sel_el = LX.SubElement(el, "PlainTextSelection", guid=sguid,
-                                   startPosition=str(sel.start), endPosition=str(sel.end))
+            if not 0 <= sel.start <= sel.end <= length:
+                raise RefiError(f"selection {sel.guid} of source '{s.name}': offsets "
+                                f"{sel.start}-{sel.end} are outside its text ({length} "
+                                "characters)")
+            sguid = self.unique(sel.guid, f"selection {sel.guid} of source '{s.name}'")
+            opening = (f'      <PlainTextSelection guid="{sguid}" startPosition="{sel.start}" '
+                       f'endPosition="{sel.end}"')
+            if not sel.codings and not sel.notes:
+                add(opening + "/>\n")
+                continue
+            add(opening + ">\n")
+            keyed = []
+            for c in sel.codings:
+                user = users.get(c.user_guid) or self._user(c.user_guid, sel, s)
+                code = codes.get(c.code_guid) or self._code(c.code_guid, sel, s)
+                keyed.append((user, code, c.note))
+            keyed.sort(key=lambda k: (k[0], k[1]))
             written: set[tuple[str, str]] = set()
-            for c in sorted(sel.codings, key=lambda c: (normalize_guid(c.user_guid),
-                                                        normalize_guid(c.code_guid))):
-                code, user = normalize_guid(c.code_guid), self.user_ref(c.user_guid, what)
-                assert user is not None
-                if code not in self.codes:
-                    raise RefiError(f"{what}: code {code} is not in the codebook")
+            for user, code, note in keyed:
                 if (code, user) in written:
                     continue
                 written.add((code, user))
-                cguid = self.unique(stable_guid("coding", sguid, code, user), what)
-                coding = LX.SubElement(sel_el, "Coding", guid=cguid, creatingUser=user)
-                LX.SubElement(coding, "CodeRef", targetGUID=code)
-                if c.note.strip():
-                    note = RefiNote(guid=stable_guid("coding-note", cguid), text=c.note)
-                    _sub(coding, "NoteRef", targetGUID=self.note(note, user))
+                cguid = stable_guid("coding", sguid, code, user)  # canonical already
+                if cguid in used:
+                    raise RefiError(f"selection {sel.guid} of source '{s.name}': GUID {cguid} "
+                                    "is used twice")
+                used.add(cguid)
+                add(f'        <Coding guid="{cguid}" creatingUser="{user}">\n'
+                    f'          <CodeRef targetGUID="{code}"/>\n')
+                if note.strip():
+                    ref = self.note(RefiNote(guid=stable_guid("coding-note", cguid), text=note),
+                                    user)
+                    add(f'          <NoteRef targetGUID="{ref}"/>\n')
+                add("        </Coding>\n")
             for n in sel.notes:
-                ref = self.note(n, self.user_ref(n.user_guid, what))
-                _sub(sel_el, "NoteRef", targetGUID=ref)
-        return guid
+                ref = self.note(n, self.user_ref(n.user_guid, f"selection {sel.guid} of "
+                                                              f"source '{s.name}'"))
+                add(f'        <NoteRef targetGUID="{ref}"/>\n')
+            add("      </PlainTextSelection>\n")
+        add("    </TextSource>\n")
+        return "".join(lines)
+
+    def _user(self, guid: str, sel: RefiSelection, s: RefiSource) -> str:
+        user = self.user_ref(guid, f"selection {sel.guid} of source '{s.name}'")
+        assert user is not None
+        self._user_refs[guid] = user
+        return user
+
+    def _code(self, guid: str, sel: RefiSelection, s: RefiSource) -> str:
+        code = normalize_guid(guid)
+        if code not in self.codes:
+            raise RefiError(f"selection {sel.guid} of source '{s.name}': code {code} is not "
+                            "in the codebook")
+        self._code_refs[guid] = code
+        return code
 
 
 def source_entries(project: RefiProject) -> dict[str, bytes]:
@@ -1208,22 +1264,46 @@ def source_entries(project: RefiProject) -> dict[str, bytes]:
             for s in project.sources}
 
 
+def _entry(name: str) -> zipfile.ZipInfo:
+    info = zipfile.ZipInfo(name, date_time=ZIP_EPOCH)
+    info.compress_type = zipfile.ZIP_DEFLATED
+    # an entry's own level (the archive's applies only to entries named by a string); the
+    # attribute's name up to Python 3.12, an alias of ``compress_level`` since 3.13
+    info._compresslevel = ZIP_LEVEL  # type: ignore[attr-defined]
+    info.create_system = 3  # unix; the default depends on the platform
+    info.external_attr = 0o644 << 16
+    return info
+
+
+def _write_archive(out: IO[bytes], project: RefiProject, origin: str,
+                   created: datetime | str | None,
+                   progress: Callable[[int, int], None] | None) -> None:
+    """The ``.qdpx`` archive into ``out`` (seekable), ``project.qde`` written as it is made."""
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
+        with zf.open(_entry("project.qde"), "w", force_zip64=_may_be_large(project)) as entry:
+            _ProjectWriter(project, progress).write(entry, origin, created)
+        for name, data in sorted(source_entries(project).items()):
+            zf.writestr(_entry(name), data)
+
+
+def _may_be_large(project: RefiProject) -> bool:
+    """Whether ``project.qde`` could pass the 4 GiB a plain zip entry holds (its entry then
+    needs ZIP64 from the start): a generous bound of its size, from what it holds."""
+    size = sum(len(n.text) for n in project.notes)
+    for s in project.sources:
+        for sel in s.selections:
+            size += 512 * (1 + len(sel.codings) + len(sel.notes))
+            size += sum(len(c.note) for c in sel.codings) + sum(len(n.text) for n in sel.notes)
+    return 6 * size > zipfile.ZIP64_LIMIT  # every character escaped at worst (``&quot;``)
+
+
 def dump_qdpx(project: RefiProject, origin: str = "qcoder",
               created: datetime | str | None = None,
               progress: Callable[[int, int], None] | None = None) -> bytes:
     """The bytes of a ``.qdpx`` archive for ``project`` (see :func:`write_qdpx`);
     ``progress(done, total)`` is called after each source."""
-    root = _ProjectWriter(project, progress).build(origin, created)
-    entries = {"project.qde": _serialize(root)}
-    entries.update(sorted(source_entries(project).items()))
     buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-        for name, data in entries.items():
-            info = zipfile.ZipInfo(name, date_time=ZIP_EPOCH)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.create_system = 3  # unix; the default depends on the platform
-            info.external_attr = 0o644 << 16
-            zf.writestr(info, data)
+    _write_archive(buf, project, origin, created, progress)
     return buf.getvalue()
 
 
@@ -1236,9 +1316,14 @@ def write_qdpx(project: RefiProject, path: str | Path, origin: str = "qcoder",
     codings by user and code; each coding holds one ``<CodeRef>`` and names its user;
     memos become ``<Note>``s. ``created`` (if given) becomes ``creationDateTime``.
     Raises :class:`RefiError` if the model is inconsistent (unknown code or user, offsets
-    outside the text, a GUID used twice). ``progress(done, total)``: after each source.
+    outside the text, a GUID used twice), and then leaves ``path`` as it was.
+    ``progress(done, total)``: after each source.
     """
-    _write_bytes(path, dump_qdpx(project, origin, created, progress))
+    try:
+        with atomic_file(path) as fh:
+            _write_archive(fh, project, origin, created, progress)
+    except ExportError as exc:
+        raise RefiError(str(exc)) from None
 
 
 def _write_bytes(path: str | Path, data: bytes) -> None:
