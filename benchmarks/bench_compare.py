@@ -75,7 +75,8 @@ def generate(store: Store, excerpts: int, seed: int = 0) -> None:
             [(i + 1, f"x{i}", int(doc_of[i]), i + 1, f"Synthetic excerpt {i} about partnership.")
              for i in range(excerpts)])
         stamp = "2024-01-01T00:00:00"
-        conn.executemany("INSERT INTO coders (name, created) VALUES (?, ?)", [(c, stamp) for c in CODERS])
+        conn.executemany("INSERT INTO coders (name, created) VALUES (?, ?)",
+                         [(c, stamp) for c in CODERS])
         conn.executemany("INSERT INTO reviews (excerpt_id, coder, reviewed_at) VALUES (?, ?, ?)",
                          [(i + 1, c, stamp) for c in CODERS for i in range(excerpts)])
         prevalence = rng.dirichlet(np.ones(len(plain)) * 0.5)
