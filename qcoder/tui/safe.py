@@ -2,17 +2,34 @@
 
 Every widget that shows document text, memos, labels, coder or file names takes its content
 through :func:`safe` (the ``Static`` here does it on every update, the trees on every label,
-the app on every notification).
+the app on every notification), and the TUI builds its styled text with the :class:`Text`
+here, never Rich's: Rich (and Textual's ``Content``) *delete* BEL, backspace, VT, FF and CR
+from every string given to them, so a ``safe`` applied afterwards finds nothing to show and
+the offsets of the styles after them (a selection, a search hit) shift by one each.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from rich.text import Text
+from rich.text import Text as RichText
 from textual.widgets import Static as _Static
 
 from ..safe_text import is_safe, visible
+
+
+class Text(RichText):
+    """A Rich ``Text`` whose strings are made :func:`~qcoder.safe_text.visible` before Rich
+    sees them (one sign for one character: offsets into the text stay valid)."""
+
+    def __init__(self, text: str = "", *args: Any, **kwargs: Any) -> None:
+        super().__init__(visible(text), *args, **kwargs)
+
+    def append(self, text: Any, style: Any = None) -> Text:
+        if isinstance(text, str):
+            text = visible(text)
+        super().append(text, style)
+        return self
 
 
 def safe(content: Any, style: str = "") -> Any:
@@ -23,7 +40,7 @@ def safe(content: Any, style: str = "") -> Any:
         return Text("", style=style)
     if isinstance(content, str):
         return Text(visible(content), style=style)
-    if isinstance(content, Text):
+    if isinstance(content, RichText):
         if is_safe(content.plain):
             return content
         shown = content.copy()

@@ -97,3 +97,27 @@ def test_hostile_text_sends_no_terminal_command_on_any_screen(tmp_path: Path) ->
     assert "Security [/oops]" in seen[1]  # help lists the code keys
     with open_store(root) as store:  # the memo screen closed unchanged: the bytes stay
         assert "\x1b]0;MEMO\x07" in store.memo_of(target, "ann")
+
+
+def test_the_workbench_builds_styled_text_only_with_its_safe_text() -> None:
+    """Rich's ``Text`` deletes BEL, BS, VT, FF and CR from a string before ``safe`` can show
+    them (and shifts the styles after them): every TUI module takes ``Text`` from
+    ``qcoder.tui.safe``, whose ``Text`` shows them as signs, one for one."""
+    import ast
+
+    import qcoder.tui
+    from qcoder.tui.safe import Text
+
+    assert Text("a\x07b\x08c\x0bd\x0ce\rf").plain == "a␇b␈c␋d␌e␍f"
+    styled = Text.assemble(("x\x07", "bold"), "y")
+    styled.append("\x07z", style="italic")
+    assert styled.plain == "x␇y␇z" and styled.spans[-1].start == 3
+    root = Path(qcoder.tui.__file__).parent
+    found = []
+    for path in sorted(root.rglob("*.py")):
+        if path.name == "safe.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module in ("rich.text", "textual.content"):
+                found.append(f"{path.relative_to(root)}: from {node.module} import ...")
+    assert found == []

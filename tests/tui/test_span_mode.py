@@ -123,3 +123,55 @@ def test_the_picker_codes_the_selected_span(two_sentences: Path) -> None:
 
     drive(two_sentences, steps)
     assert span_codings(two_sentences) == [(f"{TURN[:-2]}#s1", SECOND, "ptype-capacity")]
+
+
+def test_control_characters_and_markup_in_the_text_show_as_signs_everywhere(
+        tmp_path: Path) -> None:
+    """ESC, BEL and ``[bold]`` in a turn: the list row, the excerpt, the selection bar and
+    the "My spans" line all show ␛ and ␇ (Rich would delete a BEL, shifting every offset
+    after it) and the brackets as typed; the highlighted selection is exactly its quote."""
+    from qcoder.safe_text import visible
+
+    root = make_workbench_project(tmp_path / "proj")
+    path = root / "cases" / "alpha" / "interview.txt"
+    text = path.read_text(encoding="utf-8")
+    old = "Official: With talks on returns, and then money for equipment followed."
+    hostile = "Official: Talks\x07 \x1b[31mon [bold]returns[/bold]."
+    path.write_text(text.replace(old, f"{hostile} {SECOND}"), encoding="utf-8")
+    shown_hostile = "Talks␇ ␛[31mon [bold]returns[/bold]."
+
+    async def steps(app, pilot) -> None:
+        await _go_to_turn(app, pilot)
+        view = app.screen.query_one("#excerpt")
+        body = view.part("excerpt-text")
+        assert body.plain.startswith(f"Official: {shown_hostile}"), body.plain
+        shown = "\n".join(screen_text(app))
+        assert "Talks␇ ␛[31mon" in shown and "[bold]returns[/bold]" in shown, shown
+        assert "\x07" not in shown and "\x1b" not in shown
+        await pilot.press("V")
+        await pilot.pause()
+        bar = app.screen.query_one(SelectionBar)
+        assert shown_hostile in bar.render().plain
+        body = view.part("excerpt-text")
+        selected = [(s.start, s.end) for s in body.spans if "reverse" in str(s.style)]
+        assert [body.plain[a:b] for a, b in selected] == [visible(hostile)]
+        await pilot.press("s")
+        await pilot.pause()
+        codes = view.part("excerpt-codes").plain
+        assert "My spans" in codes and "Talks␇ ␛[31mon [bold]returns[" in codes, codes
+        shown = "\n".join(screen_text(app))
+        assert shown.count("Talks␇ ␛[31mon") >= 2, shown  # the excerpt and the "My spans" line
+        await pilot.press("escape", "slash", *"returns", "enter")  # text contains
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        body = view.part("excerpt-text")
+        hits = [body.plain[s.start:s.end] for s in body.spans if "reverse" in str(s.style)]
+        assert hits == ["returns"]  # found after the BEL, highlighted where it is
+        await pilot.press("escape", "slash", *"Talks", "enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        rows = [line for line in screen_text(app) if "i#2 Off: Talks␇ ␛" in line]
+        assert rows, screen_text(app)  # the filter list's row
+
+    drive(root, steps)
+    assert span_codings(root) == [(f"{TURN[:-2]}#s1", hostile, "framing-security")]

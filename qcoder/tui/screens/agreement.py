@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import sqlite3
 
-from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.screen import Screen
@@ -20,7 +19,7 @@ from ...constants import DEFAULT_SEED
 from ...errors import QcoderError
 from ...figures.bars import LEGEND, bar_text, scale
 from ..keymap import bindings
-from ..safe import Static, safe
+from ..safe import Static, Text, safe
 from ..session import Session
 
 RESAMPLES = 1000

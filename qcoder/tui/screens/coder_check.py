@@ -3,13 +3,12 @@ typo never starts a second coder silently."""
 
 from __future__ import annotations
 
-from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
 
-from ..safe import Static
+from ..safe import Static, Text
 
 
 class CoderCheck(Screen[str]):

@@ -6,7 +6,6 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 
-from rich.text import Text
 from textual import events, on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
@@ -29,7 +28,7 @@ from ...stamps import StaleCheck
 from ...store.database import Store
 from ..codebook_watch import CodebookWatch
 from ..keymap import bindings, code_keys, display
-from ..safe import Static
+from ..safe import Static, Text
 from ..session import Session
 from ..widgets.codebook_panel import CodebookPanel, CodeTree
 from ..widgets.excerpt_list import ExcerptList

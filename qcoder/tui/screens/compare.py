@@ -17,7 +17,6 @@ import sqlite3
 from dataclasses import dataclass
 
 from rich.style import Style
-from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Vertical
@@ -30,7 +29,7 @@ from ...errors import QcoderError
 from ...safe_text import one_line
 from ...store.database import CONSENSUS
 from ..keymap import bindings, display
-from ..safe import Static, safe
+from ..safe import Static, Text, safe
 from ..session import Session
 
 MEASURES = ("percent", "count", "documents")

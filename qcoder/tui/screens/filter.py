@@ -3,7 +3,6 @@ or excerpts whose text contains what was typed."""
 
 from __future__ import annotations
 
-from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Input, OptionList
@@ -11,7 +10,7 @@ from textual.widgets.option_list import Option
 
 from ...navigation import Filter
 from ...project.codebook import Codebook
-from ..safe import Static, safe
+from ..safe import Static, Text, safe
 from .picker import rank
 from .search_dialog import SearchDialog
 

@@ -6,7 +6,6 @@ from pathlib import Path
 
 from rich.console import Group
 from rich.table import Table
-from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
@@ -14,7 +13,7 @@ from textual.screen import ModalScreen
 
 from ...project.codebook import Codebook
 from ..keymap import COMMANDS, SCOPE_TITLES, display, keymap_path
-from ..safe import Static, safe
+from ..safe import Static, Text, safe
 
 
 def help_renderable(keymap: dict[str, str], codebook: Codebook | None,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Input, OptionList
@@ -10,7 +9,7 @@ from textual.widgets.option_list import Option
 
 from ...project.codebook import Codebook
 from ...store.memos import MemoRow
-from ..safe import Static, safe
+from ..safe import Static, Text, safe
 from ..widgets.excerpt_view import code_label
 from .search_dialog import SearchDialog
 

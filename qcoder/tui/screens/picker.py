@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical
@@ -11,7 +10,7 @@ from textual.widgets import Input, OptionList
 from textual.widgets.option_list import Option
 
 from ...project.codebook import Code, Codebook
-from ..safe import Static, safe
+from ..safe import Static, Text, safe
 from ..widgets.codebook_panel import definition_text
 from .search_dialog import SearchDialog
 

@@ -9,7 +9,6 @@ own connection, so the screen never freezes on a large project.
 
 from __future__ import annotations
 
-from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -24,7 +23,7 @@ from ...reliability.agreement import CodeAgreement
 from ...reliability.data import DEFAULT_SEED, project_agreement
 from ...store.database import CONSENSUS, Store
 from ..keymap import bindings
-from ..safe import Static
+from ..safe import Static, Text
 from ..session import Session
 from ..widgets.excerpt_view import code_label
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from contextlib import suppress
 
-from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
@@ -13,7 +12,7 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option, OptionDoesNotExist
 
 from ...project.codebook import Code, Codebook
-from ..safe import Static, safe
+from ..safe import Static, Text, safe
 
 
 def definition_text(code: Code, codebook: Codebook) -> Text:

@@ -8,7 +8,6 @@ three parts to lines once per excerpt and width, and redraws only itself.
 from __future__ import annotations
 
 from rich.segment import Segment
-from rich.text import Text
 from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -16,7 +15,7 @@ from textual.style import Style
 from textual.visual import Visual, visualize
 from textual.widget import Widget
 
-from ..safe import safe
+from ..safe import Text, safe
 
 #: The parts, top to bottom: the end of the excerpt before, the excerpt, the next one's start.
 PARTS = ("context-before", "excerpt-text", "context-after")

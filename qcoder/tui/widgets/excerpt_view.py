@@ -6,7 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from rich.cells import cell_len
-from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
 
@@ -15,7 +14,7 @@ from ...project.formats.model import timecode
 from ...spans import Selection, SpanLine
 from ...stamps import STALE_LEGEND, STALE_MARK
 from ...store.database import ExcerptRow
-from ..safe import Static
+from ..safe import RichText, Static, Text
 from .excerpt_body import PARTS, ExcerptBody
 from .span_select import SelectionBar
 
@@ -91,7 +90,7 @@ class ExcerptView(Vertical):
     def part(self, part: str) -> Text | None:
         """What a part shows (``excerpt-text``, ``excerpt-codes``, …)."""
         shown = self._shown.get(part)
-        return shown if isinstance(shown, Text) else None
+        return shown if isinstance(shown, RichText) else None
 
     def compose(self) -> ComposeResult:
         yield Static(id="excerpt-ref")

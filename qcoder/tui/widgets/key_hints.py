@@ -5,10 +5,8 @@ A plain line instead of Textual's Footer: it is drawn once, not rebuilt on every
 
 from __future__ import annotations
 
-from rich.text import Text
-
 from ..keymap import COMMANDS, display
-from ..safe import Static
+from ..safe import Static, Text
 
 
 def hints(keymap: dict[str, str], scopes: tuple[str, ...]) -> Text:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.message import Message
@@ -10,7 +9,7 @@ from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
 from ...navigation import DocumentEntry, DocumentLines, Navigation
-from ..safe import SafeLabels, Static
+from ..safe import SafeLabels, Static, Text
 from .excerpt_list import ExcerptList, LineSource
 
 NodeData = tuple[str, str | int]

@@ -3,13 +3,12 @@ selection by words and sentences while it has focus; a code's key codes just tha
 
 from __future__ import annotations
 
-from rich.text import Text
 from textual.message import Message
 
 from ... import spans
 from ...safe_text import one_line
 from ..keymap import bindings, display
-from ..safe import Static
+from ..safe import Static, Text
 
 
 class SelectionBar(Static, can_focus=True):

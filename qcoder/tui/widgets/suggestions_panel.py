@@ -6,11 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from rich.text import Text
-
 from ...project.codebook import Codebook
 from ..keymap import display
-from ..safe import Static
+from ..safe import Static, Text
 
 
 class SuggestionsPanel(Static):
