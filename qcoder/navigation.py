@@ -33,7 +33,8 @@ class Filter:
         return self.kind != "all"
 
     def describe(self, codebook: Codebook | None = None, short: bool = False) -> str:
-        """A phrase for the UI, e.g. ``coded with Security framing`` (``short``: the label)."""
+        """A phrase for the UI, e.g. ``coded with Security framing (or a span in it)``
+        (``short``: the label)."""
         if self.kind == "unreviewed":
             return "not reviewed" if short else "not yet reviewed"
         if self.kind == "memo":
@@ -41,7 +42,8 @@ class Filter:
         if self.kind == "code":
             label = (codebook[self.value].label if codebook is not None
                      and self.value in codebook else self.value)
-            return label if short else f"coded with {label}"
+            # a paragraph is kept for a span inside it coded so, too: the row says it
+            return f"{label} (or a span)" if short else f"coded with {label} (or a span in it)"
         if self.kind == "search":
             return f"“{self.value}”" if short else f"text contains “{self.value}”"
         if self.kind == "words":

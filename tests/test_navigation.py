@@ -192,7 +192,7 @@ def test_coder_progress_counts_reviews_not_codes(store: Store) -> None:
 
 def test_filter_descriptions_name_codes_by_label(store: Store) -> None:
     book = store.codebook()
-    assert Filter("code", "stance-pro").describe(book) == "coded with In favour"
+    assert Filter("code", "stance-pro").describe(book) == "coded with In favour (or a span in it)"
     assert not Filter().active and Filter("memo").active
 
 

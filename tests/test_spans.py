@@ -92,6 +92,28 @@ def test_status_counts_spans_apart_from_the_paragraphs(cli: Cli) -> None:
                                                           "spans"]
 
 
+def test_the_code_filter_keeps_a_paragraph_whose_span_carries_the_code(cli: Cli) -> None:
+    from qcoder.navigation import Filter
+
+    store, excerpt_id = code_sentence(cli, "framing-security")  # ann: a span inside #2
+    paragraph = store.excerpt_by_ref("alpha/interview-1#2")
+    assert paragraph is not None and store.codes_of(paragraph.id, "ann") == {}
+    other = store.excerpt_by_ref("alpha/interview-1#4")
+    assert other is not None
+    Coding(store, store.codebook(), "ann").apply(other.id, "framing-security")
+    nav = Navigation(store, "ann", store.codebook())
+    found = nav.matching(Filter("code", "framing-security"))
+    assert list(found) == [paragraph.id, other.id]  # corpus order; never the span itself
+    assert list(nav.matching(Filter("code", "framing"))) == [paragraph.id, other.id]
+    assert list(Navigation(store, "bob", store.codebook()).matching(
+        Filter("code", "framing-security"))) == []  # blind: only this coder's spans
+    Coding(store, store.codebook(), "ann").undo()  # the paragraph coding
+    Coding(store, store.codebook(), "ann").undo()  # the span coding
+    assert list(nav.matching(Filter("code", "framing-security"))) == []
+    assert "span" in Filter("code", "framing-security").describe(store.codebook(), short=True)
+    store.close()
+
+
 def test_the_same_span_again_is_the_same_excerpt_and_toggles_off(cli: Cli) -> None:
     store, excerpt_id = code_sentence(cli)
     doc_id, text = document(store)

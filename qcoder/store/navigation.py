@@ -141,7 +141,8 @@ def matching(store: Connection, coder: str, kind: str, codes: Sequence[str] = ()
              ) -> array:
     """Ids of the active excerpts a filter keeps, in corpus order (compact int array).
 
-    ``kind``: ``unreviewed``, ``memo``, ``code`` (any of ``codes``), ``search`` (``needle``
+    ``kind``: ``unreviewed``, ``memo``, ``code`` (any of ``codes``, on the excerpt or on a
+    span inside it), ``search`` (``needle``
     found by ``contains(text, needle)``), anything else: every excerpt.
     """
     params: dict[str, object] = {"coder": coder}
@@ -156,8 +157,15 @@ def matching(store: Connection, coder: str, kind: str, codes: Sequence[str] = ()
     elif kind == "code":
         params.update({f"c{k}": c for k, c in enumerate(codes)})
         marks = ",".join(f":c{k}" for k in range(len(codes)))
-        where = (f"EXISTS (SELECT 1 FROM codings k WHERE k.excerpt_id = e.id AND "
-                 f"k.coder = :coder AND k.code_id IN ({marks}))")
+        # the paragraph itself, or one of its spans (selection excerpts starting in it),
+        # as one set of ids built once: the spans so coded are few
+        where = (f"e.id IN (SELECT k.excerpt_id FROM codings k WHERE k.coder = :coder "
+                 f"AND k.code_id IN ({marks}) UNION ALL "
+                 f"SELECT (SELECT p.id FROM excerpts p WHERE p.document_id = s.document_id "
+                 f"AND p.active = 1 AND p.n > 0 AND p.start <= s.start AND p.\"end\" > s.start "
+                 f"ORDER BY p.start DESC, p.n LIMIT 1) FROM codings k "
+                 f"JOIN excerpts s ON s.id = k.excerpt_id AND s.selection IS NOT NULL "
+                 f"AND s.active = 1 WHERE k.coder = :coder AND k.code_id IN ({marks}))")
     elif kind == "search" and needle and contains is not None:
         store.conn.create_function("qcoder_contains", 2, contains, deterministic=True)
         params["needle"] = needle
