@@ -29,12 +29,28 @@ class RoundQueue:
         self.store = store
         self.coder = coder
         self.rounds: list[QueueRound] = []
+        # the reviewed count of each round, valid while nothing is written (see ``_reviewed``)
+        self._counts: dict[int, int] = {}
+        self._counted_at: tuple[int, int] | None = None
         self.reload()
 
     def reload(self) -> None:
         """Read the coder's open rounds again (one may have been started or closed)."""
         self.rounds = [QueueRound(i, n, s) for i, n, s in
                        sql.open_rounds_with_size(self.store.conn, self.coder)]
+        self._counted_at = None
+
+    def _reviewed(self, entry: QueueRound) -> int:
+        """How many of the round's excerpts the coder reviewed: counted again only after a
+        write (of this workbench or of another process), else the count kept."""
+        seen = sql.changes_seen(self.store.conn)
+        if seen != self._counted_at:
+            self._counts.clear()
+            self._counted_at = seen
+        if entry.id not in self._counts:
+            self._counts[entry.id] = sql.reviewed_in_round(self.store.conn, entry.id,
+                                                           self.coder)
+        return self._counts[entry.id]
 
     def __bool__(self) -> bool:
         return bool(self.rounds)
@@ -44,7 +60,7 @@ class RoundQueue:
         the last) and how many of its excerpts the coder reviewed; None without a round."""
         found = None
         for entry in self.rounds:
-            found = (entry, sql.reviewed_in_round(self.store.conn, entry.id, self.coder))
+            found = (entry, self._reviewed(entry))
             if found[1] < entry.size:
                 return found
         return found

@@ -165,3 +165,21 @@ def test_selection_excerpts_migration_on_a_schema_13_database(tmp_path: Path) ->
         outcome = Coding(store, store.codebook(), "ann").toggle_span(1, 0, 5, "greeting")
         row = store.excerpt(outcome.excerpt_id)  # type: ignore[arg-type]
         assert row is not None and (row.ref, row.text) == ("alpha/talk#s1", "Hello")
+
+
+def test_round_queue_index_migration_on_a_schema_15_database(tmp_path: Path) -> None:
+    """A database with a round from before the queue index gains it, its round intact."""
+    path = tmp_path / "fifteen.db"
+    first_schema_db(path)
+    conn = sqlite3.connect(path, isolation_level=None)
+    migrate(conn, upto=15)
+    conn.execute("INSERT INTO rounds (id, name, kind, started) VALUES (1, 'pilot', 'sample', "
+                 "'2026-01-01T00:00:00')")
+    conn.execute("INSERT INTO round_excerpts (round_id, excerpt_id, position) VALUES (1, 1, 0)")
+    conn.close()
+    with Store(path) as store:
+        indexes = {r[0] for r in store.query(
+            "SELECT name FROM sqlite_master WHERE tbl_name = 'round_excerpts'")}
+        assert "round_excerpts_position" in indexes
+        assert store.query("SELECT round_id, excerpt_id, position FROM round_excerpts") == \
+            [(1, 1, 0)]

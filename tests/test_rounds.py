@@ -222,3 +222,50 @@ def test_unknown_round_names_the_near_one(sized: Cli) -> None:
     sized.ok("round", "start", "pilot", "--sample", "10", "--coders", "ann")
     assert "did you mean 'pilot'" in sized.fails("round", "show", "pilt").output
     assert "did you mean 'pilot'" in sized.fails("round", "close", "Pilot").output
+
+
+def test_round_queue_count_is_kept_until_a_review_is_written_here_or_elsewhere(
+        sized: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The top bar's "round NAME: n/N" counts the coder's reviews once, and again only
+    after a write: one of this workbench's, or another process's commit."""
+    from qcoder.coding import Coding
+    from qcoder.round_queue import RoundQueue
+    from qcoder.rounds import start_round
+    from qcoder.store import rounds as sql
+
+    counted = []
+    count = sql.reviewed_in_round
+    monkeypatch.setattr(sql, "reviewed_in_round",
+                        lambda *args: counted.append(args) or count(*args))
+    with Store(sized.db) as store:
+        drawn = start_round(store, "pilot", 50, ["ann"], seed=3)
+        queue = RoundQueue(store, "ann")
+        labels = [queue.label() for _ in range(3)]
+        assert labels == [f"round pilot: 0/{drawn.size}"] * 3 and len(counted) == 1
+        first = queue.next_unreviewed()
+        assert first == drawn.excerpt_ids[0]
+        Coding(store, store.codebook(), "ann").mark_reviewed(first)
+        assert queue.label() == f"round pilot: 1/{drawn.size}" and len(counted) == 2
+        assert queue.next_unreviewed(first) == drawn.excerpt_ids[1]
+        with Store(sized.db) as other:  # another coder's workbench on the same excerpt
+            Coding(other, other.codebook(), "ann").mark_reviewed(drawn.excerpt_ids[1])
+        assert queue.label() == f"round pilot: 2/{drawn.size}" and len(counted) == 3
+        assert queue.next_unreviewed(first) == drawn.excerpt_ids[2]
+
+
+def test_round_queue_steps_read_the_queue_by_position(sized: Cli) -> None:
+    """"Next unreviewed" in a round reads its excerpts from a position on, by the index of
+    the queue's order, without sorting the round."""
+    from qcoder.rounds import start_round
+    from qcoder.store import rounds as sql
+
+    with Store(sized.db) as store:
+        drawn = start_round(store, "pilot", 50, ["ann"], seed=3)
+        statements: list[str] = []
+        store.conn.set_trace_callback(statements.append)
+        found = sql.next_unreviewed_in_round(store.conn, drawn.id, "ann", 3)
+        store.conn.set_trace_callback(None)
+        assert found == drawn.excerpt_ids[4]
+        plan = " ".join(r[-1] for r in store.conn.execute(
+            f"EXPLAIN QUERY PLAN {statements[-1]}"))
+    assert "round_excerpts_position" in plan and "TEMP B-TREE" not in plan, plan

@@ -246,6 +246,13 @@ def _search_triggers(conn: sqlite3.Connection) -> None:
     conn.execute("DELETE FROM meta WHERE key = 'search_index_deferred'")
 
 
+
+def _round_queue_index(conn: sqlite3.Connection) -> None:
+    """A round's queue in its order without sorting the round: the workbench's "next
+    unreviewed" reads its excerpts from a position on."""
+    conn.execute("CREATE INDEX round_excerpts_position ON round_excerpts (round_id, position)")
+
+
 MIGRATIONS: list[Migration] = [
     (1, "initial schema", _initial),
     (2, "adjudication log", _adjudication),
@@ -262,6 +269,7 @@ MIGRATIONS: list[Migration] = [
     (13, "coder display names", _coder_display_names),
     (14, "selection excerpts", _selection_excerpts),
     (15, "search index triggers without a pause check", _search_triggers),
+    (16, "round queue index by position", _round_queue_index),
 ]
 LATEST = MIGRATIONS[-1][0]
 

@@ -261,6 +261,12 @@ def open_rounds_with_size(conn: sqlite3.Connection, coder: str) -> list[tuple[in
         WHERE k.coder = ? AND r.closed IS NULL ORDER BY r.started, r.id""", (coder,)).fetchall()
 
 
+def changes_seen(conn: sqlite3.Connection) -> tuple[int, int]:
+    """What changes when anything is written: this connection's count of changed rows and
+    the data version (which moves when another connection commits)."""
+    return conn.total_changes, conn.execute("PRAGMA data_version").fetchone()[0]
+
+
 def reviewed_in_round(conn: sqlite3.Connection, round_id: int, coder: str) -> int:
     """How many of an open round's excerpts ``coder`` has reviewed."""
     return int(conn.execute("""SELECT COUNT(*) FROM round_excerpts x JOIN reviews v
