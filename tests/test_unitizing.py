@@ -214,5 +214,55 @@ def test_agreement_unitizing_states_cu_alpha_per_group_of_krippendorff_2004(
     assert "Cu-alpha" in out and "cu-alpha" in out and "0.859" in out and "0.729" in out
     per_code, rest = out.split("Cu-alpha per exclusive group (over its codes)")
     assert not any(line.startswith("kind ") for line in per_code.splitlines()), out
-    parts = [line for line in rest.split("alpha-U per case")[1].splitlines() if "│ kind " in line]
+    parts = [line for line in rest.split("alpha-U per case")[1].splitlines() if "│ kind " in line
+             and "(2016)" not in line]
     assert len(parts) == 2 and all("│ Cu-alpha " in line for line in parts), out
+
+
+def test_agreement_unitizing_states_the_2016_alphas_of_krippendorff_2011_examples(
+        tmp_path: Path) -> None:
+    # Krippendorff (2011), sections A and B (published alpha .095 and .692), each value a
+    # span of one character: the 2016 u-alpha reduces to alpha for such units (see
+    # tests/test_unitizing_family.py), per document through the CLI.
+    book = ("name: Unitizing\nversion: 1\ncodes:\n  - id: x\n    label: X\n"
+            "  - id: g\n    label: G\n    exclusive: true\n    codes:\n"
+            + "".join(f"      - {{id: g-{v}, label: {v.upper()}}}\n" for v in "abcde"))
+    root = write_project(tmp_path / "p", book, {})
+    folder = root / "cases" / "k"
+    folder.mkdir(parents=True)
+    (folder / "case.yaml").write_text("name: Case k\n", encoding="utf-8")
+    (folder / "binary.txt").write_text("0123456789", encoding="utf-8")
+    (folder / "nominal.txt").write_text("abcdefghijkl", encoding="utf-8")
+    rows = ["excerpt,code,coder,start,end"]
+    binary = {"ben": "0100000010", "gerry": "1110010000"}
+    nominal = {"ben": "aabbdcccedda", "gerry": "babbbccceddd"}
+    for coder in ("ben", "gerry"):
+        rows += [f"k/binary#1,x,{coder},{i},{i + 1}"
+                 for i, v in enumerate(binary[coder]) if v == "1"]
+        rows += [f"k/nominal#1,g-{v},{coder},{i},{i + 1}" for i, v in enumerate(nominal[coder])]
+    (tmp_path / "spans.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    cli = Cli(root, tmp_path / "p.db")
+    cli.ok("import")
+    cli.ok("codings", "import", str(tmp_path / "spans.csv"))
+    report = json.loads(cli.ok("agreement", "--unitizing", "--json").stdout)
+    assert "2016" in report["method_2016"] and "Mathet" in report["method_2016"]
+    assert set(report["statistics_2016"]) == {"u_alpha", "binary_u_alpha", "cu_alpha",
+                                              "codes"}
+    docs = {d["document"]: d for d in report["documents"]}
+    x = next(r for r in docs["k/binary"]["codes"] if r["code"] == "x")
+    assert x["alpha_2016"]["u_alpha"]["statistic"] == "u-alpha"
+    assert round(x["alpha_2016"]["u_alpha"]["alpha"], 3) == 0.095
+    assert x["alpha_2016"]["binary_u_alpha"]["alpha"] == x["alpha_2016"]["u_alpha"]["alpha"]
+    (group,) = docs["k/nominal"]["groups"]
+    family = group["alpha_2016"]
+    assert round(family["u_alpha"]["alpha"], 3) == 0.692
+    assert round(family["cu_alpha"]["alpha"], 3) == 0.692
+    assert family["cu_alpha"]["coverage"] == 100.0 and family["overlap"] == 0
+    assert family["binary_u_alpha"]["alpha"] is None  # no gap in the document
+    assert [k["code"] for k in family["codes"]] == [f"g-{v}" for v in "abcde"]
+    assert next(k for k in family["codes"] if k["code"] == "g-c")["alpha"] == 1.0
+    assert family["codes"][0]["statistic"] == "(k)u-alpha"
+    out = cli.ok("agreement", "--unitizing").stdout
+    assert "Krippendorff et al. (2016) per exclusive group" in out
+    assert "u-alpha (2016)" in out and "0.692" in out and "0.095" in out
+    assert "(k)u-alpha" in out and "|u-alpha" in out

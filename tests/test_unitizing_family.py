@@ -180,3 +180,29 @@ def test_coincidences_are_exact_and_count_every_character_m_times() -> None:
     # [2, 4) of x: 2, in each order.
     assert co.pairs[("x", "y")] == 3 + 5 and co.pairs[("x", "x")] == 2 * 2
     assert co.self_pairs["x"] == 3**2 + 5**2 and co.self_pairs["y"] == 9**2
+
+
+def test_one_character_units_give_the_1995_cu_alpha_of_a_code() -> None:
+    # Units of one character are predefined units: both the 1995 alpha-U of a code and the
+    # 2016 u-alpha are then Krippendorff's alpha of the binary variable, for any number of
+    # coders; with longer units they part (the 2016 coefficient weighs intersections).
+    import random
+
+    from qcoder.reliability.unitizing import unitizing_alpha
+
+    rng = random.Random(7)
+    compared = parted = 0
+    for _ in range(120):
+        length, coders, size = rng.randint(3, 30), rng.randint(2, 4), rng.choice([1, 3])
+        units = {f"c{i}": [(p, p + size) for p in range(0, length - size + 1, size)
+                           if rng.random() < 0.4] for i in range(coders)}
+        old = unitizing_alpha(units, length).alpha
+        new = unitizing_family({c: {"x": s} for c, s in units.items()}, length).u_alpha.alpha
+        if old is None or new is None:
+            continue
+        if size == 1:
+            assert new == pytest.approx(old)
+            compared += 1
+        else:
+            parted += abs(new - old) > 1e-9
+    assert compared > 20 and parted > 5

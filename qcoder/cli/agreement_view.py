@@ -178,30 +178,61 @@ def print_unitizing(store: Store, codebook: Codebook, coders: list[str] | None,
     def fmt(value: float | None) -> str:
         return "–" if value is None else f"{value:.3f}"
 
+    def a16(row: dict[str, Any], key: str) -> str:
+        return fmt(row["alpha_2016"][key]["alpha"])
+
     echo(f"Krippendorff's alpha for unitizing (alpha-U): cu-alpha per code, Cu-alpha per "
-         f"exclusive group; coders {', '.join(report.coders)}; continuum: the characters "
+         f"exclusive group; and the alphas of Krippendorff, Mathet et al. (2016); coders "
+         f"{', '.join(report.coders)}; continuum: the characters "
          f"of the {len(report.documents)} documents every coder reviewed, end to end")
-    print_table(None, ["code", "cu-alpha", "D_o", "D_e", "units", "documents"],
+    print_table(None, ["code", "cu-alpha", "D_o", "D_e", "u-alpha (2016)", "units",
+                       "documents"],
                 [[r["code"], fmt(r["alpha"]), f"{r['observed']:.3g}", f"{r['expected']:.3g}",
-                  r["units"], r["documents"]] for r in report.codes])
+                  a16(r, "u_alpha"), r["units"], r["documents"]] for r in report.codes])
     if report.groups:
         print_table("Cu-alpha per exclusive group (over its codes)",
                     ["group", "Cu-alpha", "D_o", "D_e", "units", "documents"],
                     [[r["group"], fmt(r["alpha"]), f"{r['observed']:.3g}",
                       f"{r['expected']:.3g}", r["units"], r["documents"]]
                      for r in report.groups])
+        print_table("Krippendorff et al. (2016) per exclusive group",
+                    ["group", "u-alpha", "|u-alpha", "cu-alpha", "cu coverage %",
+                     "overlap"],
+                    [[r["group"], a16(r, "u_alpha"), a16(r, "binary_u_alpha"),
+                      a16(r, "cu_alpha"), f"{r['alpha_2016']['cu_alpha']['coverage']:.1f}",
+                      r["alpha_2016"]["overlap"]] for r in report.groups])
+        print_table("(k)u-alpha (2016) per code of an exclusive group",
+                    ["group", "code", "(k)u-alpha", "coverage %"],
+                    [[r["group"], k["code"], fmt(k["alpha"]), f"{k['coverage']:.1f}"]
+                     for r in report.groups for k in r["alpha_2016"]["codes"]])
     for title, parts, key in (("per case", report.cases, "case"),
                               ("per document", report.documents, "document")):
-        rows = [[p[key], r["code"], "cu-alpha", fmt(r["alpha"]), r["units"]]
-                for p in parts for r in p["codes"] if r["alpha"] is not None]
-        rows += [[p[key], r["group"], "Cu-alpha", fmt(r["alpha"]), r["units"]]
-                 for p in parts for r in p["groups"] if r["alpha"] is not None]
+        rows = []
+        for p in parts:
+            rows += [[p[key], r["code"], "cu-alpha", fmt(r["alpha"]), r["units"]]
+                     for r in p["codes"] if r["alpha"] is not None]
+            rows += [[p[key], r["code"], "u-alpha (2016)", a16(r, "u_alpha"), r["units"]]
+                     for r in p["codes"] if r["alpha_2016"]["u_alpha"]["alpha"] is not None]
+            rows += [[p[key], r["group"], "Cu-alpha", fmt(r["alpha"]), r["units"]]
+                     for r in p["groups"] if r["alpha"] is not None]
+            rows += [[p[key], r["group"], f"{name} (2016)", a16(r, part), r["units"]]
+                     for r in p["groups"]
+                     for part, name in (("u_alpha", "u-alpha"), ("binary_u_alpha", "|u-alpha"),
+                                        ("cu_alpha", "cu-alpha"))
+                     if r["alpha_2016"][part]["alpha"] is not None]
         if rows:
             print_table(f"alpha-U {title}", [key, "code or group", "statistic", "alpha",
                                               "units"], rows)
     echo("cu-alpha: agreement on which characters the code covers; Cu-alpha: the same for "
          "all codes of an exclusive group at once, 1 - sum of D_o / sum of D_e over its codes "
          "(Krippendorff 1995; 2004, ch. 12.4).")
+    echo("Krippendorff, Mathet, Bouvry & Widlöcher (2016), from the lengths of intersecting "
+         "units and gaps: u-alpha: where units are and which code each has (per code: that "
+         "code against the rest, equal to its |u-alpha); |u-alpha: any code of the group "
+         "against the gaps; cu-alpha: which code, where the coders' units intersect (cu "
+         "coverage: the share of the coincidences it rests on); (k)u-alpha: the same for one "
+         "code; overlap: characters where a coder's spans of two codes of the group overlap "
+         "(the inner span counts).")
 
 
 def _every_result(report: object) -> list[CodeAgreement]:

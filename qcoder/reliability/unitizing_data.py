@@ -1,5 +1,7 @@
-"""Unitizing alphas for the project: cu-alpha per code and Cu-alpha per exclusive group,
-overall, per case and per document, from the store."""
+"""Unitizing alphas for the project, overall, per case and per document, from the store:
+cu-alpha per code and Cu-alpha per exclusive group (Krippendorff 1995; 2004), and the family
+of Krippendorff, Mathet et al. (2016): u-alpha and |u-alpha per code, and per exclusive group
+u-alpha, |u-alpha, cu-alpha and each code's (k)u-alpha."""
 
 from __future__ import annotations
 
@@ -13,6 +15,8 @@ from ..project.corpus import format_ref
 from ..store import unitizing as reads
 from ..store.database import CONSENSUS, Store
 from .unitizing import METHOD, Span, UnitizingResult, group_unitizing_alpha, unitizing_alpha
+from .unitizing_family import METHOD as METHOD_2016
+from .unitizing_family import FamilyAlpha, FamilyResult, unitizing_family
 
 
 @dataclass
@@ -29,6 +33,7 @@ class UnitizingReport:
     def to_dict(self) -> dict[str, Any]:
         return {"method": METHOD, "statistic": "alpha-U",
                 "statistics": {"codes": CODE_STATISTIC, "groups": GROUP_STATISTIC},
+                "method_2016": METHOD_2016, "statistics_2016": STATISTICS_2016,
                 "continuum": CONTINUUM, "coders": self.coders,
                 "documents_compared": len(self.documents), "codes": self.codes,
                 "groups": self.groups, "cases": self.cases, "documents": self.documents}
@@ -37,22 +42,53 @@ class UnitizingReport:
 CODE_STATISTIC = "cu-alpha: Krippendorff's alpha-U of one code (its units against the rest)"
 GROUP_STATISTIC = ("Cu-alpha: Krippendorff's alpha-U of an exclusive group over its codes, "
                    "1 - sum of D_o / sum of D_e")
+STATISTICS_2016 = {
+    "u_alpha": "u-alpha (Krippendorff et al. 2016): agreement on where units are and which "
+               "code each has, gaps included (per code: that code against the rest)",
+    "binary_u_alpha": "|u-alpha (2016): agreement on where any code applies, the codes taken "
+                      "together against the gaps (per code: the same as its u-alpha)",
+    "cu_alpha": "cu-alpha (2016), per exclusive group: agreement on which code, where the "
+                "coders' units intersect; coverage: % of the coincidences it rests on",
+    "codes": "(k)u-alpha (2016), per code of an exclusive group: cu-alpha's disagreement on "
+             "that code; coverage: % of its coincidences that meet another coder's unit",
+}
 CONTINUUM = ("characters (code points) of the plain text of the documents every coder "
              "reviewed, laid end to end")
 
 
-def _row(code: str, result: UnitizingResult, documents: int) -> dict[str, Any]:
+def _row(code: str, result: UnitizingResult, documents: int, family: FamilyResult
+         ) -> dict[str, Any]:
     data = asdict(result)
     data["alpha"] = None if result.alpha is None else round(result.alpha, 6)
-    return {"code": code, "statistic": "cu-alpha", **data, "documents": documents}
+    return {"code": code, "statistic": "cu-alpha", **data, "documents": documents,
+            "alpha_2016": {"u_alpha": _family(family.u_alpha, "u-alpha"),
+                           "binary_u_alpha": _family(family.binary_alpha, "|u-alpha")}}
 
 
 def _group_row(group: str, codes: Sequence[str], result: UnitizingResult,
-               documents: int) -> dict[str, Any]:
+               documents: int, family: FamilyResult) -> dict[str, Any]:
     data = asdict(result)
     data["alpha"] = None if result.alpha is None else round(result.alpha, 6)
     return {"group": group, "statistic": "Cu-alpha", "codes": list(codes), **data,
-            "documents": documents}
+            "documents": documents,
+            "alpha_2016": {"u_alpha": _family(family.u_alpha, "u-alpha"),
+                           "binary_u_alpha": _family(family.binary_alpha, "|u-alpha"),
+                           "cu_alpha": _family(family.cu_alpha, "cu-alpha", True),
+                           "codes": [{"code": c, **_family(family.by_value[c], "(k)u-alpha",
+                                                           True)}
+                                     for c in codes if c in family.by_value],
+                           "overlap": family.overlap}}
+
+
+def _family(value: FamilyAlpha, statistic: str, coverage: bool = False) -> dict[str, Any]:
+    """One 2016 coefficient as JSON: its name, alpha (6 places), D_o and D_e as shares."""
+    out: dict[str, Any] = {"statistic": statistic,
+                           "alpha": None if value.alpha is None else round(value.alpha, 6),
+                           "observed": round(value.observed, 6),
+                           "expected": round(value.expected, 6)}
+    if coverage:
+        out["coverage"] = round(value.coverage, 2)
+    return out
 
 
 def project_unitizing(store: Store, codebook: Codebook, coders: Sequence[str] | None = None,
@@ -102,14 +138,20 @@ def project_unitizing(store: Store, codebook: Codebook, coders: Sequence[str] | 
 
     def rows(selected: list[tuple[int, str, str, int]]) -> dict[str, list[dict[str, Any]]]:
         n = len(selected)
-        out = {"codes": [_row(c, unitizing_alpha(*units_of(selected, c)), n) for c in ids
-                         if c not in grouped], "groups": []}
+        out: dict[str, list[dict[str, Any]]] = {"codes": [], "groups": []}
+        for code_id in [c for c in ids if c not in grouped]:
+            units, length, breaks = units_of(selected, code_id)
+            family = unitizing_family({c: {code_id: u} for c, u in units.items()}, length)
+            out["codes"].append(_row(code_id, unitizing_alpha(units, length, breaks), n,
+                                     family))
         for group_id, children in groups:
             per_code = {c: units_of(selected, c) for c in children}
             length, breaks = units_of(selected, group_id)[1:]
             result = group_unitizing_alpha({c: u[0] for c, u in per_code.items()}, length,
                                            breaks)
-            out["groups"].append(_group_row(group_id, children, result, n))
+            family = unitizing_family({coder: {c: u[0][coder] for c, u in per_code.items()}
+                                       for coder in chosen}, length)
+            out["groups"].append(_group_row(group_id, children, result, n, family))
         return out
 
     overall = rows(docs)
