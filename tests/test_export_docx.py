@@ -509,6 +509,45 @@ def test_agreement_on_spans_labels_groups_cu_alpha_as_the_cli_does(coded: Cli,
     assert body["ptype-dialogue"]["Statistic"] == "cu-alpha"
 
 
+def test_agreement_on_spans_adds_the_2016_alphas_as_the_cli_gives_them(coded: Cli,
+                                                                      tmp_path: Path) -> None:
+    import json
+
+    from qcoder.store.database import Store
+
+    with Store(coded.db) as store:
+        text = store.excerpt_by_ref("alpha/interview-1#4").text  # type: ignore[union-attr]
+    words = text.split()
+    first, longer = " ".join(words[:3]), " ".join(words[:5])
+    spans = tmp_path / "spans.csv"
+    spans.write_text("excerpt,code,coder,quote\n"
+                     f"alpha/interview-1#4,ptype-dialogue,ann,{first}\n"
+                     f"alpha/interview-1#4,ptype-dialogue,bob,{longer}\n"
+                     f"alpha/interview-1#4,framing-security,bob,{first}\n", encoding="utf-8")
+    coded.ok("codings", "import", str(spans))
+    document = export(coded, tmp_path / "out.docx")
+    printed = json.loads(coded.ok("agreement", "--unitizing", "--json").stdout)
+    title = "Agreement on spans: the alphas of Krippendorff et al. (2016)"
+    rows = table_after(document, title)
+    header, body = rows[0], [dict(zip(rows[0], r, strict=True)) for r in rows[1:]]
+    assert header == ["Code or group", "Id", "Statistic", "Alpha", "D_o", "D_e", "Coverage %"]
+    expected = []
+    for r in [r for r in printed["codes"] + printed["groups"] if r["units"]]:
+        family = r["alpha_2016"]
+        if "code" in r:
+            expected.append((r["code"], "u-alpha (2016)", fmt(family["u_alpha"]["alpha"])))
+            continue
+        expected += [(r["group"], f"{family[k]['statistic']} (2016)", fmt(family[k]["alpha"]))
+                     for k in ("u_alpha", "binary_u_alpha", "cu_alpha")]
+        expected += [(k["code"], "(k)u-alpha (2016)", fmt(k["alpha"])) for k in family["codes"]]
+    assert [(b["Id"], b["Statistic"], b["Alpha"]) for b in body] == expected
+    statistics = {b["Statistic"] for b in body if b["Id"] == "ptype"}
+    assert statistics == {"u-alpha (2016)", "|u-alpha (2016)", "cu-alpha (2016)"}
+    notes = [p.text for p in document.paragraphs]
+    assert any("Mathet, Bouvry & Widlöcher (2016)" in n and "Quality & Quantity" in n
+               for n in notes)
+
+
 def test_every_table_has_a_numbered_caption_referenced_from_its_note(coded: Cli,
                                                                      tmp_path: Path) -> None:
     document = export(coded, tmp_path / "out.docx", "--pooled", "--memos")

@@ -82,9 +82,7 @@ def agreement_tables(store: Store, codebook: Codebook, code_ids: Sequence[str],
     tables.append(_cases_table(result, cases))
     if len(result.coders) > 2:
         tables.append(_pairs_table(result))
-    spans = _unitizing_table(store, codebook, code_ids, coders, case)
-    if spans is not None:
-        tables.append(spans)
+    tables += _unitizing_tables(store, codebook, code_ids, coders, case)
     note = (f"{result.stamp()}. Krippendorff's alpha (nominal) per code (applied or not, a "
             "parent counting as applied when a code below it is) and per exclusive group; "
             "reliable ≥ .800, tentative ≥ .667; fewer than 10 excerpts reviewed by two coders: "
@@ -98,23 +96,24 @@ def agreement_tables(store: Store, codebook: Codebook, code_ids: Sequence[str],
     return tables, note
 
 
-def _unitizing_table(store: Store, codebook: Codebook, code_ids: Sequence[str],
-                     coders: list[str] | None, case: str | None) -> Table | None:
+def _unitizing_tables(store: Store, codebook: Codebook, code_ids: Sequence[str],
+                      coders: list[str] | None, case: str | None) -> list[Table]:
     """alpha-U as ``agreement --unitizing`` gives it, when spans were coded in qcoder: one
     row per code (cu-alpha) and per exclusive group (Cu-alpha), each row naming its
-    statistic; codes no coder used on the compared documents are left out."""
+    statistic; then the alphas of Krippendorff et al. (2016) for the same codes and groups.
+    Codes no coder used on the compared documents are left out."""
     from ..errors import QcoderError
     from ..reliability.unitizing_data import CONTINUUM, project_unitizing
 
     if not store.counts()["spans"]:
-        return None
+        return []
     try:
         report = project_unitizing(store, codebook, coders, case, list(code_ids))
     except QcoderError:
-        return None
+        return []
     rows = [r for r in (*report.codes, *report.groups) if r["units"]]
     if not rows:
-        return None
+        return []
     table = Table("Agreement on spans (alpha-U)",
                   ["Code or group", "Id", "Statistic", "Alpha", "D_o", "D_e", "Units"],
                   [[_code_label(codebook, r.get("code") or r["group"]),
@@ -128,6 +127,52 @@ def _unitizing_table(store: Store, codebook: Codebook, code_ids: Sequence[str],
                   "codes of an exclusive group at once, 1 - the sum of D_o / the sum of D_e "
                   "over its codes. D_o, D_e: observed and expected disagreement; Units: the "
                   "coders' spans.")
+    return [table, _family_table(codebook, rows, len(report.documents))]
+
+
+def _family_table(codebook: Codebook, rows: Sequence[dict], documents: int) -> Table:
+    """The 2016 alphas of the rows of the alpha-U table: u-alpha per code; u-alpha,
+    |u-alpha, cu-alpha and each code's (k)u-alpha per exclusive group."""
+    from ..reliability.unitizing_data import CONTINUUM
+
+    def line(label: str, ident: str, value: dict, coverage: bool = False) -> list[str]:
+        return [label, ident, f"{value['statistic']} (2016)", num(value["alpha"]),
+                f"{value['observed']:.3g}", f"{value['expected']:.3g}",
+                num(value["coverage"], 1) if coverage else "100.0"]
+
+    body: list[list[str]] = []
+    indents: list[int] = []
+    for r in rows:
+        ident = r.get("code") or r["group"]
+        label, family = _code_label(codebook, ident), r["alpha_2016"]
+        if "code" in r:
+            body.append(line(label, ident, family["u_alpha"]))
+            indents.append(0)
+            continue
+        body += [line(label, ident, family["u_alpha"]),
+                 line(label, ident, family["binary_u_alpha"]),
+                 line(label, ident, family["cu_alpha"], True)]
+        body += [line(_code_label(codebook, k["code"]), k["code"], k, True)
+                 for k in family["codes"]]
+        indents += [0, 0, 0] + [1] * len(family["codes"])
+    overlap = sum(r["alpha_2016"].get("overlap", 0) for r in rows)
+    table = Table("Agreement on spans: the alphas of Krippendorff et al. (2016)",
+                  ["Code or group", "Id", "Statistic", "Alpha", "D_o", "D_e", "Coverage %"],
+                  body, indents=indents)
+    table.note = ("Krippendorff, Mathet, Bouvry & Widlöcher (2016), 'On the reliability of "
+                  "unitizing textual continua', Quality & Quantity 50(6), 2347-2364, over the "
+                  f"same continuum ({CONTINUUM}, {documents}): each coder's continuum cut into "
+                  "units valued by their code and gaps; observed coincidences: the lengths of "
+                  "the intersections of two coders' sections; expected: every stretch paired "
+                  "with every other but itself; nominal difference. u-alpha: where units are "
+                  "and which code each has (for a code: that code against the rest, equal to "
+                  "its |u-alpha); |u-alpha: any code of the group against the gaps; cu-alpha: "
+                  "which code, where the coders' units intersect; (k)u-alpha: cu-alpha's "
+                  "disagreement on one code. D_o, D_e: observed and expected disagreement as "
+                  "shares of the coincidences the coefficient rests on; Coverage: those "
+                  "coincidences as a percentage of all (of the code's, for (k)u-alpha). Where "
+                  "a coder's spans of two codes of a group overlap, the inner one counts"
+                  + (f" ({overlap} characters)." if overlap else "."))
     return table
 
 
