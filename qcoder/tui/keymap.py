@@ -29,7 +29,9 @@ KEYMAP_FILE = "keymap.yaml"
 
 @dataclass(frozen=True)
 class Command:
-    """One bindable command: ``scope`` is the screen it belongs to (``app``: everywhere)."""
+    """One bindable command: ``scope`` is the screen it belongs to (``app``: everywhere);
+    ``footer``, when given, is the shorter name a footer shows (the help screen and the
+    footer's tooltip give ``description``)."""
 
     id: str
     key: str
@@ -38,6 +40,7 @@ class Command:
     scope: str
     show: bool = False
     priority: bool = False
+    footer: str = ""
 
 
 COMMANDS: tuple[Command, ...] = (
@@ -99,7 +102,8 @@ COMMANDS: tuple[Command, ...] = (
     Command("redo", "r", "redo", "Redo", "reconcile"),
     Command("close", "escape", "close", "Back to coding", "reconcile", show=True),
     Command("open_compare", "C", "app.open('compare')", "Compare the cases", "coding"),
-    Command("close", "escape", "close", "Back to coding", "compare", show=True),
+    Command("close", "escape", "close", "Back to coding", "compare", show=True,
+            footer="Back"),
     Command("compare_measure", "m", "cycle_measure", "Measure",
             "compare", show=True),
     Command("compare_by", "b", "cycle_by", "Columns", "compare",
@@ -112,7 +116,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("compare_previous_columns", "left_square_bracket", "columns(-1)",
             "Previous columns", "compare"),
     Command("open_agreement", "a", "app.open('agreement')", "Agreement (alpha per code)",
-            "compare", show=True),
+            "compare", show=True, footer="Agreement"),
     Command("close", "escape", "close", "Back to coding", "agreement", show=True),
     Command("agreement_bootstrap", "b", "bootstrap", "95% intervals (1000 resamples)",
             "agreement", show=True),
@@ -127,7 +131,8 @@ SCOPE_TITLES = {"app": "Everywhere", "coding": "Coding",
 
 def bindings(scope: str) -> list[Binding]:
     """The Textual bindings of one scope, each with its command id."""
-    return [Binding(c.key, c.action, c.description, show=c.show, priority=c.priority, id=c.id)
+    return [Binding(c.key, c.action, c.footer or c.description, show=c.show,
+                    priority=c.priority, tooltip=c.description if c.footer else "", id=c.id)
             for c in COMMANDS if c.scope == scope]
 
 

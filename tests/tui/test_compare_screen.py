@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import current_ref, drive, open_store
+from conftest import current_ref, drive, open_store, screen_text
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Static
 
@@ -231,3 +231,21 @@ def test_at_80_columns_two_cases_and_the_total_fit_without_a_note(imported: Path
     lines, noted = drive(imported, steps, size=(80, 24))
     row = next(line for line in lines if line.lstrip().startswith("framing-security"))
     assert row.split()[1:] == ["100.0", "0.0", "50.0"] and not noted
+
+
+def test_every_key_hint_of_the_footer_is_visible_at_80_columns(imported: Path) -> None:
+    """The footer's last hint is not cut at 80×24: each shown key and its name is on the
+    bottom line, read back from what the terminal shows."""
+    async def steps(app: QcoderApp, pilot: Pilot) -> tuple[str, list[tuple[str, str]]]:
+        screen = await open_compare(app, pilot)
+        shown = [(b.key_display or app.get_key_display(b), b.description)
+                 for _, b, enabled, _ in screen.active_bindings.values() if b.show]
+        return screen_text(app)[-1], shown
+
+    bottom, shown = drive(imported, steps, size=(80, 24))
+    names = [name for _, name in shown]
+    assert {"Back", "Measure", "Columns", "Depth", "Whose codings", "Agreement", "Quit",
+            "Keys"} <= set(names)
+    assert len(bottom.rstrip()) <= 80
+    for key, name in shown:
+        assert f"{key} {name}" in bottom, (key, name, bottom)

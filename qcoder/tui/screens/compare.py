@@ -109,7 +109,7 @@ class CompareScreen(Screen[None]):
             yield Static(id="matrix-note")
             yield Static(id="cell-title")
             yield DataTable(id="cell-excerpts", cursor_type="row")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         excerpts = self.query_one("#cell-excerpts", DataTable)
