@@ -16,6 +16,7 @@ from typing import Any
 
 from .errors import QcoderError, did_you_mean
 from .project.corpus import format_ref
+from .safe_text import one_line
 from .store import search as sql
 from .store.database import Store
 
@@ -121,7 +122,7 @@ def unmark(marked: str) -> tuple[str, list[Span]]:
 
 def _bad_query(query: str, exc: sqlite3.OperationalError) -> QcoderError:
     reason = str(exc).removeprefix("fts5: ")
-    return QcoderError(f"search {query!r}: {reason}; the syntax is {SYNTAX}")
+    return QcoderError(f"search '{one_line(query)}': {reason}; the syntax is {SYNTAX}")
 
 
 def _known(kind: str, value: str, known: Sequence[str]) -> None:

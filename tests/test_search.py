@@ -256,3 +256,31 @@ def test_rank_skips_best_matches_that_are_not_shown(cli, project: Path) -> None:
     assert refs(cli, "quota", "--rank") == ["alpha/quota#2", "alpha/quota#1"]
     data = json.loads(cli.ok("search", "quota", "--rank", "--json").output)
     assert data["excerpts"] == 2 and data["cases"] == [{"id": "alpha", "excerpts": 2}]
+
+
+def test_hostile_text_is_shown_as_signs_in_the_table_and_escaped_in_json(cli, project: Path
+                                                                         ) -> None:
+    """ESC, BEL and ``[bold]`` in an excerpt's text, in a speaker's name (a WebVTT voice),
+    in the query and in a coder name: signs or literal text in the table and in error
+    lines, JSON escapes in ``--json``, the data itself unchanged."""
+    (project / "cases" / "beta" / "talk.vtt").write_text(
+        "WEBVTT\n\n00:00:01.000 --> 00:00:04.000\n"
+        "<v [bold]Boss\x1b[2J\x07>Visas \x1b]0;PWNED\x07 and [bold red]markup[/] here.\n",
+        encoding="utf-8")
+    cli.ok("import")
+    out = cli.ok("search", 'markup OR "here \x1b[2J"').output
+    assert "\x1b" not in out and "\x07" not in out
+    assert 'markup OR "here ␛[2J": 1 excerpt in 1 case (beta 1)' in out
+    assert "[bold]Boss␛[2J␇" in out  # the speaker column
+    assert "␛]0;PWNED␇ and [bold red][markup][/]" in out
+    data = json.loads(cli.ok("search", "markup", "--json").output)
+    result = data["results"][0]
+    assert result["speaker"] == "[bold]Boss\x1b[2J\x07"
+    assert result["hits"][0]["left"].endswith("Visas \x1b]0;PWNED\x07 and [bold red]")
+    raw = cli.ok("search", "markup", "--json").output
+    assert "\x1b" not in raw and "\\u001b" in raw and "\\u0007" in raw
+    for args in (["mar\x1b[2J[bold]kup\nAND"], ["markup", "--code", "framing", "--coder",
+                                                "[bold]ann\x1b[2J\x07"]):
+        failed = cli.fails("search", *args).output
+        assert "\x1b" not in failed and "\x07" not in failed and "␛[2J" in failed
+        assert "[bold]" in failed and len(failed.strip().splitlines()) == 1
