@@ -279,3 +279,29 @@ def test_a_coding_survives_kill_9_right_after_the_key(imported: Path) -> None:
                           env={**os.environ, "HOME": os.environ["HOME"]})
     assert done.returncode == -signal.SIGKILL, done.stderr.decode()[-2000:]
     assert codes_on(imported, "alpha/interview#1", "ann") == {"framing-security": None}
+
+
+def test_the_first_frame_of_the_coding_screen_shows_the_first_excerpt(imported: Path) -> None:
+    """The screen is usable in its first frame; the highlighted code's details follow it."""
+    first: dict[str, str] = {}
+
+    async def main() -> QcoderApp:
+        app = create_app(imported, coder="ann")
+        real = app._display
+
+        def display(screen, renderable):  # noqa: ANN001, ANN202 - the frame handed to the driver
+            if isinstance(screen, CodingScreen) and not first:
+                first["ref"] = str(screen.query_one("#excerpt-ref", Static).render())
+                first["definition"] = str(screen.query_one("#code-definition", Static).render())
+            real(screen, renderable)
+
+        app._display = display  # type: ignore[method-assign]
+        async with app.run_test(size=(100, 30)) as pilot:
+            await until_ready(app, pilot)
+            first["later"] = str(app.screen.query_one("#code-definition", Static).render())
+        return app
+
+    asyncio.run(main())
+    assert first["ref"].startswith("alpha/interview#1\nnot reviewed yet")
+    assert first["definition"] == ""
+    assert first["later"].startswith("Framing\nDefinition: How the speaker presents migration.")

@@ -81,19 +81,22 @@ class CodingScreen(SpanMode, Screen[None]):
         session = self.session
         self.stale = StaleCheck(session.store, session.codebook)
         self.query_one(SuggestionsPanel).set_keys(self.keymap)
-        self._fill_codebook(session.codebook)
+        self._fill_codebook(session.codebook, details=False)
         self.query_one(ExcerptView).scroll_hint = self._scroll_hint()
         self.query_one(Navigator).tree.fill(self.navigation)
         self.update_status()
-        self.call_after_refresh(self._first_show)
+        # The first excerpt is shown before the first frame, so that frame is the usable
+        # screen; the highlighted code's details wait until it is painted.
+        self._first_show()
 
-    def _fill_codebook(self, codebook: Codebook) -> None:
-        """Code keys and the codebook panel for ``codebook``; key clashes are said."""
+    def _fill_codebook(self, codebook: Codebook, details: bool = True) -> None:
+        """Code keys and the codebook panel for ``codebook``; key clashes are said;
+        ``details`` False leaves the highlighted code's definition for later."""
         self.key_codes, warnings = code_keys(codebook, self.keymap)
         for warning in warnings:
             self.notify(warning, title="Key clash", severity="warning", timeout=15)
         free = {codebook[c].key or "" for c in self.key_codes.values()}
-        self.query_one(CodebookPanel).fill(codebook, free)
+        self.query_one(CodebookPanel).fill(codebook, free, details)
 
     def use_codebook(self, codebook: Codebook) -> None:
         """Code with a reloaded codebook from now on: panel, keys, picker, the excerpt."""
@@ -117,6 +120,7 @@ class CodingScreen(SpanMode, Screen[None]):
 
     def _ready(self) -> None:
         self.app.mark_ready()  # type: ignore[attr-defined]
+        self.query_one(CodebookPanel).describe_highlighted()
         # Progress is read once the first screen is up: on a big project it is the slow part.
         self.action_refresh()
         self.set_interval(REFRESH_S, self.action_refresh)

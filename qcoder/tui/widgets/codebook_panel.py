@@ -101,6 +101,7 @@ class CodebookPanel(Vertical):
 
     codebook: Codebook | None = None
     described: str | None = None
+    _details = True  # the highlighted code's definition is shown (False until the first frame)
 
     def compose(self) -> ComposeResult:
         yield CodeTree(id="codes")
@@ -111,13 +112,22 @@ class CodebookPanel(Vertical):
     def tree(self) -> CodeTree:
         return self.query_one(CodeTree)
 
-    def fill(self, codebook: Codebook, free_keys: set[str]) -> None:
-        """Show the codebook; ``free_keys`` are the code keys that work (no clash)."""
+    def fill(self, codebook: Codebook, free_keys: set[str], details: bool = True) -> None:
+        """Show the codebook; ``free_keys`` are the code keys that work (no clash);
+        ``details`` False: the highlighted code's definition waits for
+        :meth:`describe_highlighted`."""
         self.codebook = codebook
         self.tree.fill(codebook, free_keys)
-        first = next(iter(codebook), None)
-        if first is not None:
-            self.describe(first.id)
+        self._details = details
+        if details:
+            self.describe_highlighted()
+
+    def describe_highlighted(self) -> None:
+        """Show the definition of the code under the list's cursor."""
+        self._details = True
+        option = self.tree.highlighted_option
+        if option is not None and option.id is not None:
+            self.describe(option.id)
 
     def highlight(self, code_id: str) -> None:
         """Put the list's cursor on a code (its definition shows below)."""
@@ -132,7 +142,7 @@ class CodebookPanel(Vertical):
 
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         event.stop()
-        if event.option.id is not None:
+        if event.option.id is not None and self._details:
             self.describe(event.option.id)
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:

@@ -75,6 +75,7 @@ class ExcerptView(Vertical):
         #: What the hint says about scrolling and the full-width key (set by the screen).
         self.scroll_hint = ""
         self._body = Text()  # the excerpt's text as styled without a selection
+        self._state: tuple[ExcerptState, Codebook] | None = None  # what is shown
 
     def _set(self, part: str, content: Text) -> None:
         """Update one part only when it changed, and lay the screen out again only when its
@@ -104,10 +105,11 @@ class ExcerptView(Vertical):
     def body(self) -> ExcerptBody:
         return self.query_one(ExcerptBody)
 
-    def show(self, state: ExcerptState, codebook: Codebook) -> None:
+    def _ref(self, state: ExcerptState) -> Text:
+        """The reference (folded to the view's width), reviewed or not, and where it is."""
         e = state.excerpt
-        width = max(10, self.size.width - 2)
-        ref = ref_text(e.ref, width)
+        # Before the first layout the width is unknown: unfolded (the resize folds it).
+        ref = ref_text(e.ref, max(10, self.size.width - 2) if self.size.width else len(e.ref))
         ref.append("\n")
         ref.append("reviewed" if state.reviewed else "not reviewed yet",
                    style="green" if state.reviewed else "yellow")
@@ -120,7 +122,13 @@ class ExcerptView(Vertical):
             state.title, state.position) if part]
         if details:
             ref.append(" · " + " · ".join(details), style="dim")
-        self._set("excerpt-ref", ref)
+        return ref
+
+    def show(self, state: ExcerptState, codebook: Codebook) -> None:
+        e = state.excerpt
+        self._state = (state, codebook)
+        width = max(10, self.size.width - 2)
+        self._set("excerpt-ref", self._ref(state))
         chars = max(60, (width - 2) * CONTEXT_LINES - 8)
         self._batch = PARTS
         self._set("context-before", _context(state.before, True, chars))
@@ -185,9 +193,12 @@ class ExcerptView(Vertical):
             self._set("excerpt-hint", Text(self.scroll_hint, style="dim italic"))
 
     def on_resize(self) -> None:
+        if self._state is not None:  # shown before the first layout: fold to the width now
+            self.show(*self._state)
         self.call_after_refresh(self.update_hint)
 
     def show_nothing(self, message: str) -> None:
+        self._state = None
         for part in ("excerpt-ref", "context-before", "context-after", "excerpt-codes",
                      "excerpt-memo"):
             self._set(part, Text(""))
