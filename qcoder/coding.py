@@ -11,18 +11,19 @@ import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import CodebookError, InputError
-from .project import codebook_edit
 from .project.codebook import Codebook, codebook_stamps, lint_text
-from .project.codebook_edit import NewCode
 from .store import codings as db
 from .store import events, suggestions
 from .store import selections as spans
 from .store.adjudications import write_adjudication
 from .store.corpus import excerpt_is_active, sync_codebook
 from .store.database import Store, SyncReport, now
+
+if TYPE_CHECKING:  # the codebook file's editor loads only when a code is added
+    from .project.codebook_edit import NewCode
 
 CODER_PATTERN = re.compile(r"^[\w][\w.@+-]{0,39}$")
 #: A step run inside an action's transaction: (connection, action id).
@@ -258,6 +259,8 @@ class Coding:
         """Add a code to the codebook file (comments and layout kept) and the store: one
         action of this coder, undoable while no coding uses the code. Raises
         :class:`CodebookError` with the linter's ``FILE:LINE`` problem for a bad code."""
+        from .project import codebook_edit  # the file editor loads when a code is added
+
         path = self._codebook_file()
         text = codebook_edit.read(path)
         new, _ = codebook_edit.with_code(text, path, code)
@@ -284,6 +287,9 @@ class Coding:
     def _replay_code(self, conn: sqlite3.Connection, code_id: str, fields: dict[str, Any],
                      reverse: bool) -> None:
         """Undo (take the code out of file and store, if no coding uses it) or redo."""
+        from .project import codebook_edit
+        from .project.codebook_edit import NewCode
+
         path = self._codebook_file()
         text = codebook_edit.read(path)
         if reverse:

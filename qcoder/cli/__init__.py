@@ -1,23 +1,12 @@
-"""The ``qcoder`` command line: a thin click layer over the core."""
+"""The ``qcoder`` command line: a thin click layer over the core.
+
+The command modules (:data:`root.COMMAND_MODULES`) register their commands on ``cli`` when
+a command is first looked up or listed.
+"""
 
 from __future__ import annotations
 
 from .root import cli
-
-# isort: split
-# Each command module registers its commands on ``cli`` when imported.
-from . import (  # noqa: F401
-    agreement_cmds,
-    compare_cmds,
-    consensus_cmds,
-    exchange_cmds,
-    export_cmds,
-    project_cmds,
-    report_cmds,
-    round_cmds,
-    search_cmds,
-    suggest_cmds,
-)
 
 __all__ = ["cli", "main"]
 

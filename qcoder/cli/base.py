@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import importlib
 import json
 import os
 import sqlite3
@@ -31,7 +32,37 @@ def _quiet_broken_pipe() -> None:
 
 
 class QcoderGroup(click.Group):
-    """Prints a :class:`QcoderError` as one line (exit 1) instead of a traceback."""
+    """Prints a :class:`QcoderError` as one line (exit 1) instead of a traceback.
+
+    ``command_modules``: the modules that register this group's commands when imported,
+    imported the first time a command is looked up or listed, so the workbench (the root
+    command alone) starts without them.
+    """
+
+    def __init__(self, *args: Any, command_modules: tuple[str, ...] = (),
+                 **kwargs: Any) -> None:
+        self._command_modules = tuple(command_modules)
+        self._registering = 0
+        super().__init__(*args, **kwargs)
+
+    @property  # type: ignore[override]
+    def commands(self) -> dict[str, click.Command]:
+        if self._command_modules and not self._registering:
+            modules, self._command_modules = self._command_modules, ()
+            for module in modules:
+                importlib.import_module(module)
+        return self._commands
+
+    @commands.setter
+    def commands(self, value: dict[str, click.Command]) -> None:
+        self._commands = value
+
+    def add_command(self, cmd: click.Command, name: str | None = None) -> None:
+        self._registering += 1  # a module registering a command does not load the others
+        try:
+            super().add_command(cmd, name)
+        finally:
+            self._registering -= 1
 
     def invoke(self, ctx: click.Context) -> Any:
         try:

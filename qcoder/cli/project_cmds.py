@@ -14,6 +14,7 @@ from ..safe_text import terminal_safe
 from .base import State, echo, emit_json, force_option, pass_state, print_table
 from .progress import progress_bar
 from .root import cli
+from .root import open_workbench as run_workbench
 
 
 @cli.group("import", cls=click.Group, invoke_without_command=True)
@@ -291,9 +292,4 @@ def _counted(rows: Iterator[dict], advance: Callable[[int, int], None], total: i
 @pass_state
 def open_workbench(state: State) -> None:
     """Open the coding workbench."""
-    try:
-        from ..tui.app import run_app
-    except ModuleNotFoundError:
-        click.get_current_context().invoke(status)
-        return
-    run_app(state)
+    run_workbench(state)

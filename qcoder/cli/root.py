@@ -7,8 +7,14 @@ import click
 from .. import __version__
 from .base import QcoderGroup, State
 
+#: The modules that register commands on :data:`cli` (imported when a command is looked up or
+#: listed; ``qcoder`` alone opens the workbench without them).
+COMMAND_MODULES = tuple(f"qcoder.cli.{name}_cmds" for name in (
+    "agreement", "compare", "consensus", "exchange", "export", "project", "report", "round",
+    "search", "suggest"))
 
-@click.group(cls=QcoderGroup, invoke_without_command=True,
+
+@click.group(cls=QcoderGroup, invoke_without_command=True, command_modules=COMMAND_MODULES,
              context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--project", "project_dir", metavar="DIR", envvar="QCODER_PROJECT",
               help="Project folder (default: the current one; env QCODER_PROJECT).")
@@ -38,6 +44,17 @@ def cli(ctx: click.Context, project_dir: str | None, db: str | None, coder: str 
                     coder_typed=ctx.get_parameter_source("coder")
                     == click.core.ParameterSource.COMMANDLINE)
     if ctx.invoked_subcommand is None:
-        workbench = cli.get_command(ctx, "tui")  # registered by project_cmds
-        assert workbench is not None
-        ctx.invoke(workbench)
+        open_workbench(ctx.obj)
+
+
+def open_workbench(state: State) -> None:
+    """The coding workbench; ``qcoder status`` when Textual is not installed."""
+    try:
+        from ..tui.app import run_app
+    except ModuleNotFoundError:
+        ctx = click.get_current_context()
+        status = cli.get_command(ctx, "status")
+        assert status is not None
+        ctx.invoke(status)
+        return
+    run_app(state)

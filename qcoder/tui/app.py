@@ -41,7 +41,6 @@ from ..store.database import Store
 from .keymap import bindings, code_keys, load_keymap
 from .screens.coder_prompt import CoderPrompt
 from .screens.coding import CodingScreen
-from .screens.help import HelpScreen, help_renderable
 from .screens.message import LoadingScreen, MessageScreen
 from .session import EmptyProject, Session, open_session, open_store, shorten
 
@@ -81,10 +80,13 @@ class QcoderApp(App[None]):
 
     def __init__(self, project: Project, coder: str | None = None,
                  keymap: dict[str, str] | None = None,
-                 keymap_warnings: list[str] | None = None, lead: bool = False) -> None:
+                 keymap_warnings: list[str] | None = None, lead: bool = False,
+                 new_coder: bool = False) -> None:
         super().__init__()
         self.project = project
         self.coder = coder
+        #: ``--new-coder``: a coder name near a known one starts a new coder without asking.
+        self.new_coder = new_coder
         #: Started as the team's lead (``--lead``), or confirmed being one (logged).
         self.lead = lead
         self.keymap = dict(keymap or {})
@@ -140,13 +142,14 @@ class QcoderApp(App[None]):
         """Open the session, after asking when a new name is a near miss of a known one."""
         if not coder:
             return
-        from ..rounds import near_miss
-        from .screens.coder_check import CoderCheck
+        if coder not in self.known_coders and not self.new_coder:
+            from ..rounds import near_miss
+            from .screens.coder_check import CoderCheck
 
-        near = None if coder in self.known_coders else near_miss(coder, self.known_coders)
-        if near is not None:
-            self.push_screen(CoderCheck(coder, near), self._coder_confirmed)
-            return
+            near = near_miss(coder, self.known_coders)
+            if near is not None:
+                self.push_screen(CoderCheck(coder, near), self._coder_confirmed)
+                return
         self._coder_confirmed(coder)
 
     def _coder_confirmed(self, coder: str | None) -> None:
@@ -181,6 +184,8 @@ class QcoderApp(App[None]):
 
     # -- commands ---------------------------------------------------------------------------
     def action_help(self) -> None:
+        from .screens.help import HelpScreen, help_renderable
+
         if isinstance(self.screen, HelpScreen):
             self.pop_screen()
             return
@@ -237,18 +242,23 @@ class QcoderApp(App[None]):
 
 def create_app(project_dir: str | Path | None = None, db: str | Path | None = None,
                coder: str | None = None, keymap_file: Path | None = None,
-               lead: bool = False) -> QcoderApp:
+               lead: bool = False, new_coder: bool = False,
+               follow_outside: bool = False) -> QcoderApp:
     """The workbench for a project folder (default: the current one) and coder (None: ask);
-    ``lead``: the coder leads the team and may see the other coders' codings.
+    ``lead``: the coder leads the team and may see the other coders' codings; ``new_coder``:
+    a name one letter or the case away from a known coder is a new coder (not asked about);
+    ``follow_outside``: read files that are symlinks out of the project folder.
 
     Raises :class:`QcoderError` when the folder is not a project or the coder name is
     invalid; everything after that is reported inside the app.
     """
-    project = open_project(project_dir, db)
+    project = open_project(project_dir, db, follow_outside)
     keymap, warnings = load_keymap(keymap_file)
-    return QcoderApp(project, check_coder(coder) if coder else None, keymap, warnings, lead)
+    return QcoderApp(project, check_coder(coder) if coder else None, keymap, warnings, lead,
+                     new_coder)
 
 
 def run_app(state: State) -> None:
     """Open the workbench for the CLI's options (``qcoder`` with no command)."""
-    create_app(state.project_dir, state.db, state.coder, lead=state.lead).run()
+    create_app(state.project_dir, state.db, state.coder, lead=state.lead,
+               new_coder=state.new_coder, follow_outside=state.follow_outside).run()

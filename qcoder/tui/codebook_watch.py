@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import QcoderError
-from ..importer import import_codebook
 from ..project.codebook import Codebook
 from ..store.database import Store, SyncReport
 
@@ -82,6 +81,8 @@ class CodebookWatch:
                                group="codebook", exclusive=True, exit_on_error=False)
 
     def _import(self, session: Session, asked: bool) -> None:
+        from ..importer import import_codebook  # loaded on the first reload, not at start
+
         call = self.screen.app.call_from_thread
         try:
             with Store(session.store.path, timeout=session.store.timeout) as store:

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 
 from ..coding import Coding, check_coder
 from ..errors import QcoderError
-from ..importer import import_project, needs_import
 from ..navigation import Navigation
 from ..project.codebook import Codebook
 from ..project.folder import Project
@@ -56,7 +55,9 @@ def open_store(project: Project, status: Callable[[str], None]) -> Store:
     arrive this way on first start)."""
     store = Store(project.db_path, timeout=WRITE_TIMEOUT_S)
     try:
-        if needs_import(store):
+        if not store.has_documents():  # never imported (the importer loads only then)
+            from ..importer import import_project
+
             status("First start: importing the codebook, the cases and codings/*.csv …")
             import_project(project, store)
     except BaseException:

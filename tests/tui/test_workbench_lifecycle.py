@@ -290,7 +290,7 @@ def test_the_first_frame_of_the_coding_screen_shows_the_first_excerpt(imported: 
         real = app._display
 
         def display(screen, renderable):  # noqa: ANN001, ANN202 - the frame handed to the driver
-            if isinstance(screen, CodingScreen) and not first:
+            if isinstance(screen, CodingScreen) and renderable is not None and not first:
                 first["ref"] = str(screen.query_one("#excerpt-ref", Static).render())
                 first["definition"] = str(screen.query_one("#code-definition", Static).render())
             real(screen, renderable)
@@ -305,3 +305,44 @@ def test_the_first_frame_of_the_coding_screen_shows_the_first_excerpt(imported: 
     assert first["ref"].startswith("alpha/interview#1\nnot reviewed yet")
     assert first["definition"] == ""
     assert first["later"].startswith("Framing\nDefinition: How the speaker presents migration.")
+
+
+def test_new_coder_and_follow_outside_reach_the_workbench(imported: Path, monkeypatch) -> None:
+    """``qcoder --coder anm --new-coder`` (anm is one letter from ann) opens the workbench as
+    the new coder without asking again; ``--follow-outside`` reaches its project."""
+    from click.testing import CliRunner
+
+    from qcoder.cli import cli
+    from qcoder.tui import app as app_module
+
+    with open_store(imported) as store:
+        from qcoder.coding import Coding
+
+        Coding(store, store.codebook(), "ann").mark_reviewed(
+            store.excerpt_by_ref("alpha/interview#1").id)
+    made: list[QcoderApp] = []
+    real = app_module.create_app
+    monkeypatch.setattr(app_module, "create_app",
+                        lambda *a, **k: made.append(real(*a, **k)) or made[-1])
+    monkeypatch.setattr(QcoderApp, "run", lambda self: None)
+    result = CliRunner().invoke(cli, ["--project", str(imported), "--coder", "anm",
+                                      "--new-coder", "--follow-outside"])
+    assert result.exit_code == 0, result.output
+    assert made[0].new_coder and made[0].project.follow_outside
+
+    async def opened(app: QcoderApp, pilot: Pilot) -> tuple[list[str], str]:
+        screens = []
+        for _ in range(300):
+            screens.append(type(app.screen).__name__)
+            if app.ready:
+                break
+            await pilot.pause(0.02)
+        return screens, app.session.coder
+
+    async def main() -> tuple[list[str], str]:
+        app = create_app(imported, coder="anm", new_coder=True)
+        async with app.run_test(size=(100, 30)) as pilot:
+            return await opened(app, pilot)
+
+    screens, coder = asyncio.run(main())
+    assert coder == "anm" and "CoderCheck" not in screens
