@@ -293,6 +293,8 @@ def test_the_first_frame_of_the_coding_screen_shows_the_first_excerpt(imported: 
             if isinstance(screen, CodingScreen) and renderable is not None and not first:
                 first["ref"] = str(screen.query_one("#excerpt-ref", Static).render())
                 first["definition"] = str(screen.query_one("#code-definition", Static).render())
+                node = screen.query_one("#documents").cursor_node
+                first["document"] = node.data[0] if node is not None and node.data else ""
             real(screen, renderable)
 
         app._display = display  # type: ignore[method-assign]
@@ -303,6 +305,7 @@ def test_the_first_frame_of_the_coding_screen_shows_the_first_excerpt(imported: 
 
     asyncio.run(main())
     assert first["ref"].startswith("alpha/interview#1\nnot reviewed yet")
+    assert first["document"] == "doc"  # the navigator's cursor on its document already
     assert first["definition"] == ""
     assert first["later"].startswith("Framing\nDefinition: How the speaker presents migration.")
 

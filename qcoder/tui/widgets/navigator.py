@@ -84,6 +84,8 @@ class DocumentTree(SafeLabels, Tree[NodeData]):
             return
         if node.parent is not None and not node.parent.is_expanded:
             node.parent.expand()
+        if node.line < 0:  # lines not built yet (before the first frame): build them now
+            self.last_line  # noqa: B018 - reading it numbers the lines
         self.move_cursor(node)
 
 
