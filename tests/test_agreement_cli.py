@@ -275,6 +275,34 @@ def test_disagreements_list_each_excerpt_with_what_each_coder_applied(binary: Cl
     assert "(no code)" in out and "*present" in out
 
 
+def test_disagreements_text_gives_the_whole_excerpt_beside_its_quote(tmp_path: Path) -> None:
+    root = write_project(tmp_path / "long", BINARY_CODEBOOK, {"k": 10})
+    long = ("Unit 1 of case k: a long answer, " + "and the observers judged it again " * 6
+            + "\nover two lines.")
+    units = (root / "cases" / "k" / "units.txt").read_text(encoding="utf-8").split("\n\n")
+    (root / "cases" / "k" / "units.txt").write_text("\n\n".join([long, *units[1:]]),
+                                                     encoding="utf-8")
+    cli = Cli(root, tmp_path / "long.db")
+    cli.ok("import")
+    cli.ok("codings", "import", str(codings_csv(tmp_path / "c.csv", binary_rows(BINARY_095))))
+    short = json.loads(cli.ok("disagreements", "--json").stdout)
+    full = json.loads(cli.ok("disagreements", "--text", "--json").stdout)
+    first = full["excerpts"][0]
+    assert first["excerpt"] == "k/units#1" and first["text"] == long
+    assert "text" not in short["excerpts"][0]
+    assert len(first["quote"]) <= 100 and first["quote"].endswith("…")
+    assert " ".join(long.split()).startswith(first["quote"][:-1])
+    # the rest of each record, and the head, are the same with and without --text
+    assert [{k: v for k, v in d.items() if k != "text"} for d in full["excerpts"]] == \
+        short["excerpts"]
+    assert {k: v for k, v in full.items() if k != "excerpts"} == \
+        {k: v for k, v in short.items() if k != "excerpts"}
+    assert short["method"]["unit"] == "excerpt" and "parent" in short["method"]["rollup"]
+    table = cli.ok("disagreements", "--text").output
+    assert "k/units#1\n    Unit 1 of case k" in table and "\n    over two lines." in table
+    assert first["quote"] not in table
+
+
 def test_disagreements_filters_and_limit(nominal: Cli) -> None:
     every = json.loads(nominal.ok("disagreements", "--json").stdout)
     # units 2, 6, 8 (values differ) and 12 has one coder: not a disagreement

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from qcoder.cli import base, json_stream
 from qcoder.cli.agreement_cmds import _disagreement_records
-from qcoder.reliability.data import ExcerptDisagreement
+from qcoder.reliability.disagreements import Batch, Disagreements
 
 # text with the characters the output must escape: C0, DEL, C1, bidi, line separators
 TEXT = st.text(alphabet=st.characters(codec="utf-8") | st.sampled_from(
@@ -66,14 +66,34 @@ def test_an_empty_head_and_list() -> None:
     assert streamed == printed(lambda: base.emit_json({"excerpts": []}))
 
 
-@settings(max_examples=40, deadline=None)
-@given(st.lists(st.tuples(TEXT, TEXT, st.lists(TEXT, max_size=3),
-                          st.dictionaries(TEXT, st.lists(TEXT, max_size=3), max_size=3)),
-                max_size=4))
-def test_disagreement_records_are_their_dicts(rows: list) -> None:
-    shown = [ExcerptDisagreement(excerpt_id=i, ref=ref, case_id="c", quote=quote,
-                                 codes=tuple(codes),
-                                 applied={k: tuple(v) for k, v in applied.items()})
-             for i, (ref, quote, codes, applied) in enumerate(rows)]
-    assert list(_disagreement_records(shown)) == [json_stream.value(d.to_dict(), 2)
-                                                 for d in shown]
+CODE_LISTS = st.lists(st.lists(TEXT, max_size=3).map(tuple), min_size=1, max_size=4)
+
+
+@settings(max_examples=60, deadline=None)
+@given(coders=st.lists(TEXT, min_size=2, max_size=3, unique=True), names=CODE_LISTS,
+       rows=st.lists(st.tuples(TEXT, TEXT, TEXT, TEXT, st.integers(0, 3),
+                               st.lists(st.integers(-1, 3), min_size=3, max_size=3)),
+                     max_size=5),
+       size=st.integers(1, 3), full_text=st.booleans())
+def test_disagreement_records_are_emit_json_of_their_dicts(
+        coders: list[str], names: list[tuple[str, ...]], rows: list, size: int,
+        full_text: bool) -> None:
+    # each listed excerpt has a reviewer (the listing has two or more)
+    rows = [(ref, case, quote, text, disputed % len(names),
+             [k % len(names) if k >= 0 or i == 0 else -1 for i, k in enumerate(keys)])
+            for ref, case, quote, text, disputed, keys in rows]
+    batches = [Batch(refs=[r[0] for r in part], cases=[r[1] for r in part],
+                     quotes=[r[2] for r in part], texts=[r[3] for r in part],
+                     disputed=[r[4] for r in part],
+                     applied=[[r[5][k] for r in part] for k in range(len(coders))])
+               for part in (rows[i:i + size] for i in range(0, len(rows), size))]
+    found = Disagreements(tuple(coders), len(rows), names, iter(batches))
+    head = {"coders": coders, "total": len(rows)}
+    streamed = printed(lambda: json_stream.emit_with_batches(
+        head, "excerpts", _disagreement_records(found, full_text)))
+    records = [{"excerpt": ref, "case": case, "quote": quote,
+                **({"text": text} if full_text else {}), "codes": list(names[disputed]),
+                "coders": {coder: list(names[keys[k]]) for k, coder in sorted(
+                    enumerate(coders), key=lambda c: c[1]) if keys[k] != -1}}
+               for ref, case, quote, text, disputed, keys in rows]
+    assert streamed == printed(lambda: base.emit_json({**head, "excerpts": records}))

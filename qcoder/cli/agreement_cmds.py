@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -15,7 +15,7 @@ from .progress import progress_bar
 from .root import cli
 
 if TYPE_CHECKING:
-    from ..reliability.data import ExcerptDisagreement
+    from ..reliability.disagreements import Disagreements
 
 
 @cli.command()
@@ -105,59 +105,130 @@ def agreement(state: State, coders: str | None, case: str | None, codes: str | N
               help="Coders to compare (default: every coder except consensus).")
 @click.option("--limit", type=click.IntRange(min=0), default=None, metavar="N",
               help="Show at most N excerpts (the total is still counted).")
+@click.option("--text", "full_text", is_flag=True,
+              help="Each excerpt's whole text too (JSON: \"text\"), not only its quote "
+                   "(its first 100 characters on one line).")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @pass_state
 def disagreements(state: State, code: str | None, case: str | None, coders: str | None,
-                  limit: int | None, as_json: bool) -> None:
+                  limit: int | None, full_text: bool, as_json: bool) -> None:
     """Each excerpt on which the coders differ: its reference, a quote, the codes in
     dispute and what each coder applied."""
-    from ..reliability.data import project_disagreements
+    from ..reliability.disagreements import METHOD, project_disagreements
     from ..rounds import refuse_if_blind
 
     store = state.store()
     refuse_if_blind(store, state.coder, "disagreements")
     codebook = store.codebook()
-    result = project_disagreements(store, codebook, coders=split_ids(coders), case=case,
-                                   code=code, limit=limit)
-    chosen, shown = result.coders, result.excerpts
+    found = project_disagreements(store, codebook, coders=split_ids(coders), case=case,
+                                  code=code, limit=limit, marks=not as_json)
     if as_json:
-        from .json_stream import emit_with_list
+        from .json_stream import emit_with_batches
 
-        emit_with_list({
+        emit_with_batches({
             "codebook": {"name": codebook.name, "version": str(codebook.version)},
-            "coders": list(chosen), "case": case, "code": code, "total": result.total,
-        }, "excerpts", _disagreement_records(shown))
+            "coders": list(found.coders), "case": case, "code": code, "method": METHOD,
+            "total": found.total,
+        }, "excerpts", _disagreement_records(found, full_text))
         return
-    echo(f"{result.total} excerpts on which {', '.join(chosen)} differ"
-               + (f" about {code}" if code else "") + (f" in case {case}" if case else "")
-               + f" ({codebook.name} version {codebook.version})")
-    width = max((len(c) for c in chosen), default=0)
-    for d in shown:
-        echo()
-        echo(f"{d.ref}  {d.quote}")
-        echo(f"  in dispute: {', '.join(d.codes)}")
-        for coder in chosen:
-            if coder in d.applied:
-                echo(f"  {coder:<{width}}  {_codes_text(d.applied[coder], d.codes)}")
-            else:
-                echo(f"  {coder:<{width}}  (not reviewed)")
+    echo(f"{found.total} excerpts on which {', '.join(found.coders)} differ"
+         + (f" about {code}" if code else "") + (f" in case {case}" if case else "")
+         + f" ({codebook.name} version {codebook.version})")
+    shown = 0
+    for chunk, count in _disagreement_lines(found, full_text):
+        echo(chunk, nl=False)
+        shown += count
     if shown:
         echo("\n* marks the codes in dispute")
-    if len(shown) < result.total:
-        echo(f"\n… {result.total - len(shown)} more; raise --limit to see them")
+    if shown < found.total:
+        echo(f"\n… {found.total - shown} more; raise --limit to see them")
 
 
-def _disagreement_records(shown: Sequence[ExcerptDisagreement]) -> Iterator[str]:
-    """Each excerpt's ``to_dict()`` as JSON nested two deep, without the generic encoder."""
-    from .json_stream import Members, StringLists, string
+class _Cached(dict[Any, str]):
+    """``cached[key]``: ``make(key)``, made once per key."""
 
-    codes, members = StringLists(3), Members(3)
-    for d in shown:
-        coders = ",".join(map(members.__getitem__, d.applied.items()))
-        yield (f'{{\n      "excerpt": {string(d.ref)},\n      "case": {string(d.case_id)},\n'
-               f'      "quote": {string(d.quote)},\n      "codes": {codes[d.codes]},\n'
-               f'      "coders": {("{" + coders + chr(10) + "      }") if coders else "{}"}'
-               "\n    }")
+    def __init__(self, make: Callable[[Any], str]) -> None:
+        super().__init__()
+        self._make = make
+
+    def __missing__(self, key: Any) -> str:
+        text = self[key] = self._make(key)
+        return text
+
+
+def _disagreement_records(found: Disagreements, full_text: bool) -> Iterator[str]:
+    """The excerpts' records as JSON nested two deep, as ``json.dumps(indent=2)`` writes
+    ``{"excerpt", "case", "quote", ["text",] "codes", "coders": {coder: [codes]}}`` (the
+    coders who reviewed it, by name), a batch of records joined by
+    :data:`.json_stream.SEPARATOR` at a time (none for no excerpt); every string by the C
+    encoder, each distinct list of codes encoded once."""
+    from ..reliability.disagreements import NOT_REVIEWED
+    from .json_stream import SEPARATOR, Members, StringLists, string
+
+    names, members = found.names, Members(3)
+    lists = StringLists(3)
+    codes = [lists[codes] for codes in names]
+    cases = _Cached(string)
+    by_name = sorted(range(len(found.coders)), key=found.coders.__getitem__)
+    coders = []
+    for k in by_name:
+        member = _Cached(lambda key, name=found.coders[k]: "," + members[(name, names[key])])
+        member[NOT_REVIEWED] = ""
+        coders.append(member)
+    for batch in found.batches:
+        texts = ([f'\n      "text": {string(t)},' for t in batch.texts] if full_text
+                 else [""] * len(batch.refs))
+        rows = zip(_strings(batch.refs), map(cases.__getitem__, batch.cases),
+                   _strings(batch.quotes), texts, map(codes.__getitem__, batch.disputed),
+                   *(map(coders[i].__getitem__, batch.applied[k]) for i, k in enumerate(by_name)),
+                   strict=True)
+        # two or more coders reviewed each excerpt listed: "coders" is never empty
+        yield SEPARATOR.join([
+            f'{{\n      "excerpt": {ref},\n      "case": {case},\n      "quote": {quote},{text}'
+            f'\n      "codes": {disputed},\n      "coders": {{{"".join(who)[1:]}\n      }}\n    }}'
+            for ref, case, quote, text, disputed, *who in rows])
+
+
+def _strings(texts: list[str]) -> list[str]:
+    """JSON string literals of ``texts`` as :func:`.json_stream.string` writes them."""
+    from json.encoder import encode_basestring
+
+    from ..safe_text import json_safe
+
+    return [t if t.isprintable() else json_safe(t) for t in map(encode_basestring, texts)]
+
+
+def _disagreement_lines(found: Disagreements, full_text: bool) -> Iterator[tuple[str, int]]:
+    """The listing for a terminal, a batch of excerpts at a time (and how many): reference
+    and quote (or whole text), the codes in dispute, then each coder's codes, ``*`` marking
+    those in dispute."""
+    from ..reliability.disagreements import NOT_REVIEWED
+
+    names, width = found.names, max((len(c) for c in found.coders), default=0)
+    disputed = _Cached(lambda key: ", ".join(names[key]))
+    lines = []
+    for name in found.coders:
+        head = f"\n  {name:<{width}}  "
+        line = _Cached(lambda keys, head=head: head + _codes_text(names[keys[0]],
+                                                                   names[keys[1]]))
+        line[(NOT_REVIEWED, NOT_REVIEWED)] = head + "(not reviewed)"
+        lines.append(line)
+    for batch in found.batches:
+        assert batch.marked is not None
+        columns = [list(map(lines[k].__getitem__, zip(batch.applied[k], batch.marked[k],
+                                                          strict=True)))
+                   for k in range(len(found.coders))]
+        heads = ([f"{ref}\n{_indented(text)}" for ref, text in zip(batch.refs, batch.texts,
+                                                                   strict=True)]
+                 if full_text else [f"{ref}  {quote}" for ref, quote in
+                                    zip(batch.refs, batch.quotes, strict=True)])
+        out = [f"\n{head}\n  in dispute: {disputed[key]}{''.join(applied)}\n"
+               for head, key, *applied in zip(heads, batch.disputed, *columns, strict=True)]
+        yield "".join(out), len(out)
+
+
+def _indented(text: str) -> str:
+    return "\n".join("    " + line for line in text.splitlines())
 
 
 def _codes_text(codes: Sequence[str], disputed: Sequence[str]) -> str:

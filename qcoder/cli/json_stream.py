@@ -26,7 +26,8 @@ def string(text: str) -> str:
     """A JSON string literal as :func:`.base.emit_json` writes it (non-ASCII kept, C1 and
     bidi controls escaped)."""
     encoded = encode_basestring(text)  # the C encoder's, as json.dumps(ensure_ascii=False)
-    return encoded if encoded.isascii() and "\x7f" not in encoded else json_safe(encoded)
+    # every character json_safe escapes (DEL, C1, bidi, line separators) is unprintable
+    return encoded if encoded.isprintable() else json_safe(encoded)
 
 
 def value(data: Any, level: int) -> str:
@@ -81,12 +82,22 @@ class Members(dict[tuple[str, tuple[str, ...]], str]):
 def emit_with_list(head: Mapping[str, Any], key: str, records: Iterable[str]) -> None:
     """Print ``{**head, key: [records]}``; each record is its JSON text nested two deep
     (as :func:`value` with level 2 gives it), its strings made by :func:`string`."""
+    items = iter(records)
+    emit_with_batches(head, key, (SEPARATOR.join(chunk)
+                                  for chunk in iter(lambda: list(islice(items, CHUNK)), [])))
+
+
+#: What separates two records of the list in :func:`emit_with_list`.
+SEPARATOR = ",\n    "
+
+
+def emit_with_batches(head: Mapping[str, Any], key: str, batches: Iterable[str]) -> None:
+    """:func:`emit_with_list` for records that come already joined by ``SEPARATOR``, a
+    batch of one or more in each string (no empty one), each batch written as it comes."""
     opening = value(dict(head), 0)
     opening = (opening[:-2] + ",\n" if head else "{\n") + f"  {string(key)}: ["
-    items = iter(records)
     first = True
-    while chunk := list(islice(items, CHUNK)):
-        text = ("\n    " if first else ",\n    ") + ",\n    ".join(chunk)
-        click.echo(opening + text if first else text, nl=False)
+    for batch in batches:
+        click.echo((opening + "\n    " if first else SEPARATOR) + batch, nl=False)
         first = False
     click.echo(opening + "]\n}" if first else "\n  ]\n}")

@@ -27,7 +27,6 @@ from .agreement import (
     CodeAgreement,
     PairAgreement,
     code_flags,
-    disagreement_pairs,
     report,
 )
 from .bootstrap import CITATIONS as BOOTSTRAP_CITATIONS
@@ -109,6 +108,26 @@ def load_agreement_data(
 
     Every requested coder is in the result, even one without a review there.
     """
+    reviews, codings, cases = load_arrays(store, coders, case, excerpts=excerpts,
+                                          frozen_round=frozen_round)
+    rule = rollup_rule(codebook or store.codebook())
+    return AgreementData.from_arrays(reviews, codings, cases).with_rollup(rule)
+
+
+Arrays = tuple[dict[str, np.ndarray], dict[tuple[str, str], np.ndarray], dict[str, np.ndarray]]
+
+
+def load_arrays(
+    store: Store,
+    coders: Sequence[str] | None = None,
+    case: str | None = None,
+    *,
+    excerpts: Sequence[int] | None = None,
+    frozen_round: int | None = None,
+) -> Arrays:
+    """What :func:`load_agreement_data` reads, as arrays of excerpt ids: ``reviews[coder]``
+    (every requested coder, maybe empty), ``codings[(code_id, coder)]`` (never empty) and
+    ``cases[case_id]`` (the active excerpts of each case in scope)."""
     cases = reads.excerpts_by_case(store, case)
     known = np.concatenate([np.empty(0, dtype=np.int64), *cases.values()])
     # excerpt id -> usable (active and in scope); codings and reviews are filtered with it
@@ -143,8 +162,7 @@ def load_agreement_data(
             found = keep(ids)
             if found.size:
                 codings[key] = found
-    rule = rollup_rule(codebook or store.codebook())
-    return AgreementData.from_arrays(reviews, codings, cases).with_rollup(rule)
+    return reviews, codings, cases
 
 
 # --- what the user asked for --------------------------------------------------------------
@@ -443,31 +461,6 @@ def project_agreement(
 # --- disagreements ------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class ExcerptDisagreement:
-    """An excerpt on which the coders differ: the codes in dispute and each coder's codes.
-
-    ``applied`` maps every selected coder who reviewed the excerpt to the codes they applied
-    (raw codings, codebook order).
-    """
-
-    excerpt_id: int
-    ref: str
-    case_id: str
-    quote: str
-    codes: tuple[str, ...]
-    applied: dict[str, tuple[str, ...]]
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "excerpt": self.ref,
-            "case": self.case_id,
-            "quote": self.quote,
-            "codes": list(self.codes),
-            "coders": {coder: list(codes) for coder, codes in self.applied.items()},
-        }
-
-
 def excerpt_refs(store: Store, ids: Sequence[int]) -> dict[int, tuple[str, str, str]]:
     """Excerpt id -> (reference, case id, text), for the given ids."""
     return reads.excerpt_texts(store, ids)
@@ -475,109 +468,19 @@ def excerpt_refs(store: Store, ids: Sequence[int]) -> dict[int, tuple[str, str, 
 
 def trim_quote(text: str, width: int = QUOTE_WIDTH) -> str:
     """The text on one line, cut at a word boundary to at most ``width`` characters (…)."""
-    head = text[: 2 * width]  # flattened, a prefix of the whole text flattened
-    flat = " ".join(head.split())
-    if len(flat) <= width and len(head) < len(text):
-        flat = " ".join(text.split())
+    flat = text[: width + 1]
+    # Most texts start with words and single spaces only (whitespace other than " " is not
+    # printable): their first width + 1 characters are already those of the flattened text
+    # when no space ends them, or the character after that space is a word's.
+    probe = flat if flat[-1:] != " " else text[: width + 2]
+    if not (probe.isprintable() and "  " not in probe and probe[:1] != " "
+            and probe[-1:] != " "):
+        head = text[: 2 * width]  # flattened, a prefix of the whole text flattened
+        flat = " ".join(head.split())
+        if len(flat) <= width and len(head) < len(text):
+            flat = " ".join(text.split())
     if len(flat) <= width:
         return flat
     cut = flat[: width - 1]
     space = cut.rfind(" ")
     return (cut[:space] if space > width // 2 else cut).rstrip(" ,;:.-–") + "…"
-
-
-def reading_order(store: Store) -> np.ndarray:
-    """Ids of the active excerpts ordered by case, document and position."""
-    return reads.reading_order(store)
-
-
-@dataclass(frozen=True)
-class Disagreements:
-    """The coders compared, how many excerpts they differ on, and (up to a limit) which."""
-
-    coders: tuple[str, ...]
-    total: int
-    excerpts: list[ExcerptDisagreement]
-
-
-def project_disagreements(
-    store: Store,
-    codebook: Codebook | None = None,
-    *,
-    coders: Sequence[str] | None = None,
-    case: str | None = None,
-    code: str | None = None,
-    limit: int | None = None,
-) -> Disagreements:
-    """Each excerpt (in reading order, at most ``limit``) on which the selected coders differ
-    about a code that can be applied (``code``: only that one, or a group's codes), with what
-    each coder applied. Only the excerpts shown are read in full.
-    """
-    codebook = codebook or store.codebook()
-    chosen = selection(store, codebook, coders, case, [code] if code else None)
-    code_ids = list(chosen.code_ids)
-    if code is not None and codebook[code].exclusive:
-        code_ids = list(chosen.groups[code])
-    data = load_agreement_data(store, chosen.coders, chosen.case, codebook=codebook)
-    excerpts, positions = disagreement_pairs(data, code_ids, list(chosen.coders))
-    order = reading_order(store)
-    found = order[np.isin(order, excerpts)]
-    shown = found if limit is None else found[:limit]
-    refs = excerpt_refs(store, shown.tolist())
-    index = {code_id: i for i, code_id in enumerate(codebook.codes)}
-    keep = np.isin(excerpts, shown)
-    disputed = _grouped(excerpts[keep], _ranks(code_ids, index)[positions[keep]],
-                        _by_rank(code_ids, index), shown)
-    applied = _codes_applied(data, shown, index)
-    out = []
-    for excerpt_id, codes, by_coder in zip(shown.tolist(), disputed, applied, strict=True):
-        ref, case_id, text = refs[excerpt_id]
-        out.append(ExcerptDisagreement(excerpt_id=excerpt_id, ref=ref, case_id=case_id,
-                                       quote=trim_quote(text), codes=codes, applied=by_coder))
-    return Disagreements(chosen.coders, int(found.size), out)
-
-
-def _ranks(code_ids: Sequence[str], index: dict[str, int]) -> np.ndarray:
-    """Each code's place in the codebook (codes it no longer has last, in their order)."""
-    return np.array(sorted(range(len(code_ids)),
-                           key=lambda i: (index.get(code_ids[i], len(index)), i)),
-                    dtype=np.int64).argsort()
-
-
-def _by_rank(code_ids: Sequence[str], index: dict[str, int]) -> list[str]:
-    """``code_ids`` in codebook order (the inverse of :func:`_ranks`)."""
-    return [code_ids[i] for i in np.argsort(_ranks(code_ids, index)).tolist()]
-
-
-def _grouped(keys: np.ndarray, ranks: np.ndarray, names: list[str], wanted: np.ndarray
-             ) -> list[tuple[str, ...]]:
-    """For each of ``wanted``: the names of the ranks paired with it in ``keys``, by rank."""
-    order = np.lexsort((ranks, keys))
-    keys, labels = keys[order], np.asarray(names, dtype=object)[ranks[order]].tolist()
-    bounds = np.searchsorted(keys, wanted), np.searchsorted(keys, wanted, side="right")
-    return [tuple(labels[a:b]) for a, b in zip(bounds[0].tolist(), bounds[1].tolist(),
-                                                strict=True)]
-
-
-def _codes_applied(data: AgreementData, excerpt_ids: np.ndarray, index: dict[str, int]
-                   ) -> list[dict[str, tuple[str, ...]]]:
-    """For each excerpt: every coder who reviewed it and the codes they applied (raw
-    codings, codebook order)."""
-    row_of = np.full(int(data.excerpt_ids.max(initial=0)) + 1, -1, dtype=np.int64)
-    row_of[data.excerpt_ids] = np.arange(data.excerpt_ids.size)
-    at = row_of[excerpt_ids]
-    ranks = _ranks(data.code_ids, index)
-    by_rank = np.argsort(ranks)
-    # (excerpt, coder, code in codebook order): np.nonzero walks them in that order
-    cells = np.nonzero(data.applied[by_rank][:, :, at].transpose(2, 1, 0))
-    coders = len(data.coders)
-    pair = cells[0] * coders + cells[1]
-    labels = tuple(np.asarray(data.code_ids, dtype=object)[by_rank][cells[2]].tolist())
-    seen_row, seen_coder = np.nonzero(data.reviewed[:, at].T)
-    seen = seen_row * coders + seen_coder
-    starts = np.searchsorted(pair, seen).tolist()
-    ends = np.searchsorted(pair, seen, side="right").tolist()
-    members = list(zip(np.asarray(data.coders, dtype=object)[seen_coder].tolist(),
-                       [labels[a:b] for a, b in zip(starts, ends, strict=True)], strict=True))
-    rows = np.searchsorted(seen_row, np.arange(at.size + 1)).tolist()
-    return [dict(members[a:b]) for a, b in zip(rows, rows[1:], strict=False)]

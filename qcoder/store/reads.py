@@ -6,7 +6,8 @@ million codings load in a few packed strings instead of a million rows.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -76,11 +77,26 @@ def active_excerpts(store: Connection) -> tuple[np.ndarray, np.ndarray]:
     return packed(rows[0][0]), packed(rows[0][1])
 
 
-def reading_order(store: Connection) -> np.ndarray:
-    """Ids of the active excerpts ordered by case, document and position."""
-    rows = store.query("""SELECT e.id FROM excerpts e JOIN documents d ON d.id = e.document_id
-        WHERE e.active = 1 ORDER BY d.case_id, d.stem, e.n""")
-    return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+# Reading order: case, document, position; (case_id, stem) is unique among documents and
+# (document_id, n) among active excerpts, so it is a total order.
+_IN_READING_ORDER = """FROM excerpts e JOIN documents d ON d.id = e.document_id
+    WHERE e.id IN (SELECT value FROM json_each(?)) ORDER BY d.case_id, d.stem, e.n"""
+
+
+def first_in_reading_order(store: Connection, ids: Sequence[int], limit: int) -> list[int]:
+    """The first ``limit`` of these excerpt ids in reading order (case, document, position)."""
+    return [row[0] for row in store.query(f"SELECT e.id {_IN_READING_ORDER} LIMIT ?",
+                                          (json.dumps(list(ids)), limit))]
+
+
+def excerpts_in_reading_order(store: Connection, ids: Sequence[int], batch: int = 5000
+                              ) -> Iterator[list[tuple[int, str, str, int, str]]]:
+    """``(id, case id, stem, n, text)`` of these excerpts in reading order, in lists of up
+    to ``batch`` rows, read by one statement."""
+    cur = store.conn.execute(f"SELECT e.id, d.case_id, d.stem, e.n, e.text {_IN_READING_ORDER}",
+                             (json.dumps(list(ids)),))
+    while rows := cur.fetchmany(batch):
+        yield rows
 
 
 def excerpt_texts(store: Connection, ids: Sequence[int]) -> dict[int, tuple[str, str, str]]:
