@@ -1,4 +1,5 @@
-"""Time ``qcoder disagreements --json`` over 100,000 excerpts and ``qcoder export qdpx`` of
+"""Time ``qcoder disagreements`` (``--json`` and the table) over 100,000 excerpts and
+``qcoder export qdpx`` of
 19,000 excerpts, each in a child process of its own (Python start-up included).
 
 The projects are ``synthetic.make_project`` (5 coders, 60 codes) imported with their codings:
@@ -68,6 +69,7 @@ def main() -> None:
         steps = [
             (f"disagreements --json ({args.excerpts:,})", big,
              ["disagreements", "--json"], 2.0),
+            (f"disagreements, table ({args.excerpts:,})", big, ["disagreements"], 2.0),
             (f"export qdpx ({args.refi_excerpts:,})", small,
              ["export", "qdpx", "--force", str(out)], 3.0),
         ]
