@@ -7,12 +7,14 @@ from contextlib import suppress
 
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
+from textual.geometry import Region
 from textual.message import Message
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option, OptionDoesNotExist
 
 from ...project.codebook import Code, Codebook
 from ..safe import Static, Text, safe
+from .steady import SteadyScrollbars
 
 
 def definition_text(code: Code, codebook: Codebook) -> Text:
@@ -38,7 +40,7 @@ def definition_text(code: Code, codebook: Codebook) -> Text:
     return text
 
 
-class CodeTree(OptionList):
+class CodeTree(SteadyScrollbars, OptionList):
     """The codes in codebook order, indented by depth, each label in full (long ones wrap).
 
     Enter (or a click) asks for the code picker on the highlighted code: it never toggles a
@@ -93,7 +95,33 @@ class CodeTree(OptionList):
         self.applied = set(codes)
         for code_id in changed:
             if code_id in self.codebook:
-                self.replace_option_prompt(code_id, self._label(self.codebook[code_id]))
+                self._relabel(code_id, self._label(self.codebook[code_id]))
+
+    def _relabel(self, code_id: str, label: Text) -> None:
+        """A code's new label, redrawing that code's lines only: ``replace_option_prompt``
+        drops every option's rendered lines and redraws the whole list. The ✓ and bold
+        change no width, so the lines stay where they are (else: the whole list again)."""
+        try:
+            index = self.get_option_index(code_id)
+            option = self.get_option_at_index(index)
+            heights, first = self._heights, self._index_to_line
+            cache = self._option_render_cache
+        except (OptionDoesNotExist, AttributeError):
+            self.replace_option_prompt(code_id, label)
+            return
+        option._set_prompt(label)
+        cached = cache.keys()  # an LRUCache: no iteration of its own
+        for key in [k for k in cached if k[0] is option]:
+            cache.discard(key)
+        padding = self.get_component_styles("option-list--option").padding
+        width = self.scrollable_content_region.width - padding.width
+        height = heights.get(index)
+        if height is None or index not in first or (
+                self._get_visual(option).get_height(self.styles, width) != height):
+            self._clear_caches()
+            return
+        self.refresh(Region(0, first[index] - self.scroll_offset.y,
+                            self.scrollable_content_region.width, height))
 
 
 class CodebookPanel(Vertical):

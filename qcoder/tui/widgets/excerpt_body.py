@@ -16,12 +16,13 @@ from textual.visual import Visual, visualize
 from textual.widget import Widget
 
 from ..safe import Text, safe
+from .steady import SteadyScrollbars
 
 #: The parts, top to bottom: the end of the excerpt before, the excerpt, the next one's start.
 PARTS = ("context-before", "excerpt-text", "context-after")
 
 
-class ExcerptBody(ScrollView, can_focus=True):
+class ExcerptBody(SteadyScrollbars, ScrollView, can_focus=True):
     """Scrolls (↑↓, PgUp PgDn) when it is focused. The excerpt sits between a blank line
     above and below, after a coloured edge; the neighbours are dimmed."""
 

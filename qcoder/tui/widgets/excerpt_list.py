@@ -18,6 +18,7 @@ from textual.strip import Strip
 
 from ...navigation import ExcerptLine
 from ...safe_text import one_line
+from .steady import SteadyScrollbars
 
 PAGE = 64
 PAGES_KEPT = 8
@@ -45,7 +46,7 @@ def status_mark(line: ExcerptLine) -> tuple[str, str]:
     return "✓", "excerpt-list--coded"
 
 
-class ExcerptList(ScrollView, can_focus=True):
+class ExcerptList(SteadyScrollbars, ScrollView, can_focus=True):
     """The excerpts of a document (or of a filter), one line each, with a cursor."""
 
     COMPONENT_CLASSES = {"excerpt-list--cursor", "excerpt-list--todo", "excerpt-list--none",

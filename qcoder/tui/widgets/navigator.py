@@ -11,6 +11,7 @@ from textual.widgets.tree import TreeNode
 from ...navigation import DocumentEntry, DocumentLines, Navigation
 from ..safe import SafeLabels, Static, Text
 from .excerpt_list import ExcerptList, LineSource
+from .steady import SteadyScrollbars
 
 NodeData = tuple[str, str | int]
 
@@ -25,7 +26,7 @@ def progress_text(reviewed: int, total: int, known: bool = True) -> Text:
     return Text(f"{reviewed}/{total} ".rjust(5), style="dim")
 
 
-class DocumentTree(SafeLabels, Tree[NodeData]):
+class DocumentTree(SafeLabels, SteadyScrollbars, Tree[NodeData]):
     """Cases and their documents; selecting a document opens it."""
 
     def __init__(self, *, id: str | None = None) -> None:
