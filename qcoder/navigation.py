@@ -9,7 +9,9 @@ stays flat however many excerpts a project has.
 
 from __future__ import annotations
 
+import re
 from array import array
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -281,7 +283,37 @@ class Navigation:
 
             return array("q", matching_ids(self.store, flt.value))
         needle = " ".join(flt.value.split()).casefold() if flt.kind == "search" else ""
-        return q.matching(self.store, self.coder, flt.kind, codes, needle, _contains)
+        return q.matching(self.store, self.coder, flt.kind, codes, needle, _contains,
+                          text_hint(needle))
+
+
+#: The non-ASCII characters whose case folding holds an ASCII one (ß → ss, K → k, ﬁ → fi,
+#: İ → i̇ …): a text holding none of them folds its ASCII letters as LIKE compares them
+#: (tests check this against the running Python's Unicode tables).
+FOLDING_TO_ASCII = "\u00df\u0130\u0149\u017f\u01f0\u1e96\u1e97\u1e98\u1e99\u1e9a\u1e9e\u212a" \
+    "\ufb00\ufb01\ufb02\ufb03\ufb04\ufb05\ufb06"
+
+
+#: What ``str.split`` takes for whitespace among ASCII characters.
+ASCII_SPACE = "[ \t\n\v\f\r\x1c-\x1f]+"
+
+
+def text_hint(needle: str) -> tuple[str, str, Callable[[str], bool] | None] | None:
+    """What SQL can decide of ``_contains(text, needle)`` with little help: a LIKE pattern
+    (ASCII case-insensitive) of the needle's ASCII words in order, that every text it keeps
+    matches; the characters that make a text's case folding differ from LIKE's (those folding
+    to ASCII); and the exact check of an ASCII text LIKE kept (None: LIKE is exact, a needle
+    of one word). None when no word of the needle is ASCII."""
+    words = needle.split()
+    plain = [re.sub(r"([%_\\])", r"\\\1", w) for w in words if w.isascii()]
+    if not plain:
+        return None
+    check = None
+    if len(words) > 1:
+        pattern = re.compile(ASCII_SPACE.join(re.escape(w) for w in words),
+                             re.IGNORECASE | re.ASCII)
+        check = lambda text: pattern.search(text) is not None  # noqa: E731
+    return "%" + "%".join(plain) + "%", FOLDING_TO_ASCII, check
 
 
 def _contains(text: str | None, needle: str) -> bool:

@@ -182,6 +182,46 @@ def test_search_ignores_case_and_spacing_in_any_script(store: Store) -> None:
     assert list(nav.matching(Filter("search", "nowhere"))) == []
 
 
+HOSTILE = ["STRASSE ist lang", "die Straße", "\u212aelvin and ke", "the ﬁle and FILE",
+           "İstanbul", "a\x00 readmission after NUL", "100% of_them", "back\\slash",
+           "Readmission\n  agreement", "READMISSION\tAGREEMENTS", "re admission",
+           "ſtate", "Schloß  Straße", "ǰ and ẖ", "no match here"]
+NEEDLES = ["strasse", "straße", "kelvin", "k", "file", "fi", "i̇stanbul", "istanbul",
+           "readmission", "readmission agreement", "100%", "%", "of_them", "_", "\\",
+           "back\\slash", "state", "schloss strasse", "ss str", "ǰ", "j", "h", "e", "nul",
+           "straße ist", "ist straße", "die straße", "readmission\tagreement", "a"]
+
+
+def test_the_text_filter_keeps_what_the_exact_check_keeps(store: Store) -> None:
+    """The SQL prefilter drops no text the exact (Unicode case-folded) check keeps."""
+    from qcoder.navigation import FOLDING_TO_ASCII, _contains, text_hint
+    from qcoder.store import navigation as q
+
+    folding = "".join(chr(c) for c in range(0x80, 0x110000) if not 0xD800 <= c <= 0xDFFF
+                      and any(ord(f) < 0x80 for f in chr(c).casefold()))
+    assert folding == FOLDING_TO_ASCII
+    (doc_id,) = [r[0] for r in store.conn.execute("SELECT id FROM documents LIMIT 1")]
+    start = store.conn.execute("SELECT max(id) FROM excerpts").fetchone()[0] + 1
+    with store.conn:
+        store.conn.execute("UPDATE excerpts SET active = 0")
+        for k, text in enumerate(HOSTILE):
+            store.conn.execute(
+                "INSERT INTO excerpts (id, identity, document_id, n, text, active, start, "
+                "\"end\") SELECT ?, ?, ?, ?, ?, 1, 0, 1",
+                (start + k, f"hostile-{k}", doc_id, 1000 + k, text))
+    hints = 0
+    for raw in NEEDLES:
+        needle = " ".join(raw.split()).casefold()
+        hint = text_hint(needle)
+        hints += hint is not None
+        fast = q.matching(store, "ann", "search", (), needle, _contains, hint)
+        exact = [start + k for k, t in enumerate(HOSTILE) if _contains(t, needle)]
+        assert sorted(fast) == exact, raw
+    assert hints >= 20  # most needles take the fast path
+    nav = Navigation(store, "ann")
+    assert len(nav.matching(Filter("search", "READMISSION"))) == 3
+
+
 def test_coder_progress_counts_reviews_not_codes(store: Store) -> None:
     first, second = ids(store, "alpha/a-interview#1", "alpha/a-interview#2")
     Coding(store, store.codebook(), "bob").apply(first, "topic-work")

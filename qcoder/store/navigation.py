@@ -137,13 +137,14 @@ def reviewed_among(store: Connection, coder: str, ids: Sequence[int]) -> set[int
 
 
 def matching(store: Connection, coder: str, kind: str, codes: Sequence[str] = (),
-             needle: str = "", contains: Callable[[str | None, str], bool] | None = None
+             needle: str = "", contains: Callable[[str | None, str], bool] | None = None,
+             hint: tuple[str, str, Callable[[str], bool] | None] | None = None
              ) -> array:
     """Ids of the active excerpts a filter keeps, in corpus order (compact int array).
 
     ``kind``: ``unreviewed``, ``memo``, ``code`` (any of ``codes``, on the excerpt or on a
-    span inside it), ``search`` (``needle``
-    found by ``contains(text, needle)``), anything else: every excerpt.
+    span inside it), ``search`` (``needle`` found by ``contains(text, needle)``, or by
+    ``hint`` from ``navigation.text_hint``), anything else: every excerpt.
     """
     params: dict[str, object] = {"coder": coder}
     where = "1"
@@ -170,6 +171,21 @@ def matching(store: Connection, coder: str, kind: str, codes: Sequence[str] = ()
         store.conn.create_function("qcoder_contains", 2, contains, deterministic=True)
         params["needle"] = needle
         where = "qcoder_contains(e.text, :needle)"
+        if hint is not None:
+            like, specials, ascii_check = hint
+            params["like"] = like
+            params.update({f"s{k}": c for k, c in enumerate(specials)})
+            # an ASCII text (as many bytes as characters) is judged by LIKE, with
+            # ``ascii_check`` when given; another one holding a NUL (where LIKE stops) or one
+            # of ``specials`` is left to the exact check
+            found = "".join(f" OR instr(e.text, :s{k})" for k in range(len(specials)))
+            matches = "e.text LIKE :like ESCAPE '\\'"
+            then = matches
+            if ascii_check is not None:
+                store.conn.create_function("qcoder_ascii", 1, ascii_check, deterministic=True)
+                then += " AND qcoder_ascii(e.text)"
+            where = (f"(CASE WHEN length(e.text) = length(CAST(e.text AS BLOB)) THEN {then} "
+                     f"ELSE ({matches} OR instr(e.text, char(0)){found}) AND {where} END)")
     cur = store.conn.execute(
         f"SELECT e.id FROM excerpts e {CORPUS_JOIN} WHERE e.active = 1 AND e.n > 0 AND {where} "
         f"{CORPUS_ORDER}", params)
