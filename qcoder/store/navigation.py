@@ -177,15 +177,19 @@ def matching(store: Connection, coder: str, kind: str, codes: Sequence[str] = ()
             params.update({f"s{k}": c for k, c in enumerate(specials)})
             # an ASCII text (as many bytes as characters) is judged by LIKE, with
             # ``ascii_check`` when given; another one holding a NUL (where LIKE stops) or one
-            # of ``specials`` is left to the exact check
+            # of ``specials`` is left to the exact check. The Python checks are reached through
+            # CASE WHEN only: SQLite computes both sides of AND/OR outside a WHERE term, so
+            # ``LIKE AND check`` would call the check on every text.
             found = "".join(f" OR instr(e.text, :s{k})" for k in range(len(specials)))
             matches = "e.text LIKE :like ESCAPE '\\'"
-            then = matches
+            then = "1"
             if ascii_check is not None:
                 store.conn.create_function("qcoder_ascii", 1, ascii_check, deterministic=True)
-                then += " AND qcoder_ascii(e.text)"
-            where = (f"(CASE WHEN length(e.text) = length(CAST(e.text AS BLOB)) THEN {then} "
-                     f"ELSE ({matches} OR instr(e.text, char(0)){found}) AND {where} END)")
+                then = "qcoder_ascii(e.text)"
+            where = (f"(CASE WHEN length(e.text) = length(CAST(e.text AS BLOB)) "
+                     f"THEN CASE WHEN {matches} THEN {then} ELSE 0 END "
+                     f"ELSE CASE WHEN {matches} OR instr(e.text, char(0)){found} "
+                     f"THEN {where} ELSE 0 END END)")
     cur = store.conn.execute(
         f"SELECT e.id FROM excerpts e {CORPUS_JOIN} WHERE e.active = 1 AND e.n > 0 AND {where} "
         f"{CORPUS_ORDER}", params)
