@@ -300,12 +300,14 @@ ASCII_SPACE = "[ \t\n\v\f\r\x1c-\x1f]+"
 
 def text_hint(needle: str) -> tuple[str, str, Callable[[str], bool] | None] | None:
     """What SQL can decide of ``_contains(text, needle)`` with little help: a LIKE pattern
-    (ASCII case-insensitive) of the needle's ASCII words in order, that every text it keeps
-    matches; the characters that make a text's case folding differ from LIKE's (those folding
-    to ASCII); and the exact check of an ASCII text LIKE kept (None: LIKE is exact, a needle
-    of one word). None when no word of the needle is ASCII."""
+    (ASCII case-insensitive) of the needle's printable ASCII words in order, that every text
+    it keeps matches; the characters that make a text's case folding differ from LIKE's
+    (those folding to ASCII); and the exact check of an ASCII text LIKE kept (None: LIKE is
+    exact, a needle of one word). None when no word of the needle is printable ASCII (a
+    control character such as NUL would end a LIKE pattern there)."""
     words = needle.split()
-    plain = [re.sub(r"([%_\\])", r"\\\1", w) for w in words if w.isascii()]
+    plain = [re.sub(r"([%_\\])", r"\\\1", w) for w in words
+             if w.isascii() and w.isprintable()]
     if not plain:
         return None
     check = None

@@ -28,7 +28,7 @@ NEEDLES = [
     "visa\nmobility", " visa ", "100%", "rise_in", "5_0", "%", "_", "back\\slash", "\\",
     "file", "fi", "FLOW", "kelvin", "\u212aELVIN", "istanbul", "i̇stanbul", "readmission",
     "straße", "σοφια", "ΣΟΦΙΑ", "テキスト", "🙂 visa", "ss", "ǰ", "ẖ", "ʼn", "a", "zz",
-    "ǰ ẖ", "ist lang", "lang.", "x", "e s",
+    "ǰ ẖ", "ist lang", "lang.", "x", "e s", "a\x00b", "before\x00readmission", "\x07",
 ]
 
 
