@@ -3,6 +3,7 @@ excerpt view, a bad query said in one notice."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 from conftest import current_ref, drive
@@ -11,6 +12,8 @@ from textual.pilot import Pilot
 from qcoder.tui.app import QcoderApp
 from qcoder.tui.widgets.excerpt_list import ExcerptList
 from qcoder.tui.widgets.excerpt_view import ExcerptView
+
+DEMO = Path(__file__).resolve().parents[2]  # the repository is the demo project
 
 
 async def word_search(app: QcoderApp, pilot: Pilot, query: str) -> None:
@@ -91,3 +94,26 @@ def test_at_80_columns_each_filtered_row_names_its_document_and_shows_the_match(
     assert [t.split()[1] for t in texts] == ["i#3", "i#4"]
     marked = [[t for t, hit in row if hit] for row in rows]
     assert all(m and "visas".startswith(m[0].rstrip("…").lower()) for m in marked), texts
+
+
+
+def test_at_80_by_24_the_picker_and_the_filter_fit_without_scrolling(tmp_path: Path) -> None:
+    """The demo codebook's 29 codes would push the picker's query line off an 80×24
+    screen; the dialogs shrink their lists so nothing needs scrolling."""
+    for part in ("cases", "codebooks"):
+        shutil.copytree(DEMO / part, tmp_path / part)
+
+    async def steps(app: QcoderApp, pilot: Pilot) -> list[tuple[int, int]]:
+        fits = []
+        for key in ("enter", "slash"):  # the code picker, the filter
+            await pilot.press(key)
+            await pilot.pause()
+            dialog = app.screen.query_one("#dialog")
+            fits.append((dialog.max_scroll_y, dialog.outer_size.height))
+            await pilot.press("escape")
+            await pilot.pause()
+        return fits
+
+    fits = drive(tmp_path, steps, size=(80, 24))
+    assert [scroll for scroll, _ in fits] == [0, 0]
+    assert all(height <= 24 for _, height in fits)

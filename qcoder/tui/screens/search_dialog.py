@@ -21,10 +21,15 @@ class SearchDialog(ModalScreen[Result], Generic[Result]):
 
     BINDINGS = [*bindings("dialog"),
                 Binding("down", "move(1)", show=False), Binding("up", "move(-1)", show=False)]
+    # below 30 rows the screen has the class "-short" and the lists shrink (app.tcss), so
+    # the whole dialog fits an 80×24 terminal
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (30, "-tall")]
 
     def on_mount(self) -> None:
         self._fill("")
-        self.query_one(Input).focus()
+        # the query line is the dialog's first line: scrolling to it would only start a
+        # 0.2 s scroll animation of the dialog, redrawn frame by frame
+        self.query_one(Input).focus(scroll_visible=False)
 
     def _fill(self, query: str) -> None:
         raise NotImplementedError
