@@ -35,6 +35,7 @@ class ExcerptBody(SteadyScrollbars, ScrollView, can_focus=True):
         self._width = 0
         self._drawn: dict[str, list[Strip]] = {}  # each part's lines at ``_width``
         self._styles: tuple | None = None
+        self._fitted = 0  # the width the scrollable height was last set for
 
     def set_part(self, part: str, content: Text, fit: bool = True) -> None:
         """Show ``content`` (user text: never markup) as one of :data:`PARTS`; ``fit``
@@ -58,6 +59,7 @@ class ExcerptBody(SteadyScrollbars, ScrollView, can_focus=True):
         if not self.size:
             return
         height = len(self._render_lines())
+        self._fitted = self._width
         window = self.scrollable_content_region.height
         before = self.virtual_size.height > window
         size = Size(self.scrollable_content_region.width, height)
@@ -79,6 +81,10 @@ class ExcerptBody(SteadyScrollbars, ScrollView, can_focus=True):
         self._styles = None
 
     def on_resize(self) -> None:
+        if self._lines is not None and self.scrollable_content_region.width == self._fitted:
+            # only the height changed (the lines above it grew or shrank): the layout pass
+            # has already set the scrollbar and clamped the offset, and the lines still hold
+            return
         self._forget()
         self._fit()
 

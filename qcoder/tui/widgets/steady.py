@@ -11,16 +11,60 @@ from __future__ import annotations
 
 from typing import Any
 
+from textual.scrollbar import ScrollBar
+
+
+class SteadyScrollBar(ScrollBar):
+    """A scrollbar that a new height only repaints. Textual stores a resized widget's
+    virtual size as a layout-changing value, so a scrollbar made taller or shorter by a
+    layout pass asks for another pass, and the screen paints a second frame; a scrollbar's
+    size comes from its view, never from its own layout."""
+
+    def _size_updated(self, size: Any, virtual_size: Any, container_size: Any,
+                      layout: bool = True) -> bool:
+        return super()._size_updated(size, virtual_size, container_size, layout=False)
+
+    #: True while the view's layout pass moves or resizes this bar: the pass paints it
+    quiet = False
+
+    def refresh(self, *args: Any, **kwargs: Any) -> SteadyScrollBar:
+        # a refresh asked during a layout pass arrives after that pass's frame, and would
+        # paint the bar again in a second one
+        if self.quiet:
+            return self
+        super().refresh(*args, **kwargs)
+        return self
+
 
 class SteadyScrollbars:
     """Mixin for ``ScrollView`` subclasses (lists, trees, the excerpt body)."""
 
     _steady_container: Any = None
 
+    @property
+    def vertical_scrollbar(self) -> ScrollBar:
+        """The vertical scrollbar, created on first use as Textual does, but steady."""
+        if self._vertical_scrollbar is None:  # type: ignore[has-type]
+            bar = SteadyScrollBar(vertical=True, name="vertical",
+                                  thickness=self.scrollbar_size_vertical)  # type: ignore[attr-defined]
+            bar.display = False
+            self._vertical_scrollbar = bar
+            self.app._start_widget(self, bar)  # type: ignore[attr-defined]
+        return self._vertical_scrollbar
+
     def _size_updated(self, size: Any, virtual_size: Any, container_size: Any,
                       layout: bool = True) -> bool:
         if size == self._size and container_size == self._steady_container:  # type: ignore[attr-defined]
             return False
         self._steady_container = container_size
-        return super()._size_updated(size, virtual_size, container_size,  # type: ignore[misc]
-                                     layout)
+        bar = self._vertical_scrollbar  # type: ignore[has-type]
+        # a new size moves or resizes the bar, so the pass paints it with its new values
+        quiet = isinstance(bar, SteadyScrollBar) and size != self._size  # type: ignore[attr-defined]
+        if quiet:
+            bar.quiet = True
+        try:
+            return super()._size_updated(size, virtual_size,  # type: ignore[misc]
+                                         container_size, layout)
+        finally:
+            if quiet:
+                bar.quiet = False
