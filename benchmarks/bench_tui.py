@@ -23,9 +23,10 @@ the process used by then; ``start_headless_s`` the same through ``App.run_test``
 keys at 120×40 (and under ``sizes`` at 80×24): a code key, next, previous, next unreviewed,
 the code picker opened and closed, the filter opened and closed. "Painted" is the last frame
 Textual hands to its driver after the key (its segments rendered to terminal text), once
-the screen is quiet. ``cpu_per_key_*`` is the CPU time of the process (every thread) from
-the key until the screen is quiet: on a shared machine it says what the key costs when the
-wall-clock figures say how long other work made it wait (``load_average``).
+the screen is quiet; an update that writes no cell (nothing was dirty) is not a frame.
+``cpu_per_key_*`` is the CPU time of the process (every thread) from the key until the
+screen is quiet: on a shared machine it says what the key costs when the wall-clock
+figures say how long other work made it wait (``load_average``).
 
 Run: python benchmarks/bench_tui.py [EXCERPTS] [--keep DIR] [--json]
 """
@@ -256,7 +257,8 @@ def child_paint(project: str, size: str = "120x40") -> dict:
             if renderable is not None and hasattr(renderable, "render_segments"):
                 renderable.render_segments(app.console)  # the terminal text a driver writes
             real(screen, renderable)
-            frames.append(time.perf_counter())
+            if renderable is not None and getattr(renderable, "spans", True):
+                frames.append(time.perf_counter())  # not a frame that writes no cell
 
         app._display = display  # type: ignore[method-assign]
         async with app.run_test(size=(width, height)) as pilot:
