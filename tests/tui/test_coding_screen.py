@@ -294,3 +294,56 @@ def test_capital_and_digit_code_keys_work(wb: Path) -> None:
     drive(wb, steps)
     assert codes_on(wb, "alpha/interview#1", "ann") == {"ptype-capacity": None,
                                                         "framing-development": None}
+
+
+def test_the_picker_and_the_filter_open_afresh_each_time(imported: Path) -> None:
+    """Both dialogs are kept between openings: each opening starts with an empty query
+    line, every choice listed and the marks of the excerpt now shown."""
+    async def steps(app: QcoderApp, pilot: Pilot) -> list[tuple]:
+        seen = []
+
+        async def look() -> None:
+            await pilot.pause()
+            dialog = app.screen
+            choices = dialog.query_one("OptionList")
+            seen.append((type(dialog).__name__, dialog.query_one("Input").value,
+                         choices.option_count, str(choices.get_option_at_index(0).prompt)))
+
+        await pilot.press("enter")
+        await look()
+        await pilot.press(*"capac")
+        await look()
+        await pilot.press("enter", "enter")  # apply Capacity, then open again
+        await look()
+        await pilot.press("escape", "slash", *"visas")
+        await look()
+        await pilot.press("escape", "slash")
+        await look()
+        await pilot.press("escape")
+        return seen
+
+    seen = drive(imported, steps)
+    (first, typed, again, filtered, refilled) = seen
+    assert first[:2] == ("CodePicker", "") and typed[1:3] == ("capac", 2)  # and "New code"
+    assert again[:3] == first[:3]  # the whole codebook again, the query gone
+    assert codes_on(imported, "alpha/interview#1", "ann") == {"ptype-capacity": None}
+    assert filtered[:2] == ("FilterScreen", "visas")
+    assert refilled[1] == "" and refilled[2] > filtered[2]  # every code, no text choices
+    assert "Text contains" in filtered[3] and "Text contains" not in refilled[3]
+
+
+def test_the_reopened_picker_marks_the_codes_of_the_excerpt_shown(imported: Path) -> None:
+    async def steps(app: QcoderApp, pilot: Pilot) -> list[list[str]]:
+        marked = []
+        for keys in (("o", "enter"), ("escape", "j", "enter")):
+            await pilot.press(*keys)
+            await pilot.pause()
+            choices = app.screen.query_one("OptionList")
+            marked.append([choices.get_option_at_index(i).id
+                           for i in range(choices.option_count)
+                           if str(choices.get_option_at_index(i).prompt).startswith("✓")])
+        await pilot.press("escape")
+        return marked
+
+    on_first, on_second = drive(imported, steps)
+    assert on_first == ["ptype-operational"] and on_second == []

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from textual import events, on, work
 from textual.app import ComposeResult
@@ -38,6 +39,9 @@ from ..widgets.navigator import Navigator
 from ..widgets.suggestions_panel import SuggestionsPanel
 from .span_mode import SpanMode
 
+if TYPE_CHECKING:
+    from .picker import CodePicker
+
 REFRESH_S = 30.0
 
 
@@ -54,6 +58,23 @@ class CodingScreen(SpanMode, Screen[None]):
         self.key_codes: dict[str, str] = {}
         self.others: dict[str, int] = {}
         self.queue_done = False  # the round queue's end was said
+        self._covering = False  # a kept dialog is being opened over this screen
+
+    def refresh(self, *regions: Any, **kwargs: Any) -> CodingScreen:
+        # Opening a dialog repaints the whole screen under it, for nothing changes there;
+        # through the dialog's dimmed backdrop that is a second, full frame
+        if self._covering and not regions and not any(kwargs.values()):
+            return self
+        super().refresh(*regions, **kwargs)
+        return self
+
+    def open_dialog(self, dialog: Screen, done: Callable[[Any], None]) -> None:
+        """Show ``dialog`` over this screen (``done`` gets its result)."""
+        self._covering = True
+        try:
+            self.app.push_screen(dialog, done)
+        finally:
+            self._covering = False
 
     @property
     def session(self) -> Session:
@@ -126,6 +147,14 @@ class CodingScreen(SpanMode, Screen[None]):
         self.set_interval(REFRESH_S, self.action_refresh)
         self.codebook_watch = CodebookWatch(self, self.use_codebook)
         self.codebook_watch.start()
+        self.set_timer(0.3, self._build_dialogs)
+
+    async def _build_dialogs(self) -> None:
+        from .filter import FilterScreen
+        from .search_dialog import build_ahead
+
+        await build_ahead(self.app, "code-picker", self._make_picker)
+        await build_ahead(self.app, "filter", lambda: FilterScreen(self.session.codebook))
 
     def _scroll_hint(self) -> str:
         def key(command: str, default: str) -> str:
@@ -433,7 +462,8 @@ class CodingScreen(SpanMode, Screen[None]):
     # -- dialogs ----------------------------------------------------------------------------
     def action_pick_code(self, code_id: str | None = None) -> None:
         """The code picker; ``code_id``: the code to highlight first (from the codebook)."""
-        from .picker import CREATE, CodePicker
+        from .picker import CREATE
+        from .search_dialog import kept
 
         if self.current is None:
             return
@@ -447,8 +477,16 @@ class CodingScreen(SpanMode, Screen[None]):
             elif code_id is not None:
                 self.action_toggle_code(code_id)
 
-        self.app.push_screen(CodePicker(self.session.codebook, applied, preselect=code_id,
-                                        can_create=True), picked)
+        picker = kept(self.app, "code-picker", self._make_picker)
+        picker.codebook, picker.applied, picker.preselect = (self.session.codebook, applied,
+                                                             code_id)
+        picker.prepare()
+        self.open_dialog(picker, picked)
+
+    def _make_picker(self) -> CodePicker:
+        from .picker import CodePicker
+
+        return CodePicker(self.session.codebook, set(), can_create=True)
 
     def _new_code(self, label: str) -> None:
         """Ask for a new code (id, label, parent, definition), add it to the codebook file
@@ -558,8 +596,12 @@ class CodingScreen(SpanMode, Screen[None]):
 
     def action_filter(self) -> None:
         from .filter import FilterScreen
+        from .search_dialog import kept
 
-        self.app.push_screen(FilterScreen(self.session.codebook), self._apply_filter)
+        dialog = kept(self.app, "filter", lambda: FilterScreen(self.session.codebook))
+        dialog.codebook = self.session.codebook
+        dialog.prepare()
+        self.open_dialog(dialog, self._apply_filter)
 
     def _apply_filter(self, flt: Filter | None) -> None:
         if flt is None:

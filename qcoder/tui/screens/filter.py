@@ -11,6 +11,7 @@ from textual.widgets.option_list import Option
 from ...navigation import Filter
 from ...project.codebook import Codebook
 from ..safe import Static, Text, safe
+from ..widgets.steady import SteadyOptionList
 from .picker import rank
 from .search_dialog import SearchDialog
 
@@ -29,7 +30,7 @@ class FilterScreen(SearchDialog[Filter | None]):
         with Vertical(id="dialog", classes="filter"):
             yield Static("Show which excerpts?", classes="dialog-title")
             yield Input(placeholder="text to search for, or part of a code's label", id="query")
-            yield OptionList(id="choices")
+            yield SteadyOptionList(id="choices")
             yield Static("Enter: choose · ↑↓: move · Esc: close", classes="dialog-hint")
 
     def _fill(self, query: str) -> None:

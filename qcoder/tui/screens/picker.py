@@ -12,6 +12,7 @@ from textual.widgets.option_list import Option
 from ...project.codebook import Code, Codebook
 from ..safe import Static, Text, safe
 from ..widgets.codebook_panel import definition_text
+from ..widgets.steady import SteadyOptionList
 from .search_dialog import SearchDialog
 
 SEARCH = FuzzySearch()
@@ -69,12 +70,13 @@ class CodePicker(SearchDialog[str | None]):
         self.applied = applied
         self.only = only
         self.title_text = title
+        self._described: tuple | None = None
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="picker"):
             yield Static(self.title_text, classes="dialog-title")
             yield Input(placeholder="part of a code's label, id or definition", id="query")
-            yield OptionList(id="matches")
+            yield SteadyOptionList(id="matches")
             yield Static(id="picker-definition")
             yield Static("Enter: choose · ↑↓: move · Esc: close", classes="dialog-hint")
 
@@ -108,7 +110,15 @@ class CodePicker(SearchDialog[str | None]):
 
     @on(OptionList.OptionHighlighted)
     def _describe(self) -> None:
-        option = self.query_one(OptionList).highlighted_option
+        matches = self.query_one(OptionList)
+        option = matches.highlighted_option
+        # the highlight message after a refill comes after the refill's own call: the same
+        # words again would cost a frame of their own
+        shown = (option.id if option is not None else None, self.query_one(Input).value,
+                 matches.option_count, id(self.codebook))
+        if shown == self._described:
+            return
+        self._described = shown
         definition = self.query_one("#picker-definition", Static)
         if option is not None and option.id is not None and option.id.startswith(CREATE):
             only_new = self.query_one(OptionList).option_count == 1

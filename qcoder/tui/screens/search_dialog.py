@@ -3,9 +3,11 @@ Enter chooses, Escape closes. The code picker and the filter are built on it."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Generic, TypeVar
 
 from textual import on
+from textual.app import App
 from textual.binding import Binding
 from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList
@@ -30,6 +32,24 @@ class SearchDialog(ModalScreen[Result], Generic[Result]):
         # the query line is the dialog's first line: scrolling to it would only start a
         # 0.2 s scroll animation of the dialog, redrawn frame by frame
         self.query_one(Input).focus(scroll_visible=False)
+
+    def prepare(self) -> None:
+        """Start afresh (an empty query line over every choice) before the dialog is opened
+        again (see :func:`kept`), so its first frame is already the right one."""
+        if not self.is_mounted:
+            return  # the first opening: mounting fills it
+        query = self.query_one(Input)
+        if query.value:
+            with query.prevent(Input.Changed):
+                query.value = ""
+        self._fill("")
+        self.set_focus(query, scroll_visible=False)
+
+    def dismiss(self, result: Result | None = None):  # type: ignore[override]  # noqa: ANN201
+        # the query line gives up focus, so the next opening focuses it again and its
+        # cursor starts a new blink cycle (a kept dialog's would blink at any moment)
+        self.set_focus(None)
+        return super().dismiss(result)  # type: ignore[arg-type]
 
     def _fill(self, query: str) -> None:
         raise NotImplementedError
@@ -58,3 +78,28 @@ class SearchDialog(ModalScreen[Result], Generic[Result]):
 
     def action_close(self) -> None:
         self.dismiss(None)
+
+
+Dialog = TypeVar("Dialog", bound=SearchDialog)
+
+
+def kept(app: App, name: str, make: Callable[[], Dialog]) -> Dialog:
+    """The dialog installed as ``name`` (made by ``make`` the first time). A kept dialog
+    opens without building and laying out its widgets again, and without the full layout
+    pass of the screen under it that a new screen's first size brings."""
+    if not app.is_screen_installed(name):
+        app.install_screen(make(), name)
+    return app.get_screen(name)  # type: ignore[return-value]
+
+
+async def build_ahead(app: App, name: str, make: Callable[[], Dialog]) -> None:
+    """Build, mount and lay out the kept dialog ``name`` now, unseen, so that its first
+    opening costs no more than the next ones (a screen opened at a new size lays out
+    itself and every screen under it again)."""
+    dialog = kept(app, name, make)
+    if dialog.is_running:
+        return
+    _, mounted = app._get_screen(dialog)  # registers and mounts it, as opening it would
+    await mounted
+    dialog._refresh_layout(app.size)  # shown nowhere: the screen under it stays current
+    dialog._compositor.render_update(full=True)  # its widgets' lines, drawn and cached

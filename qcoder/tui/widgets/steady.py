@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from textual.scrollbar import ScrollBar
+from textual.widgets import OptionList
 
 
 class SteadyScrollBar(ScrollBar):
@@ -68,3 +69,7 @@ class SteadyScrollbars:
         finally:
             if quiet:
                 bar.quiet = False
+
+
+class SteadyOptionList(SteadyScrollbars, OptionList):
+    """An ``OptionList`` (a dialog's choices) with steady scrollbars."""
