@@ -24,11 +24,12 @@ from __future__ import annotations
 import gc
 import importlib
 import sqlite3
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from textual import work
+from textual import events, work
 from textual.app import App
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
@@ -58,6 +59,9 @@ SCREENS: dict[str, Callable[[], Screen] | str] = {
 
 
 #: Screens that show other coders' codings: for a lead only (what each shows, for the prompt).
+#: Seconds without a key after which the collector's full pass runs (see mark_ready).
+QUIET_S = 2.0
+FULL_PASS_NEVER = 10**9  # full passes counted by the collector itself: never reached
 LEAD_SCREENS = {"reconcile": "reconciliation", "agreement": "agreement between the coders"}
 
 
@@ -96,6 +100,8 @@ class QcoderApp(App[None]):
         self.known_coders: list[str] = []
         #: Set when the coding screen is up and usable (start-up benchmark, tests).
         self.ready = False
+        self._last_key = 0.0  # time.monotonic() of the last key press
+        self._thresholds: tuple[int, int, int] | None = None
 
     def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
                timeout: float | None = None, markup: bool = True) -> None:
@@ -181,6 +187,20 @@ class QcoderApp(App[None]):
         # What opening made (styles, widgets, codebook) lives as long as the app: keep it out
         # of the collector's full passes, which otherwise pause a key press for ~50 ms here.
         gc.freeze()
+        # A full pass still costs 10-15 ms (the render caches), once every 15 keys or so:
+        # it runs when no key has come for a while instead, never inside a key press.
+        self._thresholds = gc.get_threshold()
+        gc.set_threshold(*self._thresholds[:2], FULL_PASS_NEVER)
+        self.set_interval(QUIET_S, self._collect_when_quiet)
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key):
+            self._last_key = time.monotonic()
+        await super().on_event(event)
+
+    def _collect_when_quiet(self) -> None:
+        if time.monotonic() - self._last_key >= QUIET_S:
+            gc.collect()
 
     # -- commands ---------------------------------------------------------------------------
     def action_help(self) -> None:
@@ -238,6 +258,8 @@ class QcoderApp(App[None]):
     def on_unmount(self) -> None:
         if self.store is not None:
             self.store.close()
+        if self._thresholds is not None:
+            gc.set_threshold(*self._thresholds)  # the collector as it was before the app
 
 
 def create_app(project_dir: str | Path | None = None, db: str | Path | None = None,

@@ -231,3 +231,32 @@ def test_the_top_bar_never_cuts_another_coders_name(imported: Path) -> None:
 
     top = drive(imported, steps, size=SMALL)
     assert "3 others: 1" in top and "bartholomew" not in top
+
+
+def test_progress_due_while_a_dialog_is_open_is_read_when_it_closes(imported: Path) -> None:
+    """The periodic progress read waits for the dialog over the coding screen to close
+    (what changes under a dialog is redrawn through its backdrop), then runs."""
+    async def steps(app: QcoderApp, pilot: Pilot) -> tuple[str, str, str, str]:
+        await pilot.pause(0.2)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        coding = app.screen
+        before = str(coding.query_one("#status").render())
+        with open_store(imported) as store:
+            Coding(store, store.codebook(), "bob").mark_reviewed(
+                store.excerpt_by_ref("alpha/interview#1").id)
+        await pilot.press("slash")
+        await pilot.pause()
+        coding.action_refresh()  # the 30-second timer fires under the filter
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        under = str(coding.query_one("#status").render())
+        await pilot.press("escape")
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        return str(type(app.screen).__name__), before, under, screen_text(app)[0]
+
+    screen, before, under, after = drive(imported, steps)
+    assert screen == "CodingScreen" and "bob" not in before
+    assert "bob" not in under and "bob 1" in after

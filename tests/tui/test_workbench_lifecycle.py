@@ -349,3 +349,30 @@ def test_new_coder_and_follow_outside_reach_the_workbench(imported: Path, monkey
 
     screens, coder = asyncio.run(main())
     assert coder == "anm" and "CoderCheck" not in screens
+
+
+def test_the_collectors_full_pass_waits_for_a_quiet_moment(
+        imported: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Full collections run between key presses, not inside one, and the collector is
+    left as it was when the app ends."""
+    import gc
+
+    from qcoder.tui import app as app_module
+
+    monkeypatch.setattr(app_module, "QUIET_S", 0.5)
+    before = gc.get_threshold()
+
+    async def steps(app: QcoderApp, pilot: Pilot) -> tuple:
+        during = gc.get_threshold()
+        full = gc.get_stats()[2]["collections"]
+        for _ in range(4):  # keys 0.05 s apart: never quiet for 0.5 s
+            await pilot.press("j")
+            await asyncio.sleep(0.05)
+        busy = gc.get_stats()[2]["collections"] - full
+        await asyncio.sleep(1.2)
+        return during, busy, gc.get_stats()[2]["collections"] - full - busy
+
+    during, busy, quiet = drive(imported, steps)
+    assert during[2] > 10**6 and during[:2] == before[:2]
+    assert busy == 0 and quiet >= 1
+    assert gc.get_threshold() == before

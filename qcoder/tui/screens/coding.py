@@ -3,6 +3,7 @@ on the core (``qcoder.coding``), committed before the screen shows its result.""
 
 from __future__ import annotations
 
+import gc
 import sqlite3
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -59,6 +60,7 @@ class CodingScreen(SpanMode, Screen[None]):
         self.others: dict[str, int] = {}
         self.queue_done = False  # the round queue's end was said
         self._covering = False  # a kept dialog is being opened over this screen
+        self._refresh_due = False  # the progress was due while another screen was shown
 
     def refresh(self, *regions: Any, **kwargs: Any) -> CodingScreen:
         # Opening a dialog repaints the whole screen under it, for nothing changes there;
@@ -155,6 +157,7 @@ class CodingScreen(SpanMode, Screen[None]):
 
         await build_ahead(self.app, "code-picker", self._make_picker)
         await build_ahead(self.app, "filter", lambda: FilterScreen(self.session.codebook))
+        gc.freeze()  # they live as long as the app, as what opening made (see mark_ready)
 
     def _scroll_hint(self) -> str:
         def key(command: str, default: str) -> str:
@@ -646,7 +649,15 @@ class CodingScreen(SpanMode, Screen[None]):
 
     # -- refresh ----------------------------------------------------------------------------
     def action_refresh(self) -> None:
+        if not self.is_active:  # a dialog is open over it: read once it is closed, for
+            self._refresh_due = True  # what changes under a dialog is redrawn through it
+            return
         self._refresh_progress()
+
+    def on_screen_resume(self) -> None:
+        if self._refresh_due:
+            self._refresh_due = False
+            self.action_refresh()
 
     def action_reload(self) -> None:
         """Re-read the codebook file (as ``qcoder import`` does) and the progress."""

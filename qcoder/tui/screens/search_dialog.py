@@ -43,13 +43,13 @@ class SearchDialog(ModalScreen[Result], Generic[Result]):
             with query.prevent(Input.Changed):
                 query.value = ""
         self._fill("")
-        self.set_focus(query, scroll_visible=False)
+        if self.focused is not query:  # a click may have moved the focus to the list
+            self.set_focus(query, scroll_visible=False)
 
-    def dismiss(self, result: Result | None = None):  # type: ignore[override]  # noqa: ANN201
-        # the query line gives up focus, so the next opening focuses it again and its
-        # cursor starts a new blink cycle (a kept dialog's would blink at any moment)
-        self.set_focus(None)
-        return super().dismiss(result)  # type: ignore[arg-type]
+    def on_screen_resume(self) -> None:
+        # a kept dialog's cursor went on blinking while it was closed: it starts a new
+        # cycle, shown, as on a dialog opened for the first time (not at any moment)
+        self.query_one(Input)._restart_blink()
 
     def _fill(self, query: str) -> None:
         raise NotImplementedError
@@ -103,3 +103,7 @@ async def build_ahead(app: App, name: str, make: Callable[[], Dialog]) -> None:
     await mounted
     dialog._refresh_layout(app.size)  # shown nowhere: the screen under it stays current
     dialog._compositor.render_update(full=True)  # its widgets' lines, drawn and cached
+    # its frame timer's first run waits a whole period (17 ms) before its first frame: run
+    # it once now (not the current screen, it paints nothing) so the first opening's frame
+    # comes as soon as the dialog is ready, as every later one does
+    dialog._update_timer.resume()
