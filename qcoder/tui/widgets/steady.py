@@ -27,11 +27,14 @@ class SteadyScrollBar(ScrollBar):
 
     #: True while the view's layout pass moves or resizes this bar: the pass paints it
     quiet = False
+    #: a refresh was asked while quiet
+    hushed = False
 
     def refresh(self, *args: Any, **kwargs: Any) -> SteadyScrollBar:
         # a refresh asked during a layout pass arrives after that pass's frame, and would
         # paint the bar again in a second one
         if self.quiet:
+            self.hushed = True
             return self
         super().refresh(*args, **kwargs)
         return self
@@ -52,6 +55,25 @@ class SteadyScrollbars:
             self._vertical_scrollbar = bar
             self.app._start_widget(self, bar)  # type: ignore[attr-defined]
         return self._vertical_scrollbar
+
+    def _arrange_scrollbars(self, region: Any) -> Any:
+        # The layout pass sets the bar's window to the view's new height before placing
+        # the bar: a bar of a new size is painted by that pass, so its refresh is not
+        # asked again (it would come after the pass's frame, in a second one).
+        bar = self._vertical_scrollbar  # type: ignore[has-type]
+        if not isinstance(bar, SteadyScrollBar):
+            yield from super()._arrange_scrollbars(region)  # type: ignore[misc]
+            return
+        bar.quiet, bar.hushed = True, False
+        try:
+            for widget, where in super()._arrange_scrollbars(region):  # type: ignore[misc]
+                if widget is bar and bar.quiet:
+                    bar.quiet = False
+                    if bar.hushed and where.size == bar.size:  # the same place: not painted
+                        bar.refresh()
+                yield widget, where
+        finally:
+            bar.quiet = False
 
     def _size_updated(self, size: Any, virtual_size: Any, container_size: Any,
                       layout: bool = True) -> bool:
