@@ -136,6 +136,11 @@ class Navigation:
     def read_progress(self) -> dict[int, int]:
         return read_progress(self.store, self.coder)
 
+    def outside_writes(self) -> int:
+        """Moves when anything but this navigation's own store commits (its own changes
+        reach the progress through :meth:`refresh_document`)."""
+        return q.outside_writes(self.store)
+
     def set_progress(self, reviewed: dict[int, int]) -> list[int]:
         """Take per-document review counts (from :meth:`read_progress`); return the ids of
         the documents whose count changed."""

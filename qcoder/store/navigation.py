@@ -40,6 +40,12 @@ ORDER BY e.n LIMIT 1
 """
 
 
+def outside_writes(store: Connection) -> int:
+    """A number that moves when another connection commits to the database (another coder,
+    another qcoder, a command), never for this connection's own commits."""
+    return store.query("PRAGMA data_version")[0][0]
+
+
 def reviewed_per_document(store: Connection, coder: str) -> dict[int, int]:
     """Excerpts ``coder`` reviewed, per document id (documents without reviews left out)."""
     return dict(store.query("""SELECT e.document_id, COUNT(*) FROM reviews r JOIN excerpts e

@@ -260,3 +260,33 @@ def test_progress_due_while_a_dialog_is_open_is_read_when_it_closes(imported: Pa
     screen, before, under, after = drive(imported, steps)
     assert screen == "CodingScreen" and "bob" not in before
     assert "bob" not in under and "bob 1" in after
+
+
+def test_the_periodic_progress_read_runs_only_after_writes_from_outside(
+        imported: Path) -> None:
+    """Every 30 s the workbench re-reads progress, unless only it wrote since the last
+    read (its own codings are counted as they are made): another coder's review is read."""
+    async def steps(app: QcoderApp, pilot: Pilot) -> tuple[int, int, str]:
+        await pilot.pause(0.2)
+        await app.workers.wait_for_complete()
+        coding = app.screen
+
+        def reads() -> int:
+            return sum(w.group == "refresh" for w in app.workers)
+
+        before = reads()
+        await pilot.press("s")  # a coding of this workbench's own
+        coding._refresh_if_written()  # the timer fires
+        own = reads() - before
+        with open_store(imported) as store:
+            Coding(store, store.codebook(), "bob").mark_reviewed(
+                store.excerpt_by_ref("beta/report#1").id)
+        coding._refresh_if_written()
+        outside = reads() - before - own
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        return own, outside, screen_text(app)[0]
+
+    own, outside, top = drive(imported, steps)
+    assert (own, outside) == (0, 1)
+    assert "bob 1" in top

@@ -145,8 +145,9 @@ class CodingScreen(SpanMode, Screen[None]):
         self.app.mark_ready()  # type: ignore[attr-defined]
         self.query_one(CodebookPanel).describe_highlighted()
         # Progress is read once the first screen is up: on a big project it is the slow part.
+        self._outside = self.navigation.outside_writes()
         self.action_refresh()
-        self.set_interval(REFRESH_S, self.action_refresh)
+        self.set_interval(REFRESH_S, self._refresh_if_written)
         self.codebook_watch = CodebookWatch(self, self.use_codebook)
         self.codebook_watch.start()
         self.set_timer(0.3, self._build_dialogs)
@@ -648,6 +649,14 @@ class CodingScreen(SpanMode, Screen[None]):
             self._point_list(self.current)
 
     # -- refresh ----------------------------------------------------------------------------
+    def _refresh_if_written(self) -> None:
+        """The periodic read, skipped when nothing but this workbench wrote since the last
+        one: its own codings and reviews are counted as they are made."""
+        outside = self.navigation.outside_writes()
+        if outside != self._outside:
+            self._outside = outside
+            self.action_refresh()
+
     def action_refresh(self) -> None:
         if not self.is_active:  # a dialog is open over it: read once it is closed, for
             self._refresh_due = True  # what changes under a dialog is redrawn through it

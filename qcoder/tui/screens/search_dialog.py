@@ -28,6 +28,8 @@ class SearchDialog(ModalScreen[Result], Generic[Result]):
     VERTICAL_BREAKPOINTS = [(0, "-short"), (30, "-tall")]
 
     def on_mount(self) -> None:
+        if not self.query(OptionList):  # built ahead as the app closed: nothing to fill
+            return
         self._fill("")
         # the query line is the dialog's first line: scrolling to it would only start a
         # 0.2 s scroll animation of the dialog, redrawn frame by frame
