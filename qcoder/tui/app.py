@@ -58,10 +58,11 @@ SCREENS: dict[str, Callable[[], Screen] | str] = {
 }
 
 
-#: Screens that show other coders' codings: for a lead only (what each shows, for the prompt).
 #: Seconds without a key after which the collector's full pass runs (see mark_ready).
 QUIET_S = 2.0
 FULL_PASS_NEVER = 10**9  # full passes counted by the collector itself: never reached
+
+#: Screens that show other coders' codings: for a lead only (what each shows, for the prompt).
 LEAD_SCREENS = {"reconcile": "reconciliation", "agreement": "agreement between the coders"}
 
 

@@ -41,9 +41,12 @@ from ..widgets.suggestions_panel import SuggestionsPanel
 from .span_mode import SpanMode
 
 if TYPE_CHECKING:
+    from .filter import FilterScreen
     from .picker import CodePicker
 
 REFRESH_S = 30.0
+#: The names the kept dialogs are installed under (see search_dialog.kept).
+PICKER, FILTER = "code-picker", "filter"
 
 
 class CodingScreen(SpanMode, Screen[None]):
@@ -61,6 +64,7 @@ class CodingScreen(SpanMode, Screen[None]):
         self.queue_done = False  # the round queue's end was said
         self._covering = False  # a kept dialog is being opened over this screen
         self._refresh_due = False  # the progress was due while another screen was shown
+        self._outside = 0  # the database's data version at the last progress read
 
     def refresh(self, *regions: Any, **kwargs: Any) -> CodingScreen:
         # Opening a dialog repaints the whole screen under it, for nothing changes there;
@@ -153,11 +157,10 @@ class CodingScreen(SpanMode, Screen[None]):
         self.set_timer(0.3, self._build_dialogs)
 
     async def _build_dialogs(self) -> None:
-        from .filter import FilterScreen
         from .search_dialog import build_ahead
 
-        await build_ahead(self.app, "code-picker", self._make_picker)
-        await build_ahead(self.app, "filter", lambda: FilterScreen(self.session.codebook))
+        await build_ahead(self.app, PICKER, self._make_picker)
+        await build_ahead(self.app, FILTER, self._make_filter)
         gc.freeze()  # they live as long as the app, as what opening made (see mark_ready)
 
     def _scroll_hint(self) -> str:
@@ -481,7 +484,7 @@ class CodingScreen(SpanMode, Screen[None]):
             elif code_id is not None:
                 self.action_toggle_code(code_id)
 
-        picker = kept(self.app, "code-picker", self._make_picker)
+        picker = kept(self.app, PICKER, self._make_picker)
         picker.codebook, picker.applied, picker.preselect = (self.session.codebook, applied,
                                                              code_id)
         picker.prepare()
@@ -598,11 +601,15 @@ class CodingScreen(SpanMode, Screen[None]):
 
         self.app.push_screen(MemoBrowser(memos, self.session.codebook), chosen)
 
-    def action_filter(self) -> None:
+    def _make_filter(self) -> FilterScreen:
         from .filter import FilterScreen
+
+        return FilterScreen(self.session.codebook)
+
+    def action_filter(self) -> None:
         from .search_dialog import kept
 
-        dialog = kept(self.app, "filter", lambda: FilterScreen(self.session.codebook))
+        dialog = kept(self.app, FILTER, self._make_filter)
         dialog.codebook = self.session.codebook
         dialog.prepare()
         self.open_dialog(dialog, self._apply_filter)

@@ -121,7 +121,7 @@ class CodePicker(SearchDialog[str | None]):
         self._described = shown
         definition = self.query_one("#picker-definition", Static)
         if option is not None and option.id is not None and option.id.startswith(CREATE):
-            only_new = self.query_one(OptionList).option_count == 1
+            only_new = matches.option_count == 1
             definition.update_fitting(Text(("No code matches. " if only_new else "")
                                    + f"Enter: create a code “{option.id[len(CREATE):]}”.",
                                    style="italic"))
