@@ -6,6 +6,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pytest
 from conftest import current_ref, drive
 from textual.pilot import Pilot
 
@@ -97,9 +98,11 @@ def test_at_80_columns_each_filtered_row_names_its_document_and_shows_the_match(
 
 
 
-def test_at_80_by_24_the_picker_and_the_filter_fit_without_scrolling(tmp_path: Path) -> None:
-    """The demo codebook's 29 codes would push the picker's query line off an 80×24
-    screen; the dialogs shrink their lists so nothing needs scrolling."""
+@pytest.mark.parametrize("size", [(80, 24), (100, 30), (120, 40)])
+def test_the_picker_and_the_filter_fit_without_scrolling(tmp_path: Path,
+                                                         size: tuple[int, int]) -> None:
+    """The demo codebook's 29 codes would push the picker's query line off a short screen
+    (80×24, 100×30); the dialogs shrink their lists there so nothing needs scrolling."""
     for part in ("cases", "codebooks"):
         shutil.copytree(DEMO / part, tmp_path / part)
 
@@ -114,6 +117,6 @@ def test_at_80_by_24_the_picker_and_the_filter_fit_without_scrolling(tmp_path: P
             await pilot.pause()
         return fits
 
-    fits = drive(tmp_path, steps, size=(80, 24))
+    fits = drive(tmp_path, steps, size=size)
     assert [scroll for scroll, _ in fits] == [0, 0]
-    assert all(height <= 24 for _, height in fits)
+    assert all(height <= size[1] for _, height in fits)

@@ -23,9 +23,9 @@ class SearchDialog(ModalScreen[Result], Generic[Result]):
 
     BINDINGS = [*bindings("dialog"),
                 Binding("down", "move(1)", show=False), Binding("up", "move(-1)", show=False)]
-    # below 30 rows the screen has the class "-short" and the lists shrink (app.tcss), so
-    # the whole dialog fits an 80×24 terminal
-    VERTICAL_BREAKPOINTS = [(0, "-short"), (30, "-tall")]
+    # below 34 rows the screen has the class "-short" and the lists shrink (app.tcss), so
+    # the whole dialog fits an 80×24 or 100×30 terminal
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (34, "-tall")]
 
     def on_mount(self) -> None:
         if not self.query(OptionList):  # built ahead as the app closed: nothing to fill
