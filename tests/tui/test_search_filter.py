@@ -69,11 +69,13 @@ def test_a_bad_query_is_one_notice(imported: Path) -> None:
         before = current_ref(app)
         await word_search(app, pilot, "AND returns")
         notes = [str(n.message) for n in app._notifications]
-        return before, current_ref(app), app.screen.filtered, notes
+        title = str(app.screen.query_one("#list-title").render())
+        return before, current_ref(app), app.screen.filtered, notes, title
 
-    before, after, filtered, notes = drive(imported, steps)
+    before, after, filtered, notes, title = drive(imported, steps)
     assert before == after and filtered is None
     assert any("syntax error" in n for n in notes)
+    assert "Filtering" not in title and "interview" in title  # the list's own title again
 
 
 def test_at_80_columns_each_filtered_row_names_its_document_and_shows_the_match(

@@ -632,9 +632,14 @@ class CodingScreen(SpanMode, Screen[None]):
                 ids = Navigation(store, session.coder, session.codebook,
                                  progress=False).matching(flt)
         except (QcoderError, sqlite3.Error) as exc:
-            self.app.call_from_thread(self.notify, session.short(str(exc)), severity="error")
+            self.app.call_from_thread(self._filter_failed, session.short(str(exc)))
             return
         self.app.call_from_thread(self._filtered, flt, ids)
+
+    def _filter_failed(self, message: str) -> None:
+        self.notify(message, severity="error")
+        if self.current is not None:  # the list says what it lists again, not "Filtering…"
+            self._point_list(self.current)
 
     def _filtered(self, flt: Filter, ids: object) -> None:
         found = FilteredLines(self.navigation, flt, ids)  # type: ignore[arg-type]
