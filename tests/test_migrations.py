@@ -183,3 +183,30 @@ def test_round_queue_index_migration_on_a_schema_15_database(tmp_path: Path) -> 
         assert "round_excerpts_position" in indexes
         assert store.query("SELECT round_id, excerpt_id, position FROM round_excerpts") == \
             [(1, 1, 0)]
+
+
+def test_covered_indexes_dropped_and_their_lookups_still_indexed(tmp_path: Path) -> None:
+    """A schema 16 database loses ``codings_code`` and ``events_coder``, and what read them
+    (a code's codings, an action's events, a coder's history) still searches an index."""
+    path = tmp_path / "sixteen.db"
+    first_schema_db(path)
+    conn = sqlite3.connect(path, isolation_level=None)
+    migrate(conn, upto=16)
+    conn.close()
+    with Store(path) as store:
+        indexes = {r[0] for r in store.query("SELECT name FROM sqlite_master WHERE type = "
+                                             "'index'")}
+        assert {"codings_code", "events_coder"}.isdisjoint(indexes)
+        assert {"codings_code_coder", "events_action", "events_coder_kind"} <= indexes
+        lookups = [
+            ("SELECT COUNT(*) FROM codings WHERE code_id = ?", ("greeting",),
+             "codings_code_coder (code_id=?)"),
+            ("SELECT kind FROM events WHERE action_id = ? AND coder = ? ORDER BY id DESC",
+             (1, "ann"), "events_action (action_id=?)"),
+            ("SELECT kind FROM events WHERE coder = ? ORDER BY id", ("ann",),
+             "events_coder_kind (coder=?)"),
+        ]
+        for sql, params, index in lookups:
+            plan = " ".join(r[-1] for r in store.query(f"EXPLAIN QUERY PLAN {sql}", params))
+            assert "SEARCH" in plan and index in plan, (sql, plan)
+        assert store.query("SELECT code_id, coder FROM codings") == [("greeting", "ann")]

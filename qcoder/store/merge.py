@@ -31,7 +31,7 @@ SAMPLE = 20
 CACHE_KIB = 128 * 1024  # page cache while merging: bounds memory, keeps indexes hot
 # Incoming events at least this many, and at least REBUILD_RATIO times the events here: the
 # events table's indexes are dropped and built again around the insert, which then costs
-# less than keeping five indexes up to date row by row (measured with
+# less than keeping its indexes up to date row by row (measured with
 # benchmarks/bench_merge.py: 500,000 events into an empty history, 2.5 s CPU row by row, 2.0 s
 # rebuilt; into 500,000 events, 3.7 s row by row, 4.0 s rebuilt).
 REBUILD_MIN = 50_000

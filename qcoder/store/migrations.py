@@ -253,6 +253,15 @@ def _round_queue_index(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX round_excerpts_position ON round_excerpts (round_id, position)")
 
 
+def _drop_covered_indexes(conn: sqlite3.Connection) -> None:
+    """Two indexes that others cover go: ``codings_code`` (a code's codings are read from
+    ``codings_code_coder``) and ``events_coder`` (an action's events from ``events_action``,
+    a coder's from ``events_coder_kind``). Each index costs every coding or event written:
+    a merge of 500,000 codings spent 0.6 s of its 2.5 s on ``codings_code`` alone."""
+    conn.execute("DROP INDEX IF EXISTS codings_code")
+    conn.execute("DROP INDEX IF EXISTS events_coder")
+
+
 MIGRATIONS: list[Migration] = [
     (1, "initial schema", _initial),
     (2, "adjudication log", _adjudication),
@@ -270,6 +279,7 @@ MIGRATIONS: list[Migration] = [
     (14, "selection excerpts", _selection_excerpts),
     (15, "search index triggers without a pause check", _search_triggers),
     (16, "round queue index by position", _round_queue_index),
+    (17, "indexes that others cover dropped", _drop_covered_indexes),
 ]
 LATEST = MIGRATIONS[-1][0]
 
