@@ -347,3 +347,38 @@ def test_the_reopened_picker_marks_the_codes_of_the_excerpt_shown(imported: Path
 
     on_first, on_second = drive(imported, steps)
     assert on_first == ["ptype-operational"] and on_second == []
+
+
+def test_the_reopened_picker_and_filter_show_a_changed_codebook(imported: Path) -> None:
+    """Choices are kept between openings only while they show the same codes: a code
+    relabelled since the last opening is listed under its new label in both dialogs."""
+    from qcoder.project.codebook import load_codebook
+
+    book = imported / "codebooks" / "border-talks.yaml"
+
+    async def steps(app: QcoderApp, pilot: Pilot) -> list[list[str]]:
+        shown = []
+
+        async def labels(key: str) -> None:
+            await pilot.press(key)
+            await pilot.pause()
+            choices = app.screen.query_one("OptionList")
+            shown.append([str(choices.get_option_at_index(i).prompt)
+                          for i in range(choices.option_count)])
+            await pilot.press("escape")
+
+        coding = app.screen
+        await labels("enter")
+        await labels("slash")
+        book.write_text(book.read_text().replace("label: Capacity", "label: Skills"))
+        coding.session.codebook = load_codebook(book)
+        await labels("enter")
+        await labels("slash")
+        return shown
+
+    picker, flt, picker_after, flt_after = drive(imported, steps)
+    assert any("Capacity" in p for p in picker) and not any("Skills" in p for p in picker)
+    assert any("Skills building" in p for p in picker_after)
+    assert not any("Capacity" in p for p in picker_after)
+    assert "Coded with Capacity building" in flt and "Coded with Capacity building" not in \
+        flt_after and "Coded with Skills building" in flt_after

@@ -9,11 +9,11 @@ from textual.widgets import Input, OptionList
 from textual.widgets.option_list import Option
 
 from ...navigation import Filter
-from ...project.codebook import Codebook
+from ...project.codebook import Code, Codebook
 from ..safe import Static, Text, safe
 from ..widgets.steady import SteadyOptionList
-from .picker import rank
-from .search_dialog import SearchDialog
+from .picker import listed, rank
+from .search_dialog import KeptChoices, SearchDialog
 
 FIXED = (("unreviewed", "Not yet reviewed by me"), ("memo", "With a memo of mine"),
          ("all", "All excerpts (no filter)"))
@@ -25,6 +25,7 @@ class FilterScreen(SearchDialog[Filter | None]):
     def __init__(self, codebook: Codebook) -> None:
         super().__init__()
         self.codebook = codebook
+        self._kept = KeptChoices()
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="filter"):
@@ -45,10 +46,17 @@ class FilterScreen(SearchDialog[Filter | None]):
                 "Words ", (query, "bold"), (' (search: "a phrase", prefix*, OR, NOT)', "dim"))),
                 id="words"))
         options += [Option(label, id=kind) for kind, label in FIXED]
-        options += [Option(safe(Text.assemble(("Coded with ", "dim"), code.label)),
-                           id=f"code:{code.id}") for code, _ in rank(self.codebook, query)]
+        shown = None if query else listed(self.codebook)
+        options += [self._coded_with(code) if shown is None else self._kept.get(
+                        shown, code.id, lambda code=code: self._coded_with(code))
+                    for code, _ in rank(self.codebook, query)]
         choices.add_options(options)  # one refresh for the list, not one per choice
         choices.highlighted = 0
+
+    @staticmethod
+    def _coded_with(code: Code) -> Option:
+        return Option(safe(Text.assemble(("Coded with ", "dim"), code.label)),
+                      id=f"code:{code.id}")
 
     def _choose(self, option_id: str | None) -> None:
         if option_id is None:

@@ -13,7 +13,7 @@ from ...project.codebook import Code, Codebook
 from ..safe import Static, Text, safe
 from ..widgets.codebook_panel import definition_text
 from ..widgets.steady import SteadyOptionList
-from .search_dialog import SearchDialog
+from .search_dialog import KeptChoices, SearchDialog
 
 SEARCH = FuzzySearch()
 #: What the picker returns, before the typed label, to ask for a new code (never an id:
@@ -56,6 +56,12 @@ def rank(codebook: Codebook, query: str, only: set[str] | None = None
     return [(code, offsets) for _, _, code, offsets in out]
 
 
+def listed(codebook: Codebook, only: set[str] | None = None) -> tuple:
+    """What the choices of an empty query show of each code, in their order."""
+    return tuple((code.id, code.key, code.label, code.parent and codebook[code.parent].label)
+                 for code, _ in rank(codebook, "", only))
+
+
 class CodePicker(SearchDialog[str | None]):
     """Returns the chosen code id (None when closed with Escape)."""
 
@@ -71,6 +77,7 @@ class CodePicker(SearchDialog[str | None]):
         self.only = only
         self.title_text = title
         self._described: tuple | None = None
+        self._kept = KeptChoices()
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="picker"):
@@ -81,20 +88,13 @@ class CodePicker(SearchDialog[str | None]):
             yield Static("Enter: choose · ↑↓: move · Esc: close", classes="dialog-hint")
 
     def _fill(self, query: str) -> None:
-        matches = self.query_one(OptionList)
+        matches = self.query_one(SteadyOptionList)
         matches.clear_options()
-        options = []
-        for code, offsets in rank(self.codebook, query, self.only):
-            prompt = Text()
-            prompt.append("✓ " if code.id in self.applied else "  ", style="bold green")
-            prompt.append(f"{code.key or ' '} ", style="bold cyan")
-            label = Text(code.label)
-            for offset in offsets:
-                label.stylize("bold reverse", offset, offset + 1)
-            prompt.append_text(label)
-            if code.parent is not None:
-                prompt.append(f"  {self.codebook[code.parent].label}", style="dim")
-            options.append(Option(safe(prompt), id=code.id))
+        shown = None if query.strip() else listed(self.codebook, self.only)
+        options = [self._option(code, offsets) if shown is None else self._kept.get(
+                       shown, (code.id, code.id in self.applied),
+                       lambda code=code: self._option(code, []))
+                   for code, offsets in rank(self.codebook, query, self.only)]
         if self.can_create and query.strip():
             # Always offered last: a new code's words may fuzzily match codes it is not.
             options.append(Option(safe(Text.assemble(
@@ -107,6 +107,19 @@ class CodePicker(SearchDialog[str | None]):
                 if code.id == self.preselect:
                     matches.highlighted = index
         self._describe()
+
+    def _option(self, code: Code, offsets: list[int]) -> Option:
+        """The choice of ``code``: its mark, key, label (``offsets`` matched) and parent."""
+        prompt = Text()
+        prompt.append("✓ " if code.id in self.applied else "  ", style="bold green")
+        prompt.append(f"{code.key or ' '} ", style="bold cyan")
+        label = Text(code.label)
+        for offset in offsets:
+            label.stylize("bold reverse", offset, offset + 1)
+        prompt.append_text(label)
+        if code.parent is not None:
+            prompt.append(f"  {self.codebook[code.parent].label}", style="dim")
+        return Option(safe(prompt), id=code.id)
 
     @on(OptionList.OptionHighlighted)
     def _describe(self) -> None:

@@ -3,7 +3,7 @@ Enter chooses, Escape closes. The code picker and the filter are built on it."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from typing import Generic, TypeVar
 
 from textual import on
@@ -11,6 +11,7 @@ from textual.app import App
 from textual.binding import Binding
 from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList
+from textual.widgets.option_list import Option
 
 from ..keymap import bindings
 
@@ -80,6 +81,26 @@ class SearchDialog(ModalScreen[Result], Generic[Result]):
 
     def action_close(self) -> None:
         self.dismiss(None)
+
+
+class KeptChoices:
+    """The choices of an empty query, kept from one opening to the next while what they
+    show is the same: a kept choice is drawn and measured already, where a new one costs
+    the list a fresh measure (4 ms for 60 codes)."""
+
+    def __init__(self) -> None:
+        self._shown: Hashable = None
+        self._choices: dict[Hashable, Option] = {}
+
+    def get(self, shown: Hashable, key: Hashable, make: Callable[[], Option]) -> Option:
+        """The choice ``key`` made by ``make``, or kept from an opening that showed
+        ``shown`` too (any change of ``shown`` forgets every kept choice)."""
+        if shown != self._shown:
+            self._shown, self._choices = shown, {}
+        choice = self._choices.get(key)
+        if choice is None:
+            choice = self._choices[key] = make()
+        return choice
 
 
 Dialog = TypeVar("Dialog", bound=SearchDialog)
