@@ -34,3 +34,28 @@ def test_a_code_key_marks_the_code_in_the_panel_and_moving_on_unmarks_it(importe
 
     assert drive(imported, steps) == [(True, True), (False, False), (True, True),
                                       (False, False)]
+
+
+def test_the_screen_under_a_dialog_is_dimmed_as_textual_dims_it(imported: Path) -> None:
+    """The picker dims the coding screen under it with each style blended once: every
+    segment comes out as Textual's own dimming paints it."""
+    from textual.renderables.background_screen import BackgroundScreen
+
+    from qcoder.tui.screens.search_dialog import DimmedScreen
+
+    async def steps(app: QcoderApp, pilot: Pilot) -> tuple[list, list, type]:
+        await pilot.press("enter")
+        await pilot.pause()
+        dialog = app.screen
+        under = app.screen_stack[-2]
+        segments = list(app.console.render(under._compositor, app.console.options))
+        color = dialog.styles.background
+        ours = list(DimmedScreen.process_segments(segments, color))
+        again = list(DimmedScreen.process_segments(segments, color))  # from what it kept
+        theirs = list(BackgroundScreen.process_segments(segments, color))
+        assert again == ours
+        return ours, theirs, type(dialog.render())
+
+    ours, theirs, drawn = drive(imported, steps)
+    assert len(ours) > 100 and ours == theirs
+    assert drawn is DimmedScreen

