@@ -46,10 +46,11 @@ class FilterScreen(SearchDialog[Filter | None]):
                 "Words ", (query, "bold"), (' (search: "a phrase", prefix*, OR, NOT)', "dim"))),
                 id="words"))
         options += [Option(label, id=kind) for kind, label in FIXED]
-        shown = None if query else listed(self.codebook)
+        ranked = rank(self.codebook, query)
+        shown = None if query else listed(self.codebook, ranked)
         options += [self._coded_with(code) if shown is None else self._kept.get(
                         shown, code.id, lambda code=code: self._coded_with(code))
-                    for code, _ in rank(self.codebook, query)]
+                    for code, _ in ranked]
         choices.add_options(options)  # one refresh for the list, not one per choice
         choices.highlighted = 0
 

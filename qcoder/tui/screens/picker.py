@@ -56,10 +56,10 @@ def rank(codebook: Codebook, query: str, only: set[str] | None = None
     return [(code, offsets) for _, _, code, offsets in out]
 
 
-def listed(codebook: Codebook, only: set[str] | None = None) -> tuple:
-    """What the choices of an empty query show of each code, in their order."""
+def listed(codebook: Codebook, ranked: list[tuple[Code, list[int]]]) -> tuple:
+    """What the choices of ``ranked`` (an empty query's) show of each code, in order."""
     return tuple((code.id, code.key, code.label, code.parent and codebook[code.parent].label)
-                 for code, _ in rank(codebook, "", only))
+                 for code, _ in ranked)
 
 
 class CodePicker(SearchDialog[str | None]):
@@ -88,13 +88,14 @@ class CodePicker(SearchDialog[str | None]):
             yield Static("Enter: choose · ↑↓: move · Esc: close", classes="dialog-hint")
 
     def _fill(self, query: str) -> None:
-        matches = self.query_one(SteadyOptionList)
+        matches = self.query_one(OptionList)
         matches.clear_options()
-        shown = None if query.strip() else listed(self.codebook, self.only)
+        ranked = rank(self.codebook, query, self.only)
+        shown = None if query.strip() else listed(self.codebook, ranked)
         options = [self._option(code, offsets) if shown is None else self._kept.get(
                        shown, (code.id, code.id in self.applied),
                        lambda code=code: self._option(code, []))
-                   for code, offsets in rank(self.codebook, query, self.only)]
+                   for code, offsets in ranked]
         if self.can_create and query.strip():
             # Always offered last: a new code's words may fuzzily match codes it is not.
             options.append(Option(safe(Text.assemble(
