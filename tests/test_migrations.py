@@ -12,8 +12,9 @@ DATA_TABLES = ("cases", "documents", "excerpts", "codes", "coders", "codings", "
                "memos", "events", "meta")
 
 
-def first_schema_db(path: Path) -> dict[str, dict[str, list]]:
-    """Create a database with schema 1 only, fill it, and return its rows."""
+def first_schema_db(path: Path, upto: int = 1) -> dict[str, dict[str, list]]:
+    """Create a database with schema 1, fill it, migrate it to schema ``upto`` and return
+    its rows as schema 1 had them."""
     conn = sqlite3.connect(path, isolation_level=None)
     assert migrate(conn, upto=1) == [1]
     conn.execute("BEGIN")
@@ -34,6 +35,7 @@ def first_schema_db(path: Path) -> dict[str, dict[str, list]]:
                  "VALUES (1, 'ann', '2024-01-01T00:00:01', 'add', 1, 'greeting')")
     conn.execute("COMMIT")
     rows = {t: select_all(conn, t, columns(conn, t)) for t in DATA_TABLES}
+    migrate(conn, upto=upto)
     conn.close()
     return rows
 
@@ -113,10 +115,7 @@ def test_coding_history_lookups_use_indexes(tmp_path: Path) -> None:
 def test_rounds_migration_on_a_schema_6_database(tmp_path: Path) -> None:
     """A database from before rounds opens with empty round tables and its data intact."""
     path = tmp_path / "six.db"
-    rows = first_schema_db(path)
-    conn = sqlite3.connect(path, isolation_level=None)
-    migrate(conn, upto=6)
-    conn.close()
+    rows = first_schema_db(path, upto=6)
     with Store(path) as store:
         for table in ("rounds", "round_coders", "round_excerpts", "round_reviews",
                       "round_codings"):
@@ -126,10 +125,7 @@ def test_rounds_migration_on_a_schema_6_database(tmp_path: Path) -> None:
 
 def test_excerpts_gain_empty_page_and_media_times(tmp_path: Path) -> None:
     path = tmp_path / "old.db"
-    first_schema_db(path)
-    conn = sqlite3.connect(path, isolation_level=None)
-    migrate(conn, upto=7)
-    conn.close()
+    first_schema_db(path, upto=7)
     with Store(path) as store:
         row = store.excerpt(1)
         assert row is not None and row.text == "Hello."
@@ -154,10 +150,7 @@ def test_selection_excerpts_migration_on_a_schema_13_database(tmp_path: Path) ->
     from qcoder.coding import Coding
 
     path = tmp_path / "thirteen.db"
-    rows = first_schema_db(path)
-    conn = sqlite3.connect(path, isolation_level=None)
-    migrate(conn, upto=13)
-    conn.close()
+    rows = first_schema_db(path, upto=13)
     with Store(path) as store:
         assert store.scalar("SELECT COUNT(*) FROM excerpts WHERE selection IS NOT NULL") == 0
         assert select_all(store.conn, "excerpts", rows["excerpts"]["columns"]) == \
@@ -170,9 +163,8 @@ def test_selection_excerpts_migration_on_a_schema_13_database(tmp_path: Path) ->
 def test_round_queue_index_migration_on_a_schema_15_database(tmp_path: Path) -> None:
     """A database with a round from before the queue index gains it, its round intact."""
     path = tmp_path / "fifteen.db"
-    first_schema_db(path)
+    first_schema_db(path, upto=15)
     conn = sqlite3.connect(path, isolation_level=None)
-    migrate(conn, upto=15)
     conn.execute("INSERT INTO rounds (id, name, kind, started) VALUES (1, 'pilot', 'sample', "
                  "'2026-01-01T00:00:00')")
     conn.execute("INSERT INTO round_excerpts (round_id, excerpt_id, position) VALUES (1, 1, 0)")
@@ -189,10 +181,7 @@ def test_covered_indexes_dropped_and_their_lookups_still_indexed(tmp_path: Path)
     """A schema 16 database loses ``codings_code`` and ``events_coder``, and what read them
     (a code's codings, an action's events, a coder's history) still searches an index."""
     path = tmp_path / "sixteen.db"
-    first_schema_db(path)
-    conn = sqlite3.connect(path, isolation_level=None)
-    migrate(conn, upto=16)
-    conn.close()
+    first_schema_db(path, upto=16)
     with Store(path) as store:
         indexes = {r[0] for r in store.query("SELECT name FROM sqlite_master WHERE type = "
                                              "'index'")}
